@@ -1,0 +1,95 @@
+//! Atomic, symlink-preserving writes and advisory locks.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Symlink hops followed before giving up (the same bound Linux uses for path lookup).
+const MAX_SYMLINK_HOPS: usize = 40;
+
+/// Follows a chain of symlinks to the file that really holds the content. Unlike
+/// `fs::canonicalize` this works when the final target does not exist yet (a dangling link is
+/// written through, creating its target), and it leaves the directories on the way alone.
+pub fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_SYMLINK_HOPS {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{}: more than {MAX_SYMLINK_HOPS} symlinks in a row (a symlink loop?)",
+        path.display()
+    )))
+}
+
+/// Replaces the content of `path` atomically: the bytes go to a temp file beside the real target
+/// (after resolving symlinks, so a symlinked dotfile stays a symlink), are fsynced, then renamed
+/// over the target. `mode` is applied to the new file on Unix; `None` keeps the existing file's
+/// mode, or 0644 for a new file.
+pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Result<()> {
+    let target = resolve_symlinks(path)?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}.agentgw-tmp-"))
+        .tempfile_in(&dir)?;
+    tmp.write_all(contents)?;
+    set_mode(tmp.as_file(), mode.or_else(|| existing_mode(&target)).unwrap_or(0o644))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    sync_dir(&dir);
+    Ok(())
+}
+
+/// Takes an exclusive advisory lock, held until the returned file is dropped. The lock lives in
+/// its own file because the atomic rename replaces the target's inode.
+pub fn exclusive_lock(lock_path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new().create(true).truncate(false).write(true).open(lock_path)?;
+    file.lock()?;
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn existing_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn existing_mode(_path: &Path) -> Option<u32> {
+    None
+}
+
+#[cfg(unix)]
+fn set_mode(file: &File, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_file: &File, _mode: u32) -> io::Result<()> {
+    Ok(())
+}
+
+/// Makes the rename durable. Best effort: some filesystems refuse to fsync a directory.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}

@@ -1,0 +1,3 @@
+//! agentgw: point coding agents at a Databricks AI Gateway.
+
+pub mod edit;
