@@ -1,3 +1,15 @@
 //! agentgw: point coding agents at a Databricks AI Gateway.
+//!
+//! The binary (src/main.rs) only parses arguments and maps errors to exit codes; everything else
+//! lives here so integration tests can drive the edit engine directly.
 
+pub mod cli;
+pub mod commands;
+pub mod credential;
+pub mod databrickscfg;
 pub mod edit;
+pub mod gateway;
+pub mod paths;
+pub mod profile;
+pub mod ui;
+pub mod urls;

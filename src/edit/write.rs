@@ -42,12 +42,18 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Resu
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let file_name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{file_name}.agentgw-tmp-"))
         .tempfile_in(&dir)?;
     tmp.write_all(contents)?;
-    set_mode(tmp.as_file(), mode.or_else(|| existing_mode(&target)).unwrap_or(0o644))?;
+    set_mode(
+        tmp.as_file(),
+        mode.or_else(|| existing_mode(&target)).unwrap_or(0o644),
+    )?;
     tmp.as_file().sync_all()?;
     tmp.persist(&target).map_err(|e| e.error)?;
     sync_dir(&dir);
@@ -57,7 +63,11 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Resu
 /// Takes an exclusive advisory lock, held until the returned file is dropped. The lock lives in
 /// its own file because the atomic rename replaces the target's inode.
 pub fn exclusive_lock(lock_path: &Path) -> io::Result<File> {
-    let file = OpenOptions::new().create(true).truncate(false).write(true).open(lock_path)?;
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)?;
     file.lock()?;
     Ok(file)
 }
@@ -65,7 +75,9 @@ pub fn exclusive_lock(lock_path: &Path) -> io::Result<File> {
 #[cfg(unix)]
 fn existing_mode(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777)
+    fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
 }
 
 #[cfg(not(unix))]

@@ -1,0 +1,104 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[agentgw] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'agentgw'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'agentgw'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Verify a personal access token and store it for a profile'
+            cand logout 'Remove the stored token of a profile (the profile itself is kept)'
+            cand token 'Print the profile''s token (agents call this as their key helper)'
+            cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
+            cand profiles 'List profiles with their workspace, gateway and token storage'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentgw;login'= {
+            cand --host 'Workspace URL, e.g. https://my-workspace.cloud.databricks.com'
+            cand --gateway-url 'AI Gateway URL [default: <host>/ai-gateway]'
+            cand --from-databrickscfg 'Take host and token from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME'
+            cand --ca-file 'PEM file with extra CA certificates to trust (remembered in the profile)'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --token-stdin 'Read the token from standard input (for scripts; nothing is echoed)'
+            cand --insecure-storage 'Store the token in a plaintext 0600 file instead of the OS keyring'
+            cand --no-verify 'Store the token without checking it against the workspace first'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;logout'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;token'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;otel-headers'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;profiles'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --json 'Print JSON: {"profiles":[{"name","host","gateway_url","token_storage","active"}]}'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;completions'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;help'= {
+            cand login 'Verify a personal access token and store it for a profile'
+            cand logout 'Remove the stored token of a profile (the profile itself is kept)'
+            cand token 'Print the profile''s token (agents call this as their key helper)'
+            cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
+            cand profiles 'List profiles with their workspace, gateway and token storage'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentgw;help;login'= {
+        }
+        &'agentgw;help;logout'= {
+        }
+        &'agentgw;help;token'= {
+        }
+        &'agentgw;help;otel-headers'= {
+        }
+        &'agentgw;help;profiles'= {
+        }
+        &'agentgw;help;completions'= {
+        }
+        &'agentgw;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,63 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_agentgw_global_optspecs
+    string join \n p/profile= h/help V/version
+end
+
+function __fish_agentgw_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_agentgw_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_agentgw_using_subcommand
+    set -l cmd (__fish_agentgw_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c agentgw -n "__fish_agentgw_needs_command" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentgw -n "__fish_agentgw_needs_command" -s V -l version -d 'Print version'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "login" -d 'Verify a personal access token and store it for a profile'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l host -d 'Workspace URL, e.g. https://my-workspace.cloud.databricks.com' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l gateway-url -d 'AI Gateway URL [default: <host>/ai-gateway]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l from-databrickscfg -d 'Take host and token from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l ca-file -d 'PEM file with extra CA certificates to trust (remembered in the profile)' -r -F
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l token-stdin -d 'Read the token from standard input (for scripts; nothing is echoed)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l insecure-storage -d 'Store the token in a plaintext 0600 file instead of the OS keyring'
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l no-verify -d 'Store the token without checking it against the workspace first'
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -l json -d 'Print JSON: {"profiles":[{"name","host","gateway_url","token_storage","active"}]}'
+complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "login" -d 'Verify a personal access token and store it for a profile'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, the same way on a laptop and in CI:
+#   1. installs what the tests need from Debian's packages when missing (dbus, gnome-keyring);
+#   2. starts a private D-Bus session with an unlocked gnome-keyring: a real Secret Service;
+#   3. runs `cargo test` inside it (extra arguments are passed to cargo test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v dbus-run-session >/dev/null || missing+=(dbus dbus-daemon)
+command -v dbus-send >/dev/null || missing+=(dbus-bin)
+command -v gnome-keyring-daemon >/dev/null || missing+=(gnome-keyring)
+if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]}" >&2
+    sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+exec dbus-run-session -- scripts/with-secret-service.sh cargo test --locked "$@"

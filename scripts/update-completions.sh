@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Regenerates the committed shell completions from the CLI definition (src/cli.rs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --quiet
+bin="${CARGO_TARGET_DIR:-target}/debug/agentgw"
+"$bin" completions bash > completions/agentgw.bash
+"$bin" completions zsh > completions/_agentgw
+"$bin" completions fish > completions/agentgw.fish
+"$bin" completions powershell > completions/_agentgw.ps1
+"$bin" completions elvish > completions/agentgw.elv
+echo "completions/ updated"

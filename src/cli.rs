@@ -1,0 +1,178 @@
+//! The whole command-line definition. `agentgw completions` and the completions test generate
+//! from this same definition, so the committed scripts in completions/ cannot drift from it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Examples:
+  agentgw login --host https://my-workspace.cloud.databricks.com
+  agentgw login --from-databrickscfg            # reuse host and token of ~/.databrickscfg
+  echo \"$PAT\" | agentgw login --host $HOST --token-stdin   # unattended, e.g. onboarding scripts
+  agentgw token                                 # print the stored token (agents call this)
+  agentgw profiles
+
+Environment:
+  AGENTGW_PROFILE        profile to use when --profile is not given (default: \"default\")
+  AGENTGW_TOKEN          a token that wins over the stored one (for CI)
+  AGENTGW_HOST           workspace URL for login (same as --host)
+  AGENTGW_GATEWAY_URL    AI Gateway URL for login (same as --gateway-url)
+  AGENTGW_AUTH_STORAGE   keyring | file: where login stores the token
+  AGENTGW_CONFIG_DIR     agentgw's config folder (profiles; plaintext token file)
+  AGENTGW_STATE_DIR      agentgw's state folder (backups of edited files)
+  AGENTGW_HTTP_TIMEOUT   seconds a network request may take in total (default 15)";
+
+/// Point coding agents at a Databricks AI Gateway.
+///
+/// agentgw keeps your Databricks personal access token in the OS keyring and hands it to coding
+/// agents (Claude Code, Codex CLI, Gemini CLI, Cursor) without writing it into their config files.
+#[derive(Debug, Parser)]
+#[command(name = "agentgw", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Profile (workspace + gateway) to use [default: default]
+    #[arg(
+        long,
+        short = 'p',
+        global = true,
+        env = "AGENTGW_PROFILE",
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Verify a personal access token and store it for a profile
+    #[command(after_help = "\
+Examples:
+  agentgw login                                          # asks for host and token on a terminal
+  agentgw login --host https://my-workspace.cloud.databricks.com
+  agentgw login --from-databrickscfg staging --profile staging
+  printf %s \"$PAT\" | agentgw login --host \"$HOST\" --token-stdin   # no prompts, for scripts
+
+The token is checked against <host>/api/2.0/preview/scim/v2/Me before anything is stored.
+It goes to the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service on Linux);
+when no keyring is available it is saved to a 0600 file instead, with a warning.")]
+    Login(LoginArgs),
+
+    /// Remove the stored token of a profile (the profile itself is kept)
+    #[command(after_help = "Examples:\n  agentgw logout\n  agentgw logout --profile staging")]
+    Logout,
+
+    /// Print the profile's token (agents call this as their key helper)
+    #[command(after_help = "\
+Examples:
+  agentgw token
+  curl -H \"Authorization: Bearer $(agentgw token)\" \"$HOST/api/2.0/serving-endpoints\"
+
+Prints the token and a newline, nothing else. AGENTGW_TOKEN wins over the stored token.")]
+    Token,
+
+    /// Print {"Authorization":"Bearer <token>"} (Claude Code's otelHeadersHelper)
+    #[command(after_help = "Examples:\n  agentgw otel-headers")]
+    OtelHeaders,
+
+    /// List profiles with their workspace, gateway and token storage
+    #[command(after_help = "Examples:\n  agentgw profiles\n  agentgw profiles --json")]
+    Profiles(ProfilesArgs),
+
+    /// Print a shell completion script
+    #[command(after_help = "\
+Examples:
+  agentgw completions bash > ~/.local/share/bash-completion/completions/agentgw
+  agentgw completions zsh > \"${fpath[1]}/_agentgw\"
+  agentgw completions fish > ~/.config/fish/completions/agentgw.fish")]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Workspace URL, e.g. https://my-workspace.cloud.databricks.com
+    #[arg(long, env = "AGENTGW_HOST", value_name = "URL")]
+    pub host: Option<String>,
+
+    /// AI Gateway URL [default: <host>/ai-gateway]
+    #[arg(long, env = "AGENTGW_GATEWAY_URL", value_name = "URL")]
+    pub gateway_url: Option<String>,
+
+    /// Read the token from standard input (for scripts; nothing is echoed)
+    #[arg(long)]
+    pub token_stdin: bool,
+
+    /// Take host and token from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME
+    #[arg(
+        long,
+        value_name = "NAME",
+        num_args = 0..=1,
+        default_missing_value = "DEFAULT"
+    )]
+    pub from_databrickscfg: Option<String>,
+
+    /// Store the token in a plaintext 0600 file instead of the OS keyring
+    #[arg(long)]
+    pub insecure_storage: bool,
+
+    /// Store the token without checking it against the workspace first
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// PEM file with extra CA certificates to trust (remembered in the profile)
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Print JSON: {"profiles":[{"name","host","gateway_url","token_storage","active"}]}
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate the script for
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+impl Shell {
+    pub fn generator(self) -> clap_complete::Shell {
+        match self {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+            Shell::Powershell => clap_complete::Shell::PowerShell,
+            Shell::Elvish => clap_complete::Shell::Elvish,
+        }
+    }
+
+    /// The file name used under completions/ (the conventional name each shell looks for).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Shell::Bash => "agentgw.bash",
+            Shell::Zsh => "_agentgw",
+            Shell::Fish => "agentgw.fish",
+            Shell::Powershell => "_agentgw.ps1",
+            Shell::Elvish => "agentgw.elv",
+        }
+    }
+
+    pub const ALL: [Shell; 5] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Powershell,
+        Shell::Elvish,
+    ];
+}

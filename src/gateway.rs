@@ -1,0 +1,388 @@
+//! HTTP to the workspace and the AI Gateway: bounded in time, no redirects followed (a bearer token
+//! must never be replayed to another host), and every failure classified with the fix to try.
+
+use crate::urls::redact_userinfo;
+use anyhow::{Context, Result};
+use std::path::Path;
+use std::time::Duration;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
+const TIMEOUT_ENV: &str = "AGENTGW_HTTP_TIMEOUT";
+/// Answers we read are small JSON documents; anything bigger is cut off, not buffered.
+const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+
+pub struct Http {
+    agent: ureq::Agent,
+    total_timeout: Duration,
+}
+
+/// What the SCIM `Me` endpoint says about the token's owner.
+#[derive(Debug)]
+pub struct Me {
+    pub user_name: String,
+    pub workspace_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Dns,
+    Connect,
+    Tls,
+    Timeout,
+    /// 401, or 400 saying the token is invalid.
+    InvalidToken,
+    /// 403: the token is fine but may not do this.
+    Forbidden,
+    NotFound,
+    RateLimited {
+        retry_after: Option<String>,
+    },
+    Server {
+        request_id: Option<String>,
+    },
+    /// A 3xx: usually a wrong host, or an SSO/proxy login page in the way.
+    Redirect {
+        location: Option<String>,
+    },
+    UnexpectedStatus,
+    BadResponse,
+    Other,
+}
+
+#[derive(Debug)]
+pub struct RequestError {
+    pub failure: Failure,
+    pub status: Option<u16>,
+    /// The URL asked for, without userinfo.
+    pub url: String,
+    /// What the server or the network stack said, with the token masked.
+    pub detail: String,
+    pub timeout: Duration,
+}
+
+impl Http {
+    pub fn new(ca_file: Option<&Path>) -> Result<Http> {
+        let total_timeout = total_timeout()?;
+        let roots = match ca_file {
+            None => RootCerts::PlatformVerifier,
+            Some(path) => RootCerts::new_with_certs(&read_ca_file(path)?),
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(total_timeout))
+            .user_agent(concat!("agentgw/", env!("CARGO_PKG_VERSION")))
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .build();
+        Ok(Http {
+            agent: config.new_agent(),
+            total_timeout,
+        })
+    }
+
+    /// `GET <host>/api/2.0/preview/scim/v2/Me`: proves the token works and names its owner.
+    pub fn scim_me(&self, host: &str, token: &str) -> Result<Me, RequestError> {
+        let url = format!("{host}/api/2.0/preview/scim/v2/Me");
+        let result = self
+            .agent
+            .get(&url)
+            .header("Authorization", format!("Bearer {token}"))
+            .call();
+        let (status, headers, body) = self.read(&url, token, result)?;
+        if !(200..300).contains(&status) {
+            return Err(self.classify_status(&url, status, &headers, &body));
+        }
+        let json: serde_json::Value = serde_json::from_str(&body).map_err(|_| RequestError {
+            failure: Failure::BadResponse,
+            status: Some(status),
+            url: redact_userinfo(&url),
+            detail: "the answer is not JSON (is this the workspace URL, not another web page?)"
+                .into(),
+            timeout: self.total_timeout,
+        })?;
+        let user_name = json["userName"]
+            .as_str()
+            .or(json["displayName"].as_str())
+            .unwrap_or("unknown user");
+        Ok(Me {
+            user_name: user_name.to_string(),
+            workspace_id: header(&headers, "x-databricks-org-id"),
+        })
+    }
+
+    /// Status, headers and (size-bounded) body of a response, or the classified transport failure.
+    fn read(
+        &self,
+        url: &str,
+        token: &str,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<(u16, ureq::http::HeaderMap, String), RequestError> {
+        let fail = |failure: Failure, detail: String| RequestError {
+            failure,
+            status: None,
+            url: redact_userinfo(url),
+            detail: mask(&detail, token),
+            timeout: self.total_timeout,
+        };
+        let mut response = result.map_err(|e| {
+            let (failure, detail) = classify_transport(&e);
+            fail(failure, detail)
+        })?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_string()
+            .map_err(|e| {
+                let (failure, detail) = classify_transport(&e);
+                fail(failure, detail)
+            })?;
+        Ok((status, headers, mask(&body, token)))
+    }
+
+    fn classify_status(
+        &self,
+        url: &str,
+        status: u16,
+        headers: &ureq::http::HeaderMap,
+        body: &str,
+    ) -> RequestError {
+        let message = server_message(body);
+        let failure = match status {
+            401 => Failure::InvalidToken,
+            400 if message.to_ascii_lowercase().contains("token") => Failure::InvalidToken,
+            403 => Failure::Forbidden,
+            404 => Failure::NotFound,
+            429 => Failure::RateLimited {
+                retry_after: header(headers, "retry-after"),
+            },
+            300..=399 => Failure::Redirect {
+                location: header(headers, "location").map(|l| redact_userinfo(&l)),
+            },
+            500..=599 => Failure::Server {
+                request_id: header(headers, "x-request-id")
+                    .or_else(|| header(headers, "x-databricks-request-id")),
+            },
+            _ => Failure::UnexpectedStatus,
+        };
+        RequestError {
+            failure,
+            status: Some(status),
+            url: redact_userinfo(url),
+            detail: message,
+            timeout: self.total_timeout,
+        }
+    }
+}
+
+impl RequestError {
+    /// One paragraph: what happened, then what to do. `profile` goes into the commands we suggest.
+    pub fn explain(&self, profile: &str) -> String {
+        let host = host_of(&self.url);
+        let status = self.status.map(|s| format!("HTTP {s}")).unwrap_or_default();
+        let detail = if self.detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", self.detail)
+        };
+        match &self.failure {
+            Failure::Dns => format!(
+                "cannot resolve {host}{detail}\nCheck the workspace URL (`agentgw profiles`), your VPN and DNS; behind a proxy, set HTTPS_PROXY."
+            ),
+            Failure::Connect => format!(
+                "cannot connect to {host}{detail}\nCheck the URL, your VPN and firewall. If your network needs a proxy, set HTTPS_PROXY (and NO_PROXY for hosts reached directly)."
+            ),
+            Failure::Tls => format!(
+                "the TLS connection to {host} failed{detail}\nIf your company inspects TLS traffic, point SSL_CERT_FILE at its CA bundle or pass `--ca-file PATH` to `agentgw login`. Also check that the URL is https:// and the port is right."
+            ),
+            Failure::Timeout => format!(
+                "{host} did not answer within {} s{detail}\nCheck your network or proxy (HTTPS_PROXY); to wait longer set AGENTGW_HTTP_TIMEOUT=60.",
+                self.timeout.as_secs()
+            ),
+            Failure::InvalidToken => format!(
+                "the workspace rejected the token ({status}{detail})\nThe token is wrong, expired or revoked. Create a new one in the workspace (Settings > Developer > Access tokens) and run: agentgw login --profile {profile}"
+            ),
+            Failure::Forbidden => format!(
+                "the token is valid but lacks permission for {} ({status}{detail})\nAsk a workspace admin for access, or log in with a token that has it: agentgw login --profile {profile}",
+                self.url
+            ),
+            Failure::NotFound => format!(
+                "{} was not found ({status}{detail})\nCheck the workspace URL: agentgw profiles",
+                self.url
+            ),
+            Failure::RateLimited { retry_after } => format!(
+                "rate limited by {host} ({status}{detail}){}\nWait and try again.",
+                retry_after
+                    .as_ref()
+                    .map(|r| format!("; retry after {r} s"))
+                    .unwrap_or_default()
+            ),
+            Failure::Server { request_id } => format!(
+                "{host} had an internal error ({status}{detail}){}\nTry again in a minute; if it persists, give the request id to your workspace admin.",
+                request_id
+                    .as_ref()
+                    .map(|r| format!("; request id {r}"))
+                    .unwrap_or_default()
+            ),
+            Failure::Redirect { location } => format!(
+                "{} answered with a redirect ({status}) to {}\nagentgw does not follow redirects with your token. Check the URL: it should be the workspace itself, e.g. https://my-workspace.cloud.databricks.com",
+                self.url,
+                location.as_deref().unwrap_or("an unnamed location")
+            ),
+            Failure::UnexpectedStatus | Failure::BadResponse => format!(
+                "unexpected answer from {} ({status}{detail})\nCheck that the URL is your Databricks workspace: agentgw profiles",
+                self.url
+            ),
+            Failure::Other => format!("request to {} failed{detail}", self.url),
+        }
+    }
+}
+
+fn classify_transport(e: &ureq::Error) -> (Failure, String) {
+    use std::io::ErrorKind;
+    match e {
+        ureq::Error::HostNotFound => (Failure::Dns, "host not found".into()),
+        ureq::Error::Timeout(_) => (Failure::Timeout, String::new()),
+        ureq::Error::ConnectionFailed => (Failure::Connect, "connection failed".into()),
+        ureq::Error::Io(io) if io.kind() == ErrorKind::TimedOut => {
+            (Failure::Timeout, String::new())
+        }
+        // rustls reports handshake and certificate failures through the stream as InvalidData.
+        ureq::Error::Io(io) if io.kind() == ErrorKind::InvalidData => {
+            (Failure::Tls, io.to_string())
+        }
+        ureq::Error::Io(io) => (Failure::Connect, io.to_string()),
+        ureq::Error::ConnectProxyFailed(why) => (
+            Failure::Connect,
+            format!("the proxy refused the connection: {why}"),
+        ),
+        ureq::Error::InvalidProxyUrl => (
+            Failure::Connect,
+            "HTTPS_PROXY / ALL_PROXY is not a valid URL".into(),
+        ),
+        ureq::Error::Tls(why) => (Failure::Tls, why.to_string()),
+        ureq::Error::Rustls(why) => (Failure::Tls, why.to_string()),
+        ureq::Error::Pem(why) => (Failure::Tls, why.to_string()),
+        ureq::Error::BodyExceedsLimit(_) => (
+            Failure::BadResponse,
+            "the answer is unreasonably large".into(),
+        ),
+        ureq::Error::Protocol(why) => (Failure::BadResponse, format!("not an HTTP answer ({why})")),
+        other => (Failure::Other, other.to_string()),
+    }
+}
+
+/// Databricks errors look like {"error_code": "...", "message": "..."}; others put the text elsewhere.
+fn server_message(body: &str) -> String {
+    let from_json = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|json| {
+            [
+                &json["message"],
+                &json["error"]["message"],
+                &json["detail"],
+                &json["error"],
+            ]
+            .into_iter()
+            .find_map(|v| v.as_str().map(str::to_string))
+        });
+    let text = from_json.unwrap_or_else(|| body.trim().to_string());
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}
+
+fn header(headers: &ureq::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Servers sometimes echo what they were sent; the token must not reach the terminal that way.
+fn mask(text: &str, token: &str) -> String {
+    if token.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(token, "[token]")
+    }
+}
+
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+fn total_timeout() -> Result<Duration> {
+    match std::env::var(TIMEOUT_ENV) {
+        Err(_) => Ok(DEFAULT_TOTAL_TIMEOUT),
+        Ok(v) => {
+            let secs: f64 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|s: &f64| *s > 0.0 && s.is_finite())
+                .with_context(|| {
+                    format!("{TIMEOUT_ENV}={v:?} is not a number of seconds greater than 0")
+                })?;
+            Ok(Duration::from_secs_f64(secs))
+        }
+    }
+}
+
+fn read_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>> {
+    let pem = std::fs::read(path)
+        .with_context(|| format!("cannot read the CA file {} (--ca-file)", path.display()))?;
+    let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        anyhow::bail!(
+            "{} (--ca-file) holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        );
+    }
+    Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_messages_are_extracted_and_cut() {
+        assert_eq!(
+            server_message(r#"{"error_code":"X","message":"Invalid access token."}"#),
+            "Invalid access token."
+        );
+        assert_eq!(
+            server_message("<html>\n  oops\n</html>"),
+            "<html> oops </html>"
+        );
+        assert_eq!(server_message(&"a".repeat(300)).chars().count(), 201);
+    }
+
+    #[test]
+    fn tokens_are_masked() {
+        assert_eq!(mask("bad token dapi123", "dapi123"), "bad token [token]");
+    }
+
+    #[test]
+    fn host_not_found_is_a_dns_failure() {
+        assert_eq!(
+            classify_transport(&ureq::Error::HostNotFound).0,
+            Failure::Dns
+        );
+    }
+}

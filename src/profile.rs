@@ -1,0 +1,251 @@
+//! agentgw's own config file: named profiles, each a workspace, its AI Gateway, per-agent
+//! overrides and where the profile's token is stored.
+//!
+//! ```toml
+//! [profiles.default]
+//! host = "https://my-workspace.cloud.databricks.com"
+//! gateway_url = "https://my-workspace.cloud.databricks.com/ai-gateway"
+//! token_storage = "keyring"            # or "file"; absent when logged out
+//! ca_file = "/etc/ssl/corp-ca.pem"     # optional
+//!
+//! [profiles.default.models]            # optional per-agent model
+//! claude = "databricks-claude-opus-4-6"
+//!
+//! [profiles.default.base_paths]        # optional per-agent gateway path
+//! codex = "/codex/v1"
+//! ```
+//! The file is edited with toml_edit, so comments and keys the user added survive our writes.
+
+use crate::{edit, paths};
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use toml_edit::{DocumentMut, Item, Table, value};
+
+pub const DEFAULT_PROFILE: &str = "default";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStorage {
+    Keyring,
+    File,
+}
+
+impl TokenStorage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenStorage::Keyring => "keyring",
+            TokenStorage::File => "file",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "keyring" => Some(TokenStorage::Keyring),
+            "file" => Some(TokenStorage::File),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub name: String,
+    pub host: Option<String>,
+    pub gateway_url: Option<String>,
+    pub token_storage: Option<TokenStorage>,
+    pub ca_file: Option<PathBuf>,
+    pub models: BTreeMap<String, String>,
+    pub base_paths: BTreeMap<String, String>,
+}
+
+impl Profile {
+    /// The gateway URL, defaulting to `<host>/ai-gateway`.
+    pub fn gateway(&self) -> Option<String> {
+        self.gateway_url
+            .clone()
+            .or_else(|| self.host.as_ref().map(|h| default_gateway(h)))
+    }
+}
+
+pub fn default_gateway(host: &str) -> String {
+    format!("{host}/ai-gateway")
+}
+
+/// Profile names become keyring account names and TOML keys: keep them plain.
+pub fn validate_name(name: &str) -> Result<()> {
+    let plain = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !plain {
+        bail!(
+            "invalid profile name {name:?}: use 1-64 letters, digits, '-', '_' or '.' (flag --profile or AGENTGW_PROFILE)"
+        );
+    }
+    Ok(())
+}
+
+/// The profile name chosen by --profile / AGENTGW_PROFILE (clap folds both into one value).
+pub fn selected_name(flag: Option<&str>) -> Result<String> {
+    let name = flag.filter(|n| !n.is_empty()).unwrap_or(DEFAULT_PROFILE);
+    validate_name(name)?;
+    Ok(name.to_string())
+}
+
+pub struct Config {
+    path: PathBuf,
+    doc: DocumentMut,
+}
+
+impl Config {
+    pub fn load(config_dir: &Path) -> Result<Config> {
+        let path = paths::config_file(config_dir);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let doc = text.parse::<DocumentMut>().map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {}\nagentgw's config file does not parse; fix it by hand or move it aside and run `agentgw login` again",
+                path.display(),
+                e.to_string().trim_end()
+            )
+        })?;
+        Ok(Config { path, doc })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn profile_names(&self) -> Vec<String> {
+        self.profiles_table()
+            .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn profile(&self, name: &str) -> Result<Option<Profile>> {
+        let Some(table) = self
+            .profiles_table()
+            .and_then(|t| t.get(name))
+            .and_then(Item::as_table_like)
+        else {
+            return Ok(None);
+        };
+        let key = |k: &str| format!("profiles.{name}.{k}");
+        let string = |k: &str| -> Result<Option<String>> {
+            match table.get(k) {
+                None => Ok(None),
+                Some(item) => match item.as_str() {
+                    Some(s) => Ok(Some(s.to_string())),
+                    None => bail!("{}: {} must be a string", self.path.display(), key(k)),
+                },
+            }
+        };
+        let map = |k: &str| -> Result<BTreeMap<String, String>> {
+            let Some(item) = table.get(k) else {
+                return Ok(BTreeMap::new());
+            };
+            let Some(t) = item.as_table_like() else {
+                bail!(
+                    "{}: {} must be a table of strings",
+                    self.path.display(),
+                    key(k)
+                )
+            };
+            t.iter()
+                .map(|(agent, v)| match v.as_str() {
+                    Some(s) => Ok((agent.to_string(), s.to_string())),
+                    None => bail!(
+                        "{}: {}.{agent} must be a string",
+                        self.path.display(),
+                        key(k)
+                    ),
+                })
+                .collect()
+        };
+        let token_storage = match string("token_storage")? {
+            None => None,
+            Some(s) => Some(TokenStorage::parse(&s).with_context(|| {
+                format!(
+                    "{}: {} must be \"keyring\" or \"file\", not {s:?}",
+                    self.path.display(),
+                    key("token_storage")
+                )
+            })?),
+        };
+        Ok(Some(Profile {
+            name: name.to_string(),
+            host: string("host")?,
+            gateway_url: string("gateway_url")?,
+            token_storage,
+            ca_file: string("ca_file")?.map(PathBuf::from),
+            models: map("models")?,
+            base_paths: map("base_paths")?,
+        }))
+    }
+
+    /// Sets (Some) or removes (None) a plain string field of a profile, creating the profile.
+    pub fn set_field(&mut self, profile: &str, field: &str, new: Option<&str>) {
+        let profiles = self.doc.entry("profiles").or_insert_with(implicit_table);
+        let Some(profiles) = profiles.as_table_like_mut() else {
+            return;
+        };
+        let table = profiles
+            .entry(profile)
+            .or_insert_with(|| Item::Table(Table::new()));
+        let Some(table) = table.as_table_like_mut() else {
+            return;
+        };
+        match new {
+            Some(v) => match table.get_mut(field) {
+                // Keep the user's inline comment on the line we change.
+                Some(Item::Value(existing)) => {
+                    let decor = existing.decor().clone();
+                    *existing = v.into();
+                    *existing.decor_mut() = decor;
+                }
+                _ => {
+                    table.insert(field, value(v));
+                }
+            },
+            None => {
+                table.remove(field);
+            }
+        }
+    }
+
+    /// Writes the file atomically if it changed, under a lock so two logins cannot interleave.
+    pub fn save(&self) -> Result<()> {
+        let text = self.doc.to_string();
+        let current = std::fs::read_to_string(&self.path).unwrap_or_default();
+        if text == current {
+            return Ok(());
+        }
+        if let Some(dir) = self.path.parent() {
+            paths::ensure_private_dir(dir)?;
+        }
+        edit::write::write_atomic(&self.path, text.as_bytes(), None)
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
+    fn profiles_table(&self) -> Option<&dyn toml_edit::TableLike> {
+        self.doc.get("profiles").and_then(Item::as_table_like)
+    }
+}
+
+fn implicit_table() -> Item {
+    let mut t = Table::new();
+    t.set_implicit(true);
+    Item::Table(t)
+}
+
+/// Serialises read-modify-write cycles of agentgw's config folder across processes.
+pub fn lock_config_dir(config_dir: &Path) -> Result<File> {
+    paths::ensure_private_dir(config_dir)?;
+    let lock = config_dir.join(".lock");
+    edit::write::exclusive_lock(&lock).with_context(|| format!("cannot lock {}", lock.display()))
+}

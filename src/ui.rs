@@ -1,0 +1,33 @@
+//! Human-facing output on stderr: progress, warnings and notes. Results go to stdout from the
+//! commands themselves. Colour only on a terminal and never when NO_COLOR is set.
+
+use std::io::IsTerminal;
+
+fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+fn paint(code: &str, text: &str) -> String {
+    if color() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+pub fn warn(message: &str) {
+    eprintln!("{} {message}", paint("1;33", "warning:"));
+}
+
+pub fn note(message: &str) {
+    eprintln!("{message}");
+}
+
+pub fn error(message: &str) {
+    eprintln!("{} {message}", paint("1;31", "error:"));
+}
+
+/// Whether we may ask questions: both ends of the conversation must be a terminal.
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}

@@ -1,0 +1,152 @@
+//! Normalising the URLs users type: `my-ws.cloud.databricks.com/` → `https://my-ws.cloud.databricks.com`.
+
+use anyhow::{Result, bail};
+
+/// A workspace host as `https://host[:port]`: scheme added when missing, path, query and trailing
+/// slash dropped (people paste the URL of whatever page they were on).
+pub fn normalize_host(input: &str, flag: &str) -> Result<String> {
+    let (scheme, rest) = split_scheme(input, flag)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    check_authority(authority, input, flag)?;
+    Ok(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+/// A gateway URL as `https://host[:port][/path]`, keeping its path (e.g. `/ai-gateway`) but not a
+/// trailing slash, query or fragment.
+pub fn normalize_gateway_url(input: &str, flag: &str) -> Result<String> {
+    let (scheme, rest) = split_scheme(input, flag)?;
+    let without_query = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, path) = match without_query.find('/') {
+        Some(i) => without_query.split_at(i),
+        None => (without_query, ""),
+    };
+    check_authority(authority, input, flag)?;
+    Ok(format!(
+        "{scheme}://{}{}",
+        authority.to_ascii_lowercase(),
+        path.trim_end_matches('/')
+    ))
+}
+
+/// The URL with any `user:password@` removed, for messages.
+pub fn redact_userinfo(url: &str) -> String {
+    let (prefix, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{prefix}{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+fn split_scheme<'a>(input: &'a str, flag: &str) -> Result<(&'static str, &'a str)> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        bail!(
+            "{flag} is empty; give the workspace URL, e.g. https://my-workspace.cloud.databricks.com"
+        );
+    }
+    if trimmed.chars().any(char::is_whitespace) {
+        bail!(
+            "{flag} {:?} contains spaces; give a URL such as https://my-workspace.cloud.databricks.com",
+            redact_userinfo(trimmed)
+        );
+    }
+    match trimmed.split_once("://") {
+        None => Ok(("https", trimmed)),
+        Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
+            "https" => Ok(("https", rest)),
+            "http" => Ok(("http", rest)),
+            other => bail!(
+                "{flag} has the scheme {other:?}; only https:// (or http://) URLs are supported"
+            ),
+        },
+    }
+}
+
+fn check_authority(authority: &str, input: &str, flag: &str) -> Result<()> {
+    if authority.contains('@') {
+        bail!(
+            "{flag} {:?} contains a user name or password; give the bare workspace URL (the token is asked for separately)",
+            redact_userinfo(input.trim())
+        );
+    }
+    let valid = !authority.is_empty()
+        && !authority.starts_with(':')
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']' | '_'));
+    if !valid {
+        bail!(
+            "{flag} {:?} is not a valid URL; expected e.g. https://my-workspace.cloud.databricks.com",
+            input.trim()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_normalised() {
+        let n = |s| normalize_host(s, "--host").unwrap();
+        assert_eq!(
+            n("my-ws.cloud.databricks.com"),
+            "https://my-ws.cloud.databricks.com"
+        );
+        assert_eq!(
+            n("https://My-WS.cloud.databricks.com/"),
+            "https://my-ws.cloud.databricks.com"
+        );
+        assert_eq!(
+            n("https://adb-1.2.azuredatabricks.net/?o=1#job/3"),
+            "https://adb-1.2.azuredatabricks.net"
+        );
+        assert_eq!(n(" http://127.0.0.1:8080/x/y "), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bad_hosts_are_refused_with_the_flag_named() {
+        for bad in [
+            "ftp://x.com",
+            "my host.com",
+            "",
+            "https://",
+            "https://a@b.com",
+            "https://a/b c",
+        ] {
+            let err = normalize_host(bad, "--host").unwrap_err().to_string();
+            assert!(err.contains("--host"), "{bad}: {err}");
+        }
+        let err = normalize_host("https://user:s3cret@b.com", "--host")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn gateway_urls_keep_their_path() {
+        let n = |s| normalize_gateway_url(s, "--gateway-url").unwrap();
+        assert_eq!(
+            n("https://1234.ai-gateway.cloud.databricks.com/"),
+            "https://1234.ai-gateway.cloud.databricks.com"
+        );
+        assert_eq!(
+            n("ws.example.com/ai-gateway/"),
+            "https://ws.example.com/ai-gateway"
+        );
+    }
+
+    #[test]
+    fn userinfo_is_redacted() {
+        assert_eq!(
+            redact_userinfo("https://u:p@h.com/x@y"),
+            "https://h.com/x@y"
+        );
+        assert_eq!(redact_userinfo("https://h.com/a"), "https://h.com/a");
+    }
+}

@@ -1,0 +1,82 @@
+//! A temporary HOME and an `agentgw` command that sees only it.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+pub struct TestHome {
+    pub dir: TempDir,
+}
+
+impl TestHome {
+    pub fn new() -> TestHome {
+        TestHome {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `agentgw` with a clean environment: HOME is the temp dir, no XDG, proxy, Databricks or
+    /// agentgw variables leak in from the developer's shell, and the token goes to the file store
+    /// (tests of the keyring use `keyring_cmd`).
+    pub fn cmd(&self) -> Command {
+        let mut cmd = self.bare_cmd();
+        cmd.env("AGENTGW_AUTH_STORAGE", "file");
+        cmd
+    }
+
+    /// Like `cmd` but with the default storage choice (OS keyring first) and no D-Bus session:
+    /// callers add the bus they want.
+    pub fn bare_cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("agentgw").unwrap();
+        cmd.env_clear()
+            .env("HOME", self.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .timeout(std::time::Duration::from_secs(60));
+        cmd
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.path().join(".config/agentgw")
+    }
+
+    pub fn config_toml(&self) -> Option<String> {
+        std::fs::read_to_string(self.config_dir().join("config.toml")).ok()
+    }
+
+    pub fn tokens_toml(&self) -> Option<String> {
+        std::fs::read_to_string(self.config_dir().join("tokens.toml")).ok()
+    }
+}
+
+#[cfg(unix)]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A secret must never reach the terminal except through `agentgw token` / `otel-headers`.
+pub fn assert_no_secret(output: &std::process::Output, secret: &str) {
+    assert!(
+        !stdout(output).contains(secret),
+        "token on stdout: {}",
+        stdout(output)
+    );
+    assert!(
+        !stderr(output).contains(secret),
+        "token on stderr: {}",
+        stderr(output)
+    );
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real `agentgw` binary in a temporary HOME against a stand-in gateway.
+//! One test binary (modules below) so the suite links once.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod common;
+mod completions;
+mod keyring;
+mod login;
+mod logout;
+mod profiles;
+mod token;
