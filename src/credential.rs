@@ -224,13 +224,13 @@ fn keyring_set(profile: &str, token: &str) -> Result<(), KeyringUnavailable> {
 
 fn keyring_get(profile: &str) -> Result<Option<String>, KeyringUnavailable> {
     let account = profile.to_string();
-    keyring_call(move || {
-        match keyring::Entry::new(KEYRING_SERVICE, &account)?.get_password() {
+    keyring_call(
+        move || match keyring::Entry::new(KEYRING_SERVICE, &account)?.get_password() {
             Ok(token) => Ok(Some(token)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(e),
-        }
-    })
+        },
+    )
 }
 
 /// Ok(true) when a token was removed, Ok(false) when there was none.

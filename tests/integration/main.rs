@@ -10,4 +10,5 @@ mod keyring;
 mod login;
 mod logout;
 mod profiles;
+mod prompts;
 mod token;

@@ -1,0 +1,37 @@
+//! `agentgw login` on a real pseudo-terminal: the prompts a developer sees on a new laptop.
+
+use crate::common::TestHome;
+use crate::support::{GOOD_TOKEN, Gateway, USER_NAME};
+use rexpect::session::spawn_command;
+
+#[test]
+fn login_asks_for_host_and_hidden_token_on_a_terminal() {
+    let gw = Gateway::start();
+    let home = TestHome::new();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("agentgw"));
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AGENTGW_AUTH_STORAGE", "file")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .arg("login");
+    let mut session = spawn_command(cmd, Some(20_000)).unwrap();
+    session.exp_string("Databricks workspace URL").unwrap();
+    session.send_line(&gw.url).unwrap();
+    session.flush().unwrap();
+    session
+        .exp_string("Personal access token (input hidden)")
+        .unwrap();
+    session.send_line(GOOD_TOKEN).unwrap();
+    session.flush().unwrap();
+    let before = session
+        .exp_string(&format!("Logged in to {} as {USER_NAME}", gw.url))
+        .unwrap();
+    assert!(
+        !before.contains(GOOD_TOKEN),
+        "the token was echoed: {before}"
+    );
+    session.exp_eof().unwrap();
+    assert!(home.tokens_toml().unwrap().contains(GOOD_TOKEN));
+}
