@@ -5,7 +5,7 @@ use crate::credential;
 use crate::profile::{self, Config, TokenStorage};
 use crate::{databrickscfg, gateway, paths, ui, urls};
 use anyhow::{Context, Result, bail};
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 
 /// A value and where it came from, so the user can see which source won.
 struct Sourced {
@@ -169,9 +169,14 @@ fn resolve_token(
 ) -> Result<Sourced> {
     if args.token_stdin {
         let mut raw = String::new();
-        std::io::stdin()
-            .read_to_string(&mut raw)
-            .context("cannot read the token from standard input")?;
+        let stdin = std::io::stdin();
+        // On a terminal, Enter ends the token; from a pipe, the end of input does.
+        let read = if stdin.is_terminal() {
+            stdin.read_line(&mut raw)
+        } else {
+            stdin.lock().read_to_string(&mut raw)
+        };
+        read.context("cannot read the token from standard input")?;
         return Ok(Sourced {
             value: credential::validate_token(&raw)?,
             source: "standard input".into(),
