@@ -1,0 +1,1 @@
+//! Property tests: random documents and random edit sequences never disturb other bytes.
