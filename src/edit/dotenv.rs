@@ -11,6 +11,8 @@ pub(crate) struct DotenvDocument {
     lines: Vec<Line>,
     /// Line ending for lines agentgw adds: the file's own, "\n" for a new file.
     newline: &'static str,
+    /// Whether the file ends with a line break (a new file will).
+    final_newline: bool,
 }
 
 enum Line {
@@ -59,10 +61,6 @@ impl Line {
 
 impl DotenvDocument {
     pub fn parse(text: &str) -> Result<Self, SyntaxError> {
-        let newline = match text.find('\n') {
-            Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
-            _ => "\n",
-        };
         let mut lines = Vec::new();
         let mut pos = 0;
         while pos < text.len() {
@@ -70,7 +68,17 @@ impl DotenvDocument {
             lines.push(line);
             pos = next;
         }
-        Ok(DotenvDocument { lines, newline })
+        // Judged from line endings only: a newline inside a quoted value says nothing.
+        let newline = match lines.iter().map(Line::eol).find(|eol| !eol.is_empty()) {
+            Some("\r\n") => "\r\n",
+            _ => "\n",
+        };
+        let final_newline = text.is_empty() || text.ends_with('\n');
+        Ok(DotenvDocument {
+            lines,
+            newline,
+            final_newline,
+        })
     }
 
     fn last_assignment_mut(&mut self, name: &str) -> Option<&mut Assignment> {
@@ -131,7 +139,9 @@ impl Document for DotenvDocument {
                 *last.eol_mut() = self.newline.to_string();
                 String::new()
             }
-            _ => self.newline.to_string(),
+            Some(_) => self.newline.to_string(),
+            None if self.final_newline => self.newline.to_string(),
+            None => String::new(),
         };
         self.lines.push(Line::Assignment(Assignment {
             head: format!("{export}{name}="),

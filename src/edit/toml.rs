@@ -16,13 +16,16 @@ use super::error::display_key;
 
 pub(crate) struct TomlDocument {
     doc: DocumentMut,
+    /// The text of a file that holds no keys yet (typically commented-out examples). toml_edit
+    /// would print it after anything added; it belongs before.
+    leading: String,
     /// The file uses CRLF throughout; new lines must too.
     crlf: bool,
 }
 
 impl TomlDocument {
     pub fn parse(text: &str) -> Result<Self, SyntaxError> {
-        let doc = text.parse::<DocumentMut>().map_err(|e| {
+        let mut doc = text.parse::<DocumentMut>().map_err(|e| {
             let offset = e.span().map_or(0, |span| span.start);
             let message = e
                 .message()
@@ -34,7 +37,12 @@ impl TomlDocument {
         })?;
         let crlf =
             text.contains("\r\n") && text.matches('\n').count() == text.matches("\r\n").count();
-        Ok(TomlDocument { doc, crlf })
+        let mut leading = String::new();
+        if doc.as_table().is_empty() {
+            leading = doc.trailing().as_str().unwrap_or_default().to_string();
+            doc.set_trailing("");
+        }
+        Ok(TomlDocument { doc, leading, crlf })
     }
 
     fn item(&self, key: &[String]) -> Option<&Item> {
@@ -120,6 +128,16 @@ impl Document for TomlDocument {
             current = child;
         }
 
+        // An implicit table (`a` when only `[a.b]` is written) that gets a value of its own gains
+        // an `[a]` header; undo hides it again, like a container agentgw created.
+        if let Item::Table(table) = &*current
+            && table.is_implicit()
+            && !table.is_dotted()
+            && !has_own_values(table)
+            && !created.iter().any(|c| c.as_slice() == parents)
+        {
+            created.push(parents.to_vec());
+        }
         let container = current
             .as_table_like_mut()
             .expect("only tables are descended into");
@@ -183,13 +201,7 @@ impl Document for TomlDocument {
     }
 
     fn remove(&mut self, key: &[String]) -> Result<bool, KeyError> {
-        let Some(leaf) = key.last() else {
-            return Ok(false);
-        };
-        Ok(self
-            .parent_mut(key)
-            .and_then(|parent| parent.remove(leaf))
-            .is_some())
+        Ok(self.remove_keeping_comments(key))
     }
 
     fn remove_container_if_empty(&mut self, key: &[String]) -> bool {
@@ -199,25 +211,163 @@ impl Document for TomlDocument {
         let Some(parent) = self.parent_mut(key) else {
             return false;
         };
-        let empty = match parent.get(leaf) {
-            Some(Item::Table(table)) => table.is_empty(),
-            Some(Item::Value(toml_edit::Value::InlineTable(table))) => table.is_empty(),
-            _ => false,
-        };
-        if empty {
-            parent.remove(leaf);
+        match parent.get_mut(leaf) {
+            Some(Item::Table(table)) if table.is_empty() => {}
+            Some(Item::Value(toml_edit::Value::InlineTable(table))) if table.is_empty() => {}
+            // Only subtables left: the header agentgw caused goes, the subtables stay.
+            Some(Item::Table(table))
+                if !table.is_implicit() && !table.is_dotted() && !has_own_values(table) =>
+            {
+                table.set_implicit(true);
+                return true;
+            }
+            _ => return false,
         }
-        empty
+        self.remove_keeping_comments(key)
     }
 
     fn holds_nothing(&self) -> bool {
-        self.doc.as_table().is_empty() && self.doc.to_string().trim().is_empty()
+        self.doc.as_table().is_empty() && self.render().trim().is_empty()
     }
 
     fn render(&self) -> String {
-        let text = self.doc.to_string();
+        let text = format!("{}{}", self.leading, self.doc);
         if self.crlf { to_crlf(&text) } else { text }
     }
+}
+
+impl TomlDocument {
+    /// Removes `key`. toml_edit stores the comment lines above a key or a `[table]` header as
+    /// part of it, so plain removal would delete them with it; they are handed on to whatever
+    /// now follows in the file instead.
+    fn remove_keeping_comments(&mut self, key: &[String]) -> bool {
+        let Some((leaf, parents)) = key.split_last() else {
+            return false;
+        };
+        let order = tables_in_order(&self.doc);
+        let Some(parent) = self.parent_mut(key) else {
+            return false;
+        };
+        let parent_is_table = !parent.is_dotted();
+        // What follows a key inside its table: the next key there, else the next header.
+        let next_key = {
+            let keys: Vec<String> = parent
+                .iter()
+                .filter(|(_, item)| item.is_value())
+                .map(|(k, _)| k.to_string())
+                .collect();
+            keys.iter()
+                .position(|k| k == leaf)
+                .and_then(|i| keys.get(i + 1).cloned())
+        };
+        let comments = match parent.get(leaf) {
+            Some(Item::Value(_)) if parent_is_table => {
+                parent.key(leaf).and_then(|k| comment_lines(k.leaf_decor()))
+            }
+            Some(Item::Table(_)) => order
+                .iter()
+                .find(|(path, _)| path.starts_with(key))
+                .and_then(|(_, prefix)| prefix.clone()),
+            Some(_) => None,
+            None => return false,
+        };
+        let removed_value = parent.get(leaf).is_some_and(Item::is_value);
+        parent.remove(leaf);
+        let Some(comments) = comments else {
+            return true;
+        };
+
+        if removed_value && let Some(next) = next_key {
+            if let Some(mut next_key) = self.parent_mut(key).and_then(|p| p.key_mut(&next)) {
+                let decor = next_key.leaf_decor_mut();
+                let rest = raw_prefix(decor).unwrap_or_default();
+                decor.set_prefix(format!("{comments}{rest}"));
+            }
+            return true;
+        }
+        // The next table header after the removed key's table, or after the removed table.
+        let after: &[String] = if removed_value { parents } else { key };
+        let start = order.iter().position(|(path, _)| path.as_slice() == after);
+        let next_table = order
+            .iter()
+            .skip(start.map_or(0, |i| i + 1))
+            .map(|(path, _)| path)
+            .find(|path| !path.starts_with(key) && path.as_slice() != after);
+        match next_table.and_then(|path| table_mut(&mut self.doc, path)) {
+            Some(table) => {
+                let rest = raw_prefix(table.decor()).unwrap_or_else(|| "\n".to_string());
+                table.decor_mut().set_prefix(format!("{comments}{rest}"));
+            }
+            None => {
+                let rest = self.doc.trailing().as_str().unwrap_or_default().to_string();
+                self.doc.set_trailing(format!("{comments}{rest}"));
+            }
+        }
+        true
+    }
+}
+
+/// Tables with a visible `[header]`, in the order toml_edit prints them, each with the text
+/// written above its header.
+fn tables_in_order(doc: &DocumentMut) -> Vec<(Vec<String>, Option<String>)> {
+    fn visit(
+        table: &Table,
+        path: &mut Vec<String>,
+        last_position: &mut isize,
+        out: &mut Vec<(isize, Vec<String>, Option<String>)>,
+    ) {
+        if let Some(position) = table.position() {
+            *last_position = position;
+        }
+        let visible = !path.is_empty()
+            && !table.is_dotted()
+            && !(table.is_implicit() && !has_own_values(table));
+        if visible {
+            out.push((*last_position, path.clone(), comment_lines(table.decor())));
+        }
+        for (key, item) in table.iter() {
+            if let Item::Table(child) = item {
+                path.push(key.to_string());
+                visit(child, path, last_position, out);
+                path.pop();
+            }
+        }
+    }
+    let mut out = Vec::new();
+    visit(doc.as_table(), &mut Vec::new(), &mut 0, &mut out);
+    out.sort_by_key(|(position, _, _)| *position);
+    out.into_iter()
+        .map(|(_, path, prefix)| (path, prefix))
+        .collect()
+}
+
+fn table_mut<'a>(doc: &'a mut DocumentMut, path: &[String]) -> Option<&'a mut Table> {
+    let mut table = doc.as_table_mut();
+    for segment in path {
+        table = table.get_mut(segment)?.as_table_mut()?;
+    }
+    Some(table)
+}
+
+/// Whether a table prints any `key = value` lines of its own (dotted subtables do).
+fn has_own_values(table: &Table) -> bool {
+    table.iter().any(|(_, item)| match item {
+        Item::Value(_) => true,
+        Item::Table(child) => child.is_dotted(),
+        _ => false,
+    })
+}
+
+fn raw_prefix(decor: &toml_edit::Decor) -> Option<String> {
+    decor.prefix().and_then(|p| p.as_str()).map(str::to_string)
+}
+
+/// The whole lines of a decor prefix, if they hold a comment; the indentation of the item's
+/// own line stays behind.
+fn comment_lines(decor: &toml_edit::Decor) -> Option<String> {
+    let prefix = raw_prefix(decor)?;
+    let lines = &prefix[..prefix.rfind('\n')? + 1];
+    lines.contains('#').then(|| lines.to_string())
 }
 
 /// toml_edit writes "\n" for the lines it creates; a CRLF file gets CRLF throughout.
