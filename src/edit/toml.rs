@@ -321,7 +321,7 @@ fn tables_in_order(doc: &DocumentMut) -> Vec<(Vec<String>, Option<String>)> {
         }
         let visible = !path.is_empty()
             && !table.is_dotted()
-            && !(table.is_implicit() && !has_own_values(table));
+            && (!table.is_implicit() || has_own_values(table));
         if visible {
             out.push((*last_position, path.clone(), comment_lines(table.decor())));
         }
