@@ -285,14 +285,20 @@ impl TomlDocument {
             }
             return true;
         }
-        // The next table header after the removed key's table, or after the removed table.
-        let after: &[String] = if removed_value { parents } else { key };
-        let start = order.iter().position(|(path, _)| path.as_slice() == after);
+        // The next table header after the removed key's table (the root's keys come before
+        // every header), or after the first header of the removed table.
+        let start = if removed_value {
+            order
+                .iter()
+                .position(|(path, _)| path.as_slice() == parents)
+        } else {
+            order.iter().position(|(path, _)| path.starts_with(key))
+        };
         let next_table = order
             .iter()
             .skip(start.map_or(0, |i| i + 1))
             .map(|(path, _)| path)
-            .find(|path| !path.starts_with(key) && path.as_slice() != after);
+            .find(|path| !path.starts_with(key));
         match next_table.and_then(|path| table_mut(&mut self.doc, path)) {
             Some(table) => {
                 let rest = raw_prefix(table.decor()).unwrap_or_else(|| "\n".to_string());

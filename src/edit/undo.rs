@@ -91,7 +91,9 @@ fn plan_file_undo(
 
     let mut ops = Vec::new();
     let mut kept_user_values = Vec::new();
-    // Latest first, so a key set twice unwinds in the reverse order it was built up.
+    // Latest first, so a key set twice unwinds in the reverse order it was built up. The key
+    // that made a container is the first one set in it, so by its turn the container is empty
+    // and goes right away, before later steps could hand comments on to it.
     for (managed, current) in file.keys.iter().zip(current_values).rev() {
         if current.as_ref() != Some(&managed.set) {
             kept_user_values.push(managed.key.clone());
@@ -107,24 +109,19 @@ fn plan_file_undo(
                 source: managed.previous_source.clone(),
             },
         });
+        ops.extend(innermost_first(managed.created_parents.clone()));
     }
     kept_user_values.reverse();
 
-    // Containers agentgw created go once they are empty, innermost first; whichever key
-    // created one, others may have been added to it later.
-    let mut containers: Vec<KeyPath> = file
-        .keys
-        .iter()
-        .flat_map(|k| k.created_parents.iter().cloned())
-        .chain(file.leftover_created_parents.iter().cloned())
-        .collect();
-    containers.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-    containers.dedup();
-    ops.extend(
-        containers
-            .into_iter()
-            .map(|key| Op::RemoveContainerIfEmpty { key }),
-    );
+    // Then every container agentgw created, whichever key it was made for: others may have
+    // been added to it later, or its key removed by agentgw since.
+    ops.extend(innermost_first(
+        file.keys
+            .iter()
+            .flat_map(|k| k.created_parents.iter().cloned())
+            .chain(file.leftover_created_parents.iter().cloned())
+            .collect(),
+    ));
 
     let mut plan = Plan::compute(path.to_path_buf(), file.format, ops, Some(text))?;
     if file.created_file && plan_leaves_nothing(&plan)? && !is_symlink(path) {
@@ -134,6 +131,14 @@ fn plan_file_undo(
         plan,
         kept_user_values,
     })
+}
+
+fn innermost_first(mut containers: Vec<KeyPath>) -> impl Iterator<Item = Op> {
+    containers.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    containers.dedup();
+    containers
+        .into_iter()
+        .map(|key| Op::RemoveContainerIfEmpty { key })
 }
 
 /// True when the undone file holds nothing a user wrote (no keys, no comments).

@@ -27,19 +27,24 @@ pub fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::other(SymlinkLoop))
+    Err(io::Error::other(SymlinkLoop {
+        path: path.to_path_buf(),
+    }))
 }
 
 /// The error inside the `io::Error` that `resolve_symlinks` returns for a loop, so callers can
 /// tell a loop from other failures (`io::ErrorKind::FilesystemLoop` is not stable yet).
 #[derive(Debug)]
-pub struct SymlinkLoop;
+pub struct SymlinkLoop {
+    pub path: PathBuf,
+}
 
 impl fmt::Display for SymlinkLoop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "more than {MAX_SYMLINK_HOPS} symlinks in a row (a symlink loop?)"
+            "{}: more than {MAX_SYMLINK_HOPS} symlinks in a row (a symlink loop?)",
+            self.path.display()
         )
     }
 }

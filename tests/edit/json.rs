@@ -269,3 +269,17 @@ fn diff_is_unified_with_paths() {
     assert!(noop.is_noop());
     assert_eq!(noop.diff(), "");
 }
+
+#[test]
+fn crlf_json_gets_crlf_lines_and_undoes_exactly() {
+    let original = "{\r\n  \"a\": 1\r\n}\r\n";
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("settings.json", original);
+    sandbox.apply(&path, Format::Json, &[set("env.K", "v")]);
+    assert_eq!(
+        read(&path),
+        "{\r\n  \"a\": 1,\r\n  \"env\": {\r\n    \"K\": \"v\"\r\n  }\r\n}\r\n"
+    );
+    sandbox.undo("claude");
+    assert_eq!(read(&path), original);
+}

@@ -11,7 +11,7 @@ use tempfile::TempDir;
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: 256,
+        cases: 512,
         failure_persistence: None,
         ..ProptestConfig::default()
     }

@@ -193,3 +193,70 @@ fn crlf_file_gets_crlf_lines() {
     sandbox.undo("claude");
     assert_eq!(read(&path), original);
 }
+
+#[test]
+fn comment_only_file_keeps_its_comments_on_top() {
+    let original = "# Codex config\n# model = \"o3\"\n";
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("config.toml", original);
+    sandbox.apply_as(
+        "codex",
+        &path,
+        Format::Toml,
+        &[
+            set("model_provider", "databricks"),
+            set("model_providers.databricks.name", "x"),
+        ],
+    );
+    assert_eq!(
+        read(&path),
+        "# Codex config\n# model = \"o3\"\nmodel_provider = \"databricks\"\n\n\
+         [model_providers.databricks]\nname = \"x\"\n"
+    );
+    sandbox.undo("codex");
+    assert_eq!(read(&path), original);
+}
+
+#[test]
+fn removing_a_key_keeps_the_comments_above_it() {
+    let original = "a = 1\n# about b\nb = 2\nc = 3\n\n# about the table\n[t]\n# about x\nx = 1\n";
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("config.toml", original);
+    sandbox.apply(&path, Format::Toml, &[remove("b"), remove("t.x")]);
+    assert_eq!(
+        read(&path),
+        "a = 1\n# about b\nc = 3\n\n# about the table\n[t]\n# about x\n"
+    );
+    sandbox.apply(&path, Format::Toml, &[remove("t")]);
+    assert_eq!(
+        read(&path),
+        "a = 1\n# about b\nc = 3\n\n# about the table\n# about x\n"
+    );
+}
+
+#[test]
+fn undo_hides_a_parent_header_it_caused() {
+    let original = "[model_providers.openrouter]\nname = \"OpenRouter\"\n";
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("config.toml", original);
+    sandbox.apply(
+        &path,
+        Format::Toml,
+        &[set("model_providers.default", "databricks")],
+    );
+    assert_eq!(
+        read(&path),
+        "[model_providers]\ndefault = \"databricks\"\n[model_providers.openrouter]\nname = \"OpenRouter\"\n"
+    );
+    sandbox.undo("claude");
+    assert_eq!(read(&path), original);
+}
+
+#[test]
+fn removing_a_headerless_table_hands_its_comment_forward() {
+    let original = "[a]\nx = 1\n\n# about p\n[p.sub]\ny = 2\n\n[z]\nw = 3\n";
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("config.toml", original);
+    sandbox.apply(&path, Format::Toml, &[remove("p")]);
+    assert_eq!(read(&path), "[a]\nx = 1\n\n# about p\n\n[z]\nw = 3\n");
+}
