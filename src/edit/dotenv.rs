@@ -90,16 +90,18 @@ impl DotenvDocument {
 
     /// New variables follow the file's habit: `export`ed if every existing one is.
     fn uses_export(&self) -> bool {
-        let mut assignments = self.lines.iter().filter_map(|line| match line {
-            Line::Assignment(a) => Some(a),
-            Line::Verbatim { .. } => None,
-        });
-        let mut any = false;
-        let all = assignments.all(|a| {
-            any = true;
-            a.head.trim_start().starts_with("export")
-        });
-        any && all
+        let heads: Vec<&str> = self
+            .lines
+            .iter()
+            .filter_map(|line| match line {
+                Line::Assignment(a) => Some(a.head.trim_start()),
+                Line::Verbatim { .. } => None,
+            })
+            .collect();
+        !heads.is_empty()
+            && heads
+                .iter()
+                .all(|head| head.starts_with("export ") || head.starts_with("export\t"))
     }
 }
 
