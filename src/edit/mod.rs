@@ -1,4 +1,73 @@
 //! Format-preserving edits of users' config files: plan (what would change, as a diff), apply (lock,
 //! backup, atomic write through symlinks, managed-keys record) and undo.
+//!
+//! The promise: a user's config file never loses a byte. Keys agentgw does not own keep their
+//! order, comments, indentation, quoting and trailing newline exactly, and a file that does not
+//! parse is never rewritten.
 
+mod apply;
+mod backup;
+mod clock;
+mod document;
+mod dotenv;
+mod error;
+mod json;
+mod plan;
+mod read;
+mod record;
+mod state;
+mod toml;
+mod undo;
 pub mod write;
+
+use serde::{Deserialize, Serialize};
+
+pub use apply::{Applied, apply};
+pub use error::{EditError, display_key};
+pub use plan::{Plan, plan};
+pub use state::StateDir;
+pub use undo::{UndoPlan, apply_undo, plan_undo};
+
+/// The syntax of a config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// JSON, including JSON with comments and trailing commas.
+    Json,
+    Toml,
+    Dotenv,
+}
+
+/// A key inside a config file, outermost first: `["env", "ANTHROPIC_BASE_URL"]`. A `.env` key has
+/// one element.
+pub type KeyPath = Vec<String>;
+
+/// One requested edit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Sets the key, creating missing parent objects/tables; an existing key keeps its place and
+    /// only its value is replaced.
+    Set {
+        key: KeyPath,
+        value: serde_json::Value,
+    },
+    /// Removes the key if present.
+    Remove { key: KeyPath },
+}
+
+/// What a plan does to one key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyChange {
+    pub key: KeyPath,
+    /// `None`: the key was absent.
+    pub before: Option<serde_json::Value>,
+    /// `None`: the key is removed (or stays absent).
+    pub after: Option<serde_json::Value>,
+}
+
+impl KeyChange {
+    /// False when the key already had the requested value.
+    pub fn is_change(&self) -> bool {
+        self.before != self.after
+    }
+}

@@ -1,5 +1,6 @@
 //! Atomic, symlink-preserving writes and advisory locks.
 
+use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -26,10 +27,83 @@ pub fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::other(format!(
-        "{}: more than {MAX_SYMLINK_HOPS} symlinks in a row (a symlink loop?)",
-        path.display()
-    )))
+    Err(io::Error::other(SymlinkLoop {
+        path: path.to_path_buf(),
+    }))
+}
+
+/// The error inside the `io::Error` that `resolve_symlinks` returns for a loop, so callers can
+/// tell a loop from other failures (`io::ErrorKind::FilesystemLoop` is not stable yet).
+#[derive(Debug)]
+pub struct SymlinkLoop {
+    pub path: PathBuf,
+}
+
+impl fmt::Display for SymlinkLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: more than {MAX_SYMLINK_HOPS} symlinks in a row (a symlink loop?)",
+            self.path.display()
+        )
+    }
+}
+
+impl std::error::Error for SymlinkLoop {}
+
+/// True for a symlink loop, whether found by `resolve_symlinks` or reported by the OS (ELOOP).
+pub fn is_symlink_loop(error: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    const ELOOP: i32 = 40;
+    #[cfg(not(target_os = "linux"))]
+    const ELOOP: i32 = 62;
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<SymlinkLoop>())
+        || (cfg!(unix) && error.raw_os_error() == Some(ELOOP))
+}
+
+/// Creates `dir` and any missing parents with mode 0700: folders agentgw makes hold config files
+/// or backups that may contain secrets. Existing folders are left as they are.
+pub fn create_private_dirs(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Deletes temp files that a killed earlier run left beside `target`. Only call this while
+/// holding the target's lock: then no other agentgw process is mid-write there.
+pub fn remove_stale_temps(target: &Path) -> io::Result<()> {
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return Ok(());
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.agentgw-tmp-", name.to_string_lossy());
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(&prefix) && entry.file_type()?.is_file()
+        {
+            match fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Replaces the content of `path` atomically: the bytes go to a temp file beside the real target

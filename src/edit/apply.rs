@@ -1,0 +1,110 @@
+//! Carrying out a plan: lock, re-check, back up, write atomically, record.
+
+use std::fs;
+use std::path::PathBuf;
+
+use super::EditError;
+use super::backup;
+use super::plan::Plan;
+use super::read::{io_error, read_current, resolved_target};
+use super::record;
+use super::state::StateDir;
+use super::write::{create_private_dirs, remove_stale_temps, write_atomic};
+
+/// What `apply` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The file's content was written (or the file deleted).
+    pub written: bool,
+    /// Where the previous content was saved, if the file existed.
+    pub backup: Option<PathBuf>,
+}
+
+impl Applied {
+    fn nothing() -> Self {
+        Applied {
+            written: false,
+            backup: None,
+        }
+    }
+}
+
+/// Applies `plan` for `owner` (an agent name like "claude"), recording the keys it sets as
+/// managed by that owner. If the file changed since the plan was made, the same changes are
+/// recomputed against its current content, so concurrent runs compose instead of clobbering.
+pub fn apply(plan: &Plan, state: &StateDir, owner: &str) -> Result<Applied, EditError> {
+    let _lock = lock_target(plan, state)?;
+    let current = read_current(&plan.path)?;
+    let fresh;
+    let plan = if current == plan.original {
+        plan
+    } else {
+        fresh = plan.recompute(current)?;
+        &fresh
+    };
+    let applied = commit(plan, state)?;
+    if applied.written {
+        record::update(state, |r| r.note_applied(owner, plan))?;
+    }
+    Ok(applied)
+}
+
+/// Holds the lock for the file `plan` edits.
+pub(crate) fn lock_target(plan: &Plan, state: &StateDir) -> Result<fs::File, EditError> {
+    let target = resolved_target(&plan.path)?;
+    state.lock_file(&target)
+}
+
+/// Writes the plan's content (the caller holds the lock and has re-checked the file): backup
+/// first, then an atomic replace through the symlink chain, or the deletion.
+pub(crate) fn commit(plan: &Plan, state: &StateDir) -> Result<Applied, EditError> {
+    let target = resolved_target(&plan.path)?;
+    if plan.is_noop() {
+        if plan.secret && plan.new.is_some() {
+            restrict_to_owner(&target)?;
+        }
+        return Ok(Applied::nothing());
+    }
+    remove_stale_temps(&target)
+        .map_err(|e| io_error(&plan.path, "cannot remove stale temp files", e))?;
+    let backup = match &plan.original {
+        Some(text) => Some(backup::save(state, &plan.path, text.as_bytes())?),
+        None => None,
+    };
+    match &plan.new {
+        Some(text) => {
+            if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+                create_private_dirs(dir)
+                    .map_err(|e| io_error(&plan.path, "cannot create the folder", e))?;
+            }
+            let mode = plan.secret.then_some(0o600);
+            write_atomic(&plan.path, text.as_bytes(), mode)
+                .map_err(|e| io_error(&plan.path, "cannot write", e))?;
+        }
+        None => fs::remove_file(&target).map_err(|e| io_error(&plan.path, "cannot delete", e))?,
+    }
+    Ok(Applied {
+        written: true,
+        backup,
+    })
+}
+
+/// A secret already in place still must not stay readable by others.
+#[cfg(unix)]
+fn restrict_to_owner(target: &std::path::Path) -> Result<(), EditError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match fs::metadata(target) {
+        Ok(meta) => meta.permissions().mode() & 0o7777,
+        Err(_) => return Ok(()),
+    };
+    if mode != 0o600 {
+        fs::set_permissions(target, fs::Permissions::from_mode(0o600))
+            .map_err(|e| EditError::io(target, "cannot restrict permissions", e))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_target: &std::path::Path) -> Result<(), EditError> {
+    Ok(())
+}

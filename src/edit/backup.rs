@@ -1,0 +1,80 @@
+//! Copies of a file's content taken before each write, so any edit can be reverted by hand.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use super::EditError;
+use super::clock::utc_stamp;
+use super::state::{StateDir, file_id};
+use super::write::create_private_dirs;
+
+/// Backups kept per file; older ones are deleted.
+pub(crate) const KEEP_PER_FILE: usize = 10;
+
+/// Saves `contents` as `<state>/backups/<file-id>/<UTC timestamp>.bak` (mode 0600) and prunes
+/// the oldest beyond `KEEP_PER_FILE`. Returns the backup's path.
+pub(crate) fn save(state: &StateDir, path: &Path, contents: &[u8]) -> Result<PathBuf, EditError> {
+    let dir = state.subdir("backups")?.join(file_id(path));
+    create_private_dirs(&dir)
+        .map_err(|e| EditError::io(&dir, "cannot create the backup folder", e))?;
+
+    // Two backups within one microsecond would share a name; the later one moves a
+    // microsecond on, which keeps names unique and in order.
+    let mut time = SystemTime::now();
+    let backup = loop {
+        let candidate = dir.join(format!("{}.bak", utc_stamp(time)));
+        match create_private_file(&candidate) {
+            Ok(mut file) => {
+                file.write_all(contents)
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| EditError::io(&candidate, "cannot write the backup", e))?;
+                break candidate;
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => time += Duration::from_micros(1),
+            Err(e) => return Err(EditError::io(&candidate, "cannot create the backup", e)),
+        }
+    };
+    prune(&dir).map_err(|e| EditError::io(&dir, "cannot remove old backups", e))?;
+    Ok(backup)
+}
+
+/// The backups of the file at `path`, oldest first.
+pub(crate) fn list(state: &StateDir, path: &Path) -> io::Result<Vec<PathBuf>> {
+    list_in(&state.root().join("backups").join(file_id(path)))
+}
+
+fn list_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut backups: Vec<PathBuf> = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|ext| ext == "bak"))
+            .collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    // Timestamp names sort in time order.
+    backups.sort();
+    Ok(backups)
+}
+
+fn prune(dir: &Path) -> io::Result<()> {
+    let backups = list_in(dir)?;
+    let excess = backups.len().saturating_sub(KEEP_PER_FILE);
+    for old in &backups[..excess] {
+        fs::remove_file(old)?;
+    }
+    Ok(())
+}
+
+fn create_private_file(path: &Path) -> io::Result<fs::File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}

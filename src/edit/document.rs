@@ -1,0 +1,229 @@
+//! What the three format engines have in common: a parsed document that can read, set and remove
+//! values by key path while keeping every other byte, and the loop that applies a list of edits
+//! to one and reports what changed.
+
+use serde_json::Value;
+
+use super::{Format, KeyChange, KeyPath};
+
+/// A parsed config file. Implementations keep the source text of everything they are not asked
+/// to change.
+pub(crate) trait Document {
+    /// The value at `key`, or `None` when it is absent (or a parent on the way is not a
+    /// container, which also means "not there").
+    fn get(&self, key: &[String]) -> Option<Value>;
+
+    /// Sets `key` to `value`, creating missing parent containers. Returns the key paths of the
+    /// containers it had to create, outermost first.
+    fn set(&mut self, key: &[String], value: &Value) -> Result<Vec<KeyPath>, KeyError>;
+
+    /// The source text of a scalar value exactly as written (quotes included), so that undo can
+    /// put back `'o3'` rather than `"o3"`. `None` for containers or absent keys.
+    fn value_source(&self, key: &[String]) -> Option<String>;
+
+    /// Replaces an existing key's value with `source` verbatim. Returns false when the format
+    /// cannot take the text as it is; the caller then falls back to `set`.
+    fn set_value_source(&mut self, key: &[String], source: &str) -> bool;
+
+    /// Removes `key`; false when it was not there.
+    fn remove(&mut self, key: &[String]) -> Result<bool, KeyError>;
+
+    /// Removes the container at `key` when it holds nothing (no entries, no comments).
+    fn remove_container_if_empty(&mut self, key: &[String]) -> bool;
+
+    /// True when the document holds nothing a user could have written: no keys, no comments.
+    fn holds_nothing(&self) -> bool;
+
+    fn render(&self) -> String;
+}
+
+/// A key-level failure; the caller adds the file path to make it an `EditError`.
+#[derive(Debug)]
+pub(crate) enum KeyError {
+    Conflict { key: KeyPath, message: String },
+    UnsupportedValue { key: KeyPath, message: String },
+}
+
+/// A syntax error at a 1-based line and column.
+#[derive(Debug)]
+pub(crate) struct SyntaxError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl SyntaxError {
+    /// Builds the error from a byte offset into `text`, counting columns in characters.
+    pub fn at_offset(text: &str, offset: usize, message: impl Into<String>) -> Self {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        SyntaxError {
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// One step of an edit. `Change` is the public form; undo needs two more kinds of step.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Op {
+    Set {
+        key: KeyPath,
+        value: Value,
+        /// Source text to restore verbatim when it still means `value`.
+        source: Option<String>,
+    },
+    Remove {
+        key: KeyPath,
+    },
+    RemoveContainerIfEmpty {
+        key: KeyPath,
+    },
+}
+
+/// The result of running ops over a document's text.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    pub text: String,
+    pub key_changes: Vec<KeyChange>,
+    /// Per key set: the containers that had to be created for it.
+    pub created_parents: Vec<(KeyPath, Vec<KeyPath>)>,
+    /// For each key changed, the source text of its value before the edit (when a scalar).
+    pub previous_sources: Vec<(KeyPath, String)>,
+}
+
+const BOM: char = '\u{feff}';
+
+pub(crate) fn parse(format: Format, text: &str) -> Result<Box<dyn Document>, SyntaxError> {
+    Ok(match format {
+        Format::Json => Box::new(super::json::JsonDocument::parse(text)?),
+        Format::Toml => Box::new(super::toml::TomlDocument::parse(text)?),
+        Format::Dotenv => Box::new(super::dotenv::DotenvDocument::parse(text)?),
+    })
+}
+
+/// Reads the values at `keys` from `text` (`None` where absent).
+pub(crate) fn read_values(
+    format: Format,
+    text: &str,
+    keys: &[KeyPath],
+) -> Result<Vec<Option<Value>>, SyntaxError> {
+    let doc = parse(format, text.strip_prefix(BOM).unwrap_or(text))?;
+    Ok(keys.iter().map(|key| doc.get(key)).collect())
+}
+
+/// True when `text` holds no keys and no comments.
+pub(crate) fn holds_nothing(format: Format, text: &str) -> Result<bool, SyntaxError> {
+    Ok(parse(format, text.strip_prefix(BOM).unwrap_or(text))?.holds_nothing())
+}
+
+/// Applies `ops` in order to `text`. A byte-order mark is set aside for parsing and put back
+/// afterwards. When no op changes anything the original text comes back untouched, whatever the
+/// library would have printed.
+pub(crate) fn run_ops(format: Format, text: &str, ops: &[Op]) -> Result<Outcome, RunError> {
+    let (bom, body) = match text.strip_prefix(BOM) {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let mut doc = parse(format, body).map_err(RunError::Syntax)?;
+    let mut key_changes: Vec<KeyChange> = Vec::new();
+    let mut created_parents = Vec::new();
+    let mut previous_sources = Vec::new();
+    let mut touched = false;
+
+    for op in ops {
+        match op {
+            Op::Set { key, value, source } => {
+                let before = doc.get(key);
+                if before.as_ref() == Some(value) {
+                    note_change(&mut key_changes, key, before, Some(value.clone()));
+                    continue;
+                }
+                if let Some(src) = doc.value_source(key) {
+                    previous_sources.push((key.clone(), src));
+                }
+                let restored_verbatim = match source {
+                    Some(src) if before.is_some() => {
+                        doc.set_value_source(key, src) && doc.get(key).as_ref() == Some(value)
+                    }
+                    _ => false,
+                };
+                if !restored_verbatim {
+                    let created = doc.set(key, value).map_err(RunError::Key)?;
+                    if !created.is_empty() {
+                        created_parents.push((key.clone(), created));
+                    }
+                }
+                touched = true;
+                let after = doc.get(key);
+                note_change(&mut key_changes, key, before, after);
+            }
+            Op::Remove { key } => {
+                let before = doc.get(key);
+                if let Some(src) = doc.value_source(key) {
+                    previous_sources.push((key.clone(), src));
+                }
+                if doc.remove(key).map_err(RunError::Key)? {
+                    touched = true;
+                }
+                note_change(&mut key_changes, key, before, None);
+            }
+            Op::RemoveContainerIfEmpty { key } => {
+                if doc.remove_container_if_empty(key) {
+                    touched = true;
+                }
+            }
+        }
+    }
+
+    let text = if touched {
+        let rendered = doc.render();
+        if bom {
+            format!("{BOM}{rendered}")
+        } else {
+            rendered
+        }
+    } else {
+        text.to_string()
+    };
+    Ok(Outcome {
+        text,
+        key_changes,
+        created_parents,
+        previous_sources,
+    })
+}
+
+/// Keeps one entry per key: the value before the first op touching it and after the last.
+fn note_change(
+    changes: &mut Vec<KeyChange>,
+    key: &KeyPath,
+    before: Option<Value>,
+    after: Option<Value>,
+) {
+    match changes.iter_mut().find(|c| &c.key == key) {
+        Some(existing) => existing.after = after,
+        None => changes.push(KeyChange {
+            key: key.clone(),
+            before,
+            after,
+        }),
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum RunError {
+    Syntax(SyntaxError),
+    Key(KeyError),
+}

@@ -1,0 +1,254 @@
+//! JSON and JSON-with-comments through jsonc-parser's concrete syntax tree: every comment,
+//! comma and indentation run of the file is a node in it, so edits touch only the nodes they
+//! name and the library derives indentation and trailing-comma style from the file itself.
+
+use jsonc_parser::ParseOptions;
+use jsonc_parser::cst::{
+    CstContainerNode, CstInputValue, CstLeafNode, CstNode, CstObject, CstObjectProp, CstRootNode,
+};
+use serde_json::Value;
+
+use super::KeyPath;
+use super::document::{Document, KeyError, SyntaxError};
+use super::error::display_key;
+
+pub(crate) struct JsonDocument {
+    root: CstRootNode,
+}
+
+/// Comments and trailing commas are accepted because Claude Code and Gemini CLI settings are
+/// commonly written that way. The looser JSON5 forms are refused: the agents' own parsers would
+/// reject them, so editing such a file would only hide the user's real problem.
+fn parse_options() -> ParseOptions {
+    ParseOptions {
+        allow_comments: true,
+        allow_trailing_commas: true,
+        allow_loose_object_property_names: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
+impl JsonDocument {
+    pub fn parse(text: &str) -> Result<Self, SyntaxError> {
+        let root = CstRootNode::parse(text, &parse_options()).map_err(|e| SyntaxError {
+            line: e.line_display(),
+            col: e.column_display(),
+            message: lowercase_first(&e.kind().to_string()),
+        })?;
+        Ok(JsonDocument { root })
+    }
+
+    fn object_at(&self, path: &[String]) -> Option<CstObject> {
+        let mut object = self.root.object_value()?;
+        for segment in path {
+            object = object.get(segment)?.value()?.as_object()?;
+        }
+        Some(object)
+    }
+
+    fn property(&self, key: &[String]) -> Option<CstObjectProp> {
+        let (leaf, parents) = key.split_last()?;
+        self.object_at(parents)?.get(leaf)
+    }
+}
+
+impl Document for JsonDocument {
+    fn get(&self, key: &[String]) -> Option<Value> {
+        let node = self.property(key)?.value()?;
+        node_value(&node)
+    }
+
+    fn set(&mut self, key: &[String], value: &Value) -> Result<Vec<KeyPath>, KeyError> {
+        let Some((leaf, parents)) = key.split_last() else {
+            return Err(conflict(key, "an empty key path cannot be set"));
+        };
+        let mut object = match self.root.value() {
+            None => self.root.object_value_or_set(),
+            Some(node) => node
+                .as_object()
+                .ok_or_else(|| conflict(key, "the file's top level is not a JSON object"))?,
+        };
+        for (depth, segment) in parents.iter().enumerate() {
+            let Some(prop) = object.get(segment) else {
+                // Everything from here down is new: insert it as one nested value so the
+                // library lays it out in one go.
+                let nested = parents[depth + 1..]
+                    .iter()
+                    .rev()
+                    .fold(object_of(leaf, to_input(value)), |inner, name| {
+                        object_of(name, inner)
+                    });
+                object.append(segment, nested);
+                return Ok((depth..parents.len()).map(|d| key[..=d].to_vec()).collect());
+            };
+            object = match prop.value() {
+                Some(CstNode::Container(CstContainerNode::Object(inner))) => inner,
+                other => {
+                    let what = other.as_ref().map_or("empty", describe_node);
+                    return Err(conflict(
+                        key,
+                        &format!("{} is {what}, not an object", display_key(&key[..=depth])),
+                    ));
+                }
+            };
+        }
+        match object.get(leaf) {
+            Some(prop) => prop.set_value(to_input(value)),
+            None => {
+                object.append(leaf, to_input(value));
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    fn value_source(&self, key: &[String]) -> Option<String> {
+        match self.property(key)?.value()? {
+            CstNode::Leaf(leaf) if is_scalar(&leaf) => Some(leaf.to_string()),
+            _ => None,
+        }
+    }
+
+    fn set_value_source(&mut self, key: &[String], source: &str) -> bool {
+        let Some(prop) = self.property(key) else {
+            return false;
+        };
+        let Ok(parsed) = jsonc_parser::parse_to_serde_value::<Value>(source, &parse_options())
+        else {
+            return false;
+        };
+        // Only strings and numbers have more than one spelling worth keeping.
+        match parsed {
+            Value::String(s) => {
+                prop.set_value(CstInputValue::String(s));
+                match prop.value() {
+                    Some(CstNode::Leaf(CstLeafNode::StringLit(lit))) => {
+                        lit.set_raw_value(source.to_string());
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            Value::Number(n) => {
+                prop.set_value(CstInputValue::Number(n.to_string()));
+                match prop.value() {
+                    Some(CstNode::Leaf(CstLeafNode::NumberLit(lit))) => {
+                        lit.set_raw_value(source.to_string());
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    fn remove(&mut self, key: &[String]) -> Result<bool, KeyError> {
+        match self.property(key) {
+            Some(prop) => {
+                prop.remove();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn remove_container_if_empty(&mut self, key: &[String]) -> bool {
+        let Some(prop) = self.property(key) else {
+            return false;
+        };
+        match prop.value() {
+            Some(CstNode::Container(CstContainerNode::Object(object)))
+                if holds_only_layout(&object.children()) =>
+            {
+                prop.remove();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn holds_nothing(&self) -> bool {
+        self.root.children().iter().all(|child| match child {
+            CstNode::Container(CstContainerNode::Object(object)) => {
+                holds_only_layout(&object.children())
+            }
+            other => other.is_whitespace() || other.is_newline(),
+        })
+    }
+
+    fn render(&self) -> String {
+        self.root.to_string()
+    }
+}
+
+/// True for the children of an object that has only braces and whitespace: no properties, and
+/// no comments a user may have left in it.
+fn holds_only_layout(children: &[CstNode]) -> bool {
+    children
+        .iter()
+        .all(|c| c.is_whitespace() || c.is_newline() || c.is_token())
+}
+
+fn is_scalar(leaf: &CstLeafNode) -> bool {
+    matches!(
+        leaf,
+        CstLeafNode::StringLit(_)
+            | CstLeafNode::NumberLit(_)
+            | CstLeafNode::BooleanLit(_)
+            | CstLeafNode::NullKeyword(_)
+    )
+}
+
+fn node_value(node: &CstNode) -> Option<Value> {
+    jsonc_parser::parse_to_serde_value::<Value>(&node.to_string(), &parse_options()).ok()
+}
+
+fn describe_node(node: &CstNode) -> &'static str {
+    match node {
+        CstNode::Container(CstContainerNode::Array(_)) => "an array",
+        CstNode::Leaf(CstLeafNode::StringLit(_)) => "a string",
+        CstNode::Leaf(CstLeafNode::NumberLit(_)) => "a number",
+        CstNode::Leaf(CstLeafNode::BooleanLit(_)) => "a boolean",
+        CstNode::Leaf(CstLeafNode::NullKeyword(_)) => "null",
+        _ => "not an object",
+    }
+}
+
+fn object_of(name: &str, value: CstInputValue) -> CstInputValue {
+    CstInputValue::Object(vec![(name.to_string(), value)])
+}
+
+/// The library escapes strings itself when it prints them, so values never get pasted as text.
+fn to_input(value: &Value) -> CstInputValue {
+    match value {
+        Value::Null => CstInputValue::Null,
+        Value::Bool(b) => CstInputValue::Bool(*b),
+        Value::Number(n) => CstInputValue::Number(n.to_string()),
+        Value::String(s) => CstInputValue::String(s.clone()),
+        Value::Array(items) => CstInputValue::Array(items.iter().map(to_input).collect()),
+        Value::Object(map) => {
+            CstInputValue::Object(map.iter().map(|(k, v)| (k.clone(), to_input(v))).collect())
+        }
+    }
+}
+
+fn conflict(key: &[String], message: &str) -> KeyError {
+    KeyError::Conflict {
+        key: key.to_vec(),
+        message: message.to_string(),
+    }
+}
+
+fn lowercase_first(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

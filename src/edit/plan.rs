@@ -1,0 +1,189 @@
+//! A plan: the new content of one file, computed read-only, with its diff and per-key changes.
+
+use std::path::{Path, PathBuf};
+
+use similar::TextDiff;
+
+use super::document::{Op, Outcome, RunError, run_ops};
+use super::read::{absolute, read_current};
+use super::{Change, EditError, Format, KeyChange, KeyPath};
+
+/// What would change in one file. Computed read-only.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub(crate) path: PathBuf,
+    pub(crate) format: Format,
+    /// The edit steps, kept so `apply` can redo them if the file changed in the meantime.
+    pub(crate) ops: Vec<Op>,
+    /// The file's text when planned; `None`: it did not exist.
+    pub(crate) original: Option<String>,
+    /// The text to write; `None`: the file is absent afterwards (deleted, or never created).
+    pub(crate) new: Option<String>,
+    pub(crate) key_changes: Vec<KeyChange>,
+    pub(crate) created_parents: Vec<(KeyPath, Vec<KeyPath>)>,
+    pub(crate) previous_sources: Vec<(KeyPath, String)>,
+    pub(crate) secret: bool,
+}
+
+/// Computes what applying `changes` to the file at `path` would do, without touching it.
+pub fn plan(path: &Path, format: Format, changes: &[Change]) -> Result<Plan, EditError> {
+    let path = absolute(path)?;
+    let original = read_current(&path)?;
+    let ops = changes
+        .iter()
+        .map(|change| match change {
+            Change::Set { key, value } => Op::Set {
+                key: key.clone(),
+                value: value.clone(),
+                source: None,
+            },
+            Change::Remove { key } => Op::Remove { key: key.clone() },
+        })
+        .collect();
+    Plan::compute(path, format, ops, original)
+}
+
+impl Plan {
+    pub(crate) fn compute(
+        path: PathBuf,
+        format: Format,
+        ops: Vec<Op>,
+        original: Option<String>,
+    ) -> Result<Plan, EditError> {
+        let outcome = edit(&path, format, original.as_deref().unwrap_or(""), &ops)?;
+        // Removing keys from a file that does not exist must not create an empty one.
+        let new = match &original {
+            None if outcome.text.is_empty() => None,
+            _ => Some(outcome.text),
+        };
+        Ok(Plan {
+            path,
+            format,
+            ops,
+            original,
+            new,
+            key_changes: outcome.key_changes,
+            created_parents: outcome.created_parents,
+            previous_sources: outcome.previous_sources,
+            secret: false,
+        })
+    }
+
+    /// The same edit steps applied to the file's text as it is now.
+    pub(crate) fn recompute(&self, current: Option<String>) -> Result<Plan, EditError> {
+        let mut fresh = Plan::compute(self.path.clone(), self.format, self.ops.clone(), current)?;
+        fresh.secret = self.secret;
+        Ok(fresh)
+    }
+
+    /// The file, as given (absolute, symlinks not resolved).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// True when applying would not change the file's content.
+    pub fn is_noop(&self) -> bool {
+        self.original == self.new
+    }
+
+    /// True when the file does not exist yet and applying creates it.
+    pub fn creates_file(&self) -> bool {
+        self.original.is_none() && self.new.is_some()
+    }
+
+    /// True when applying deletes the file (only undo does that, for a file agentgw created).
+    pub fn deletes_file(&self) -> bool {
+        self.original.is_some() && self.new.is_none()
+    }
+
+    /// The file's content when planned; `None` if it did not exist.
+    pub fn current_content(&self) -> Option<&str> {
+        self.original.as_deref()
+    }
+
+    /// The content after applying; `None` if the file will not exist.
+    pub fn new_content(&self) -> Option<&str> {
+        self.new.as_deref()
+    }
+
+    /// Unified diff (`--- a/<path>` / `+++ b/<path>`, 3 lines of context); empty for a no-op.
+    pub fn diff(&self) -> String {
+        if self.is_noop() {
+            return String::new();
+        }
+        let old = self.original.as_deref().unwrap_or("");
+        let new = self.new.as_deref().unwrap_or("");
+        let shown = self.path.to_string_lossy();
+        let shown = shown.trim_start_matches('/');
+        TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{shown}"), &format!("b/{shown}"))
+            .to_string()
+    }
+
+    /// Marks the new content as holding a secret: the file must end up mode 0600.
+    pub fn with_secret(mut self, secret: bool) -> Self {
+        self.secret = secret;
+        self
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
+
+    /// Per key: its path, the value before (`None`: absent) and after (`None`: removed).
+    pub fn key_changes(&self) -> &[KeyChange] {
+        &self.key_changes
+    }
+
+    pub(crate) fn created_parents_of(&self, key: &[String]) -> Vec<KeyPath> {
+        self.created_parents
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, created)| created.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn previous_source_of(&self, key: &[String]) -> Option<String> {
+        self.previous_sources
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, source)| source.clone())
+    }
+}
+
+/// Runs the steps, turning failures into errors that name the file.
+pub(crate) fn edit(
+    path: &Path,
+    format: Format,
+    text: &str,
+    ops: &[Op],
+) -> Result<Outcome, EditError> {
+    run_ops(format, text, ops).map_err(|e| match e {
+        RunError::Syntax(syntax) => EditError::Parse {
+            path: path.to_path_buf(),
+            line: syntax.line,
+            col: syntax.col,
+            message: syntax.message,
+        },
+        RunError::Key(super::document::KeyError::Conflict { key, message }) => {
+            EditError::Conflict {
+                path: path.to_path_buf(),
+                key,
+                message,
+            }
+        }
+        RunError::Key(super::document::KeyError::UnsupportedValue { key, message }) => {
+            EditError::UnsupportedValue {
+                path: path.to_path_buf(),
+                key,
+                message,
+            }
+        }
+    })
+}

@@ -1,0 +1,51 @@
+//! Reading a config file's current text, with the refusals that protect it: directories,
+//! symlink loops and non-UTF-8 content are errors, never something to overwrite.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::EditError;
+use super::write::{is_symlink_loop, resolve_symlinks};
+
+/// The path agentgw records and reports: absolute, but with symlinks left as they are, so a
+/// dotfile symlink that is later pointed elsewhere is still recognised.
+pub(crate) fn absolute(path: &Path) -> Result<PathBuf, EditError> {
+    std::path::absolute(path).map_err(|e| EditError::io(path, "cannot make the path absolute", e))
+}
+
+/// The final target of `path`'s symlink chain.
+pub(crate) fn resolved_target(path: &Path) -> Result<PathBuf, EditError> {
+    resolve_symlinks(path).map_err(|e| io_error(path, "cannot follow the symlink", e))
+}
+
+/// The file's text, or `None` when it does not exist (a dangling symlink included: writing
+/// will create its target).
+pub(crate) fn read_current(path: &Path) -> Result<Option<String>, EditError> {
+    let target = resolved_target(path)?;
+    let bytes = match fs::read(&target) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(_) if target.is_dir() => {
+            return Err(EditError::IsDirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(io_error(path, "cannot read", e)),
+    };
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| EditError::NotUtf8 {
+            path: path.to_path_buf(),
+        })
+}
+
+pub(crate) fn io_error(path: &Path, action: &'static str, error: io::Error) -> EditError {
+    if is_symlink_loop(&error) {
+        EditError::SymlinkLoop {
+            path: path.to_path_buf(),
+        }
+    } else {
+        EditError::io(path, action, error)
+    }
+}

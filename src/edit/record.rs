@@ -1,0 +1,189 @@
+//! The managed-keys record (`<state>/managed.json`): for each owner (an agent name) and file,
+//! which keys agentgw set, what was there before, and which containers it had to create. Undo
+//! works from this alone.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::plan::Plan;
+use super::state::StateDir;
+use super::write::write_atomic;
+use super::{EditError, Format, KeyPath};
+
+const RECORD_VERSION: u32 = 1;
+const RECORD_LOCK: &str = "managed.json.lock";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Record {
+    pub version: u32,
+    #[serde(default)]
+    pub owners: BTreeMap<String, OwnerRecord>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct OwnerRecord {
+    /// Keyed by the path as the caller gave it, made absolute: not symlink-resolved.
+    #[serde(default)]
+    pub files: BTreeMap<PathBuf, FileRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FileRecord {
+    pub format: Format,
+    /// agentgw created the file; undo deletes it if nothing else is left in it.
+    pub created_file: bool,
+    #[serde(default)]
+    pub keys: Vec<ManagedKey>,
+    /// Containers created for keys that agentgw has since removed itself; undo still removes
+    /// them if they are empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leftover_created_parents: Vec<KeyPath>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ManagedKey {
+    pub key: KeyPath,
+    /// What was there before agentgw first set the key.
+    pub previous: Previous,
+    /// The previous value's text as written, to put back its exact spelling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_source: Option<String>,
+    /// The value agentgw set.
+    pub set: Value,
+    #[serde(default)]
+    pub created_parents: Vec<KeyPath>,
+}
+
+/// A JSON null is a real previous value in a JSON file, so "absent" needs its own spelling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub(crate) enum Previous {
+    Absent,
+    Present { value: Value },
+}
+
+impl Previous {
+    fn from_option(value: Option<Value>) -> Self {
+        match value {
+            Some(value) => Previous::Present { value },
+            None => Previous::Absent,
+        }
+    }
+}
+
+impl Record {
+    pub fn file(&self, owner: &str, path: &Path) -> Option<&FileRecord> {
+        self.owners.get(owner)?.files.get(path)
+    }
+
+    /// Folds an applied plan into the record for `owner`.
+    pub fn note_applied(&mut self, owner: &str, plan: &Plan) {
+        let files = &mut self.owners.entry(owner.to_string()).or_default().files;
+        let file = files
+            .entry(plan.path.clone())
+            .or_insert_with(|| FileRecord {
+                format: plan.format,
+                created_file: false,
+                keys: Vec::new(),
+                leftover_created_parents: Vec::new(),
+            });
+        // A file agentgw (re)creates holds nothing of the user's, whatever happened before.
+        file.created_file |= plan.original.is_none();
+        file.format = plan.format;
+
+        for change in &plan.key_changes {
+            let managed = file.keys.iter().position(|k| k.key == change.key);
+            match (&change.after, managed) {
+                // Re-setting a managed key keeps the ORIGINAL previous value: agentgw's own
+                // earlier value must never become what undo restores.
+                (Some(after), Some(index)) => file.keys[index].set = after.clone(),
+                // A key that already had the wanted value stays the user's.
+                (Some(after), None) if change.before.as_ref() != Some(after) => {
+                    file.keys.push(ManagedKey {
+                        key: change.key.clone(),
+                        previous: Previous::from_option(change.before.clone()),
+                        previous_source: plan.previous_source_of(&change.key),
+                        set: after.clone(),
+                        created_parents: plan.created_parents_of(&change.key),
+                    });
+                }
+                (Some(_), None) => {}
+                (None, Some(index)) => {
+                    let dropped = file.keys.remove(index);
+                    file.leftover_created_parents
+                        .extend(dropped.created_parents);
+                }
+                (None, None) => {}
+            }
+        }
+        let empty =
+            file.keys.is_empty() && file.leftover_created_parents.is_empty() && !file.created_file;
+        if empty {
+            files.remove(&plan.path);
+        }
+        self.drop_empty_owner(owner);
+    }
+
+    /// Forgets everything `owner` recorded for the file at `path`.
+    pub fn forget(&mut self, owner: &str, path: &Path) {
+        if let Some(owner_record) = self.owners.get_mut(owner) {
+            owner_record.files.remove(path);
+        }
+        self.drop_empty_owner(owner);
+    }
+
+    fn drop_empty_owner(&mut self, owner: &str) {
+        if self.owners.get(owner).is_some_and(|o| o.files.is_empty()) {
+            self.owners.remove(owner);
+        }
+    }
+}
+
+/// Reads the record; a missing file is an empty record.
+pub(crate) fn load(state: &StateDir) -> Result<Record, EditError> {
+    let path = state.record_path();
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Record::default()),
+        Err(e) => return Err(EditError::io(&path, "cannot read", e)),
+    };
+    let record: Record = serde_json::from_str(&text).map_err(|e| EditError::Record {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    if record.version > RECORD_VERSION {
+        return Err(EditError::Record {
+            path,
+            message: format!(
+                "written by a newer agentgw (record version {}); upgrade agentgw",
+                record.version
+            ),
+        });
+    }
+    Ok(record)
+}
+
+/// Read-modify-write of the record under its own lock, written atomically with mode 0600.
+pub(crate) fn update(state: &StateDir, change: impl FnOnce(&mut Record)) -> Result<(), EditError> {
+    let _lock = state.lock(RECORD_LOCK)?;
+    let mut record = load(state)?;
+    let before = serde_json::to_value(&record).ok();
+    change(&mut record);
+    record.version = RECORD_VERSION;
+    if serde_json::to_value(&record).ok() == before {
+        return Ok(());
+    }
+    let path = state.record_path();
+    let mut text = serde_json::to_string_pretty(&record).map_err(|e| EditError::Record {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    text.push('\n');
+    write_atomic(&path, text.as_bytes(), Some(0o600))
+        .map_err(|e| EditError::io(&path, "cannot write", e))
+}

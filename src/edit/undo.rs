@@ -1,0 +1,161 @@
+//! Undo from the managed-keys record: put back what was there before agentgw, but never over a
+//! value the user has changed since.
+
+use std::fs;
+use std::path::Path;
+
+use super::apply::{Applied, commit, lock_target};
+use super::document::{Op, read_values};
+use super::plan::Plan;
+use super::read::read_current;
+use super::record::{self, FileRecord, Previous};
+use super::state::StateDir;
+use super::{EditError, KeyPath};
+
+/// Undoing one owner's edits to one file.
+#[derive(Debug, Clone)]
+pub struct UndoPlan {
+    /// The file's new content; `plan.deletes_file()` when agentgw created the file and nothing
+    /// else is left in it.
+    pub plan: Plan,
+    /// Keys the user changed since agentgw set them: left as the user has them.
+    pub kept_user_values: Vec<KeyPath>,
+}
+
+impl UndoPlan {
+    pub fn path(&self) -> &Path {
+        self.plan.path()
+    }
+}
+
+/// Plans the undo of everything recorded for `owner`: one plan per file. Read-only.
+pub fn plan_undo(state: &StateDir, owner: &str) -> Result<Vec<UndoPlan>, EditError> {
+    let record = record::load(state)?;
+    let Some(owner_record) = record.owners.get(owner) else {
+        return Ok(Vec::new());
+    };
+    owner_record
+        .files
+        .iter()
+        .map(|(path, file)| plan_file_undo(path, file, read_current(path)?))
+        .collect()
+}
+
+/// Applies one file's undo, then forgets the owner's record for that file. Like `apply`, it
+/// locks, re-reads, and recomputes from the record if the file changed since planning.
+pub fn apply_undo(undo: &UndoPlan, state: &StateDir, owner: &str) -> Result<Applied, EditError> {
+    let path = undo.plan.path.clone();
+    let _lock = lock_target(&undo.plan, state)?;
+    let current = read_current(&path)?;
+    let fresh;
+    let plan = if current == undo.plan.original {
+        &undo.plan
+    } else {
+        let record = record::load(state)?;
+        let Some(file) = record.file(owner, &path) else {
+            // Another run undid this file already.
+            return Ok(Applied {
+                written: false,
+                backup: None,
+            });
+        };
+        fresh = plan_file_undo(&path, file, current)?;
+        &fresh.plan
+    };
+    let applied = commit(plan, state)?;
+    record::update(state, |r| r.forget(owner, &path))?;
+    Ok(applied)
+}
+
+fn plan_file_undo(
+    path: &Path,
+    file: &FileRecord,
+    current: Option<String>,
+) -> Result<UndoPlan, EditError> {
+    let Some(text) = current else {
+        // The user deleted the file: nothing to put back, and what agentgw set is gone.
+        return Ok(UndoPlan {
+            plan: Plan::compute(path.to_path_buf(), file.format, Vec::new(), None)?,
+            kept_user_values: file.keys.iter().map(|k| k.key.clone()).collect(),
+        });
+    };
+
+    let keys: Vec<KeyPath> = file.keys.iter().map(|k| k.key.clone()).collect();
+    let current_values =
+        read_values(file.format, &text, &keys).map_err(|syntax| EditError::Parse {
+            path: path.to_path_buf(),
+            line: syntax.line,
+            col: syntax.col,
+            message: syntax.message,
+        })?;
+
+    let mut ops = Vec::new();
+    let mut kept_user_values = Vec::new();
+    // Latest first, so a key set twice unwinds in the reverse order it was built up. The key
+    // that made a container is the first one set in it, so by its turn the container is empty
+    // and goes right away, before later steps could hand comments on to it.
+    for (managed, current) in file.keys.iter().zip(current_values).rev() {
+        if current.as_ref() != Some(&managed.set) {
+            kept_user_values.push(managed.key.clone());
+            continue;
+        }
+        ops.push(match &managed.previous {
+            Previous::Absent => Op::Remove {
+                key: managed.key.clone(),
+            },
+            Previous::Present { value } => Op::Set {
+                key: managed.key.clone(),
+                value: value.clone(),
+                source: managed.previous_source.clone(),
+            },
+        });
+        ops.extend(innermost_first(managed.created_parents.clone()));
+    }
+    kept_user_values.reverse();
+
+    // Then every container agentgw created, whichever key it was made for: others may have
+    // been added to it later, or its key removed by agentgw since.
+    ops.extend(innermost_first(
+        file.keys
+            .iter()
+            .flat_map(|k| k.created_parents.iter().cloned())
+            .chain(file.leftover_created_parents.iter().cloned())
+            .collect(),
+    ));
+
+    let mut plan = Plan::compute(path.to_path_buf(), file.format, ops, Some(text))?;
+    if file.created_file && plan_leaves_nothing(&plan)? && !is_symlink(path) {
+        plan.new = None;
+    }
+    Ok(UndoPlan {
+        plan,
+        kept_user_values,
+    })
+}
+
+fn innermost_first(mut containers: Vec<KeyPath>) -> impl Iterator<Item = Op> {
+    containers.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    containers.dedup();
+    containers
+        .into_iter()
+        .map(|key| Op::RemoveContainerIfEmpty { key })
+}
+
+/// True when the undone file holds nothing a user wrote (no keys, no comments).
+fn plan_leaves_nothing(plan: &Plan) -> Result<bool, EditError> {
+    let Some(text) = &plan.new else {
+        return Ok(true);
+    };
+    super::document::holds_nothing(plan.format, text).map_err(|syntax| EditError::Parse {
+        path: plan.path.clone(),
+        line: syntax.line,
+        col: syntax.col,
+        message: syntax.message,
+    })
+}
+
+/// A file agentgw created but the user has since turned into a symlink (say, into a dotfiles
+/// repository) is the user's now: it is emptied, not deleted.
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
