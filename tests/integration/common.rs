@@ -80,3 +80,28 @@ pub fn assert_no_secret(output: &std::process::Output, secret: &str) {
         stderr(output)
     );
 }
+
+pub fn assert_stderr_contains(output: &std::process::Output, expected: &str) {
+    let err = stderr(output);
+    assert!(err.contains(expected), "stderr lacks {expected:?}:\n{err}");
+}
+
+impl TestHome {
+    /// `agentgw login --no-verify` of `token` for `profile` with the file store, asserted to succeed.
+    pub fn login_unverified(&self, profile: &str, token: &str) {
+        let out = self
+            .cmd()
+            .args([
+                "login",
+                "--profile",
+                profile,
+                "--host",
+                "https://ws.example.com",
+            ])
+            .args(["--token-stdin", "--no-verify"])
+            .write_stdin(token)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+}

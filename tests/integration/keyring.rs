@@ -1,7 +1,7 @@
 //! The OS keyring, for real: a Secret Service (gnome-keyring) on the D-Bus session that
 //! scripts/test.sh starts, and a private bus with no Secret Service at all.
 
-use crate::common::{TestHome, assert_no_secret, mode, stderr, stdout};
+use crate::common::{TestHome, assert_no_secret, assert_stderr_contains, mode, stderr, stdout};
 use crate::support::GOOD_TOKEN;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -54,9 +54,10 @@ fn the_token_goes_to_the_keyring_and_survives_into_a_new_process() {
     let profile = format!("kr-survive-{}", std::process::id());
     let out = login(&mut keyring_cmd(&home, &bus), &profile, GOOD_TOKEN);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains(&format!(
-        "Token stored in the OS keyring (service agentgw, account {profile})"
-    )));
+    assert_stderr_contains(
+        &out,
+        &format!("Token stored in the OS keyring (service agentgw, account {profile})"),
+    );
     assert_no_secret(&out, GOOD_TOKEN);
     assert!(
         home.config_toml()
@@ -269,5 +270,5 @@ fn without_any_session_bus_login_falls_back_quickly() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
-    assert!(stderr(&out).contains("NO OS KEYRING"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "NO OS KEYRING");
 }

@@ -1,4 +1,4 @@
-use crate::common::{TestHome, assert_no_secret, mode, stderr, stdout};
+use crate::common::{TestHome, assert_no_secret, assert_stderr_contains, mode, stderr, stdout};
 use crate::support::{self, FORBIDDEN_TOKEN, GOOD_TOKEN, Gateway, USER_NAME};
 use std::time::{Duration, Instant};
 
@@ -26,7 +26,7 @@ fn login_verifies_the_token_then_stores_it() {
         stdout(&out),
         format!("Logged in to {} as {USER_NAME}\n", gw.url)
     );
-    assert!(stderr(&out).contains("plaintext"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "plaintext");
     assert_no_secret(&out, GOOD_TOKEN);
 
     let requests = gw.requests();
@@ -119,11 +119,7 @@ fn a_silent_host_times_out_within_the_configured_bound() {
         started.elapsed()
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("did not answer within 1 s"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "did not answer within 1 s");
     assert_nothing_stored(&home);
 }
 
@@ -187,11 +183,7 @@ fn from_databrickscfg_reads_the_default_or_a_named_section() {
         stdout(&out),
         format!("Logged in to {} as {USER_NAME}\n", gw.url)
     );
-    assert!(
-        stderr(&out).contains("from ~/.databrickscfg [DEFAULT]"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "from ~/.databrickscfg [DEFAULT]");
 
     // A section without a PAT: say so, name the flag that helps.
     let out = home
@@ -200,12 +192,8 @@ fn from_databrickscfg_reads_the_default_or_a_named_section() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("[oauth] has no token (auth_type = databricks-cli)"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(stderr(&out).contains("--token-stdin"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "[oauth] has no token (auth_type = databricks-cli)");
+    assert_stderr_contains(&out, "--token-stdin");
 
     // A missing section lists those that exist.
     let out = home
@@ -214,10 +202,9 @@ fn from_databrickscfg_reads_the_default_or_a_named_section() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("has no [nope] section; sections there: DEFAULT, oauth"),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        "has no [nope] section; sections there: DEFAULT, oauth",
     );
 }
 
@@ -259,11 +246,7 @@ fn databricks_host_and_token_from_the_environment_are_imported() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("(from DATABRICKS_HOST)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "(from DATABRICKS_HOST)");
     assert_eq!(
         stdout(&out),
         format!("Logged in to {} as {USER_NAME}\n", gw.url)
@@ -282,12 +265,12 @@ fn without_a_terminal_and_without_a_token_login_fails_at_once_naming_token_stdin
         .unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--token-stdin"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "--token-stdin");
     assert_nothing_stored(&home);
 
     let out = home.cmd().arg("login").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("pass --host"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "pass --host");
 }
 
 #[test]
@@ -310,7 +293,7 @@ fn empty_or_multi_word_tokens_are_refused() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1));
-        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+        assert_stderr_contains(&out, expected);
     }
     assert_nothing_stored(&home);
 }
@@ -333,11 +316,7 @@ fn hosts_are_normalised_and_bad_schemes_refused() {
 
     let out = login_with_stdin(&home, "ftp://ws.example.com", GOOD_TOKEN);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("--host has the scheme \"ftp\""),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "--host has the scheme \"ftp\"");
 }
 
 #[test]
@@ -372,11 +351,7 @@ fn an_explicit_gateway_url_is_kept_and_relogin_keeps_the_workspace() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("(from the existing profile)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "(from the existing profile)");
     assert_eq!(home.config_toml().unwrap(), expected);
 }
 
@@ -397,11 +372,7 @@ fn a_bad_storage_choice_is_refused_naming_the_variable() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("AGENTGW_AUTH_STORAGE=\"vault\" is not valid"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "AGENTGW_AUTH_STORAGE=\"vault\" is not valid");
 }
 
 #[test]

@@ -4,17 +4,7 @@ use crate::support::GOOD_TOKEN;
 #[test]
 fn logout_removes_the_token_keeps_the_profile_and_is_idempotent() {
     let home = TestHome::new();
-    home.cmd()
-        .args([
-            "login",
-            "--host",
-            "https://ws.example.com",
-            "--token-stdin",
-            "--no-verify",
-        ])
-        .write_stdin(GOOD_TOKEN)
-        .assert()
-        .success();
+    home.login_unverified("default", GOOD_TOKEN);
 
     let out = home.cmd().arg("logout").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -54,21 +44,8 @@ fn logout_removes_the_token_keeps_the_profile_and_is_idempotent() {
 #[test]
 fn logout_leaves_other_profiles_tokens() {
     let home = TestHome::new();
-    for (profile, token) in [("a", "dapi-a"), ("b", "dapi-b")] {
-        home.cmd()
-            .args([
-                "login",
-                "-p",
-                profile,
-                "--host",
-                "https://ws.example.com",
-                "--token-stdin",
-                "--no-verify",
-            ])
-            .write_stdin(token)
-            .assert()
-            .success();
-    }
+    home.login_unverified("a", "dapi-a");
+    home.login_unverified("b", "dapi-b");
     home.cmd().args(["logout", "-p", "a"]).assert().success();
     assert_eq!(
         stdout(&home.cmd().args(["token", "-p", "b"]).output().unwrap()),

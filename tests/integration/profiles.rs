@@ -8,17 +8,7 @@ fn profiles_lists_name_host_gateway_and_storage() {
     assert!(out.status.success());
     assert_eq!(stdout(&out), "");
 
-    home.cmd()
-        .args([
-            "login",
-            "--host",
-            "https://ws.example.com",
-            "--token-stdin",
-            "--no-verify",
-        ])
-        .write_stdin(GOOD_TOKEN)
-        .assert()
-        .success();
+    home.login_unverified("default", GOOD_TOKEN);
     home.cmd()
         .args([
             "login",

@@ -1,21 +1,9 @@
-use crate::common::{TestHome, stderr, stdout};
+use crate::common::{TestHome, assert_stderr_contains, stderr, stdout};
 use crate::support::GOOD_TOKEN;
 
 fn logged_in_home() -> TestHome {
     let home = TestHome::new();
-    let out = home
-        .cmd()
-        .args([
-            "login",
-            "--host",
-            "https://ws.example.com",
-            "--token-stdin",
-            "--no-verify",
-        ])
-        .write_stdin(GOOD_TOKEN)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    home.login_unverified("default", GOOD_TOKEN);
     home
 }
 
@@ -89,21 +77,7 @@ fn not_logged_in_exits_1_with_a_one_line_hint() {
 #[test]
 fn profiles_keep_separate_tokens() {
     let home = logged_in_home();
-    let out = home
-        .cmd()
-        .args([
-            "login",
-            "--profile",
-            "staging",
-            "--host",
-            "https://staging.example.com",
-            "--token-stdin",
-            "--no-verify",
-        ])
-        .write_stdin("dapi-staging")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    home.login_unverified("staging", "dapi-staging");
     assert_eq!(
         stdout(
             &home
@@ -140,9 +114,5 @@ fn an_invalid_profile_name_is_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("invalid profile name \"../x\""),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "invalid profile name \"../x\"");
 }
