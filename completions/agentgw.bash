@@ -19,6 +19,9 @@ _agentgw() {
             agentgw,completions)
                 cmd="agentgw__subcmd__completions"
                 ;;
+            agentgw,exec)
+                cmd="agentgw__subcmd__exec"
+                ;;
             agentgw,help)
                 cmd="agentgw__subcmd__help"
                 ;;
@@ -34,11 +37,20 @@ _agentgw() {
             agentgw,profiles)
                 cmd="agentgw__subcmd__profiles"
                 ;;
+            agentgw,remove)
+                cmd="agentgw__subcmd__remove"
+                ;;
+            agentgw,setup)
+                cmd="agentgw__subcmd__setup"
+                ;;
             agentgw,token)
                 cmd="agentgw__subcmd__token"
                 ;;
             agentgw__subcmd__help,completions)
                 cmd="agentgw__subcmd__help__subcmd__completions"
+                ;;
+            agentgw__subcmd__help,exec)
+                cmd="agentgw__subcmd__help__subcmd__exec"
                 ;;
             agentgw__subcmd__help,help)
                 cmd="agentgw__subcmd__help__subcmd__help"
@@ -55,6 +67,12 @@ _agentgw() {
             agentgw__subcmd__help,profiles)
                 cmd="agentgw__subcmd__help__subcmd__profiles"
                 ;;
+            agentgw__subcmd__help,remove)
+                cmd="agentgw__subcmd__help__subcmd__remove"
+                ;;
+            agentgw__subcmd__help,setup)
+                cmd="agentgw__subcmd__help__subcmd__setup"
+                ;;
             agentgw__subcmd__help,token)
                 cmd="agentgw__subcmd__help__subcmd__token"
                 ;;
@@ -65,7 +83,7 @@ _agentgw() {
 
     case "${cmd}" in
         agentgw)
-            opts="-p -h -V --profile --help --version login logout token otel-headers profiles completions help"
+            opts="-p -h -V --profile --help --version login logout token setup remove exec otel-headers profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -108,8 +126,34 @@ _agentgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        agentgw__subcmd__exec)
+            opts="-p -h --model --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         agentgw__subcmd__help)
-            opts="login logout token otel-headers profiles completions help"
+            opts="login logout token setup remove exec otel-headers profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -123,6 +167,20 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -193,6 +251,34 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help__subcmd__profiles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__setup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -309,6 +395,62 @@ _agentgw() {
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__remove)
+            opts="-y -p -h --dry-run --yes --profile --help claude codex gemini all"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__setup)
+            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --profile --help claude codex gemini all"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --otel-tables)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --codex-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

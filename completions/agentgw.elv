@@ -27,6 +27,9 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand login 'Verify a personal access token and store it for a profile'
             cand logout 'Remove the stored token of a profile (the profile itself is kept)'
             cand token 'Print the profile''s token (agents call this as their key helper)'
+            cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'
+            cand remove 'Undo what setup changed, keeping every change of your own'
+            cand exec 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
@@ -57,6 +60,39 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'agentgw;setup'= {
+            cand --model 'Model (gateway endpoint name) to use [default: the profile''s, else the product default]'
+            cand --otel-tables 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}'
+            cand --codex-profile 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --dry-run 'Print the diff of each file and change nothing'
+            cand -y 'Do not ask; write the changes (the default without a terminal)'
+            cand --yes 'Do not ask; write the changes (the default without a terminal)'
+            cand --no-test 'Skip the test request through the gateway after writing'
+            cand --force 'With `all`: configure agents that are not installed, too'
+            cand --inline-token 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`'
+            cand --keep-experimental-betas 'Claude: keep Claude Code''s experimental betas (their headers may be refused by the gateway)'
+            cand --no-token-file 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;remove'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --dry-run 'Print the diff of each file and change nothing'
+            cand -y 'Do not ask (the default without a terminal)'
+            cand --yes 'Do not ask (the default without a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;exec'= {
+            cand --model 'Model (gateway endpoint name) [default: the profile''s, else the product default]'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'agentgw;otel-headers'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
@@ -80,6 +116,9 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand login 'Verify a personal access token and store it for a profile'
             cand logout 'Remove the stored token of a profile (the profile itself is kept)'
             cand token 'Print the profile''s token (agents call this as their key helper)'
+            cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'
+            cand remove 'Undo what setup changed, keeping every change of your own'
+            cand exec 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
@@ -90,6 +129,12 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;logout'= {
         }
         &'agentgw;help;token'= {
+        }
+        &'agentgw;help;setup'= {
+        }
+        &'agentgw;help;remove'= {
+        }
+        &'agentgw;help;exec'= {
         }
         &'agentgw;help;otel-headers'= {
         }

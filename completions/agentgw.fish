@@ -30,6 +30,9 @@ complete -c agentgw -n "__fish_agentgw_needs_command" -s V -l version -d 'Print 
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "login" -d 'Verify a personal access token and store it for a profile'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "exec" -d 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -47,6 +50,25 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s p -l profile 
 complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l model -d 'Model (gateway endpoint name) to use [default: the profile\'s, else the product default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l otel-tables -d 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l codex-profile -d 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l dry-run -d 'Print the diff of each file and change nothing'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s y -l yes -d 'Do not ask; write the changes (the default without a terminal)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-test -d 'Skip the test request through the gateway after writing'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l force -d 'With `all`: configure agents that are not installed, too'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l inline-token -d 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l keep-experimental-betas -d 'Claude: keep Claude Code\'s experimental betas (their headers may be refused by the gateway)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-token-file -d 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -l dry-run -d 'Print the diff of each file and change nothing'
+complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s y -l yes -d 'Do not ask (the default without a terminal)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -l model -d 'Model (gateway endpoint name) [default: the profile\'s, else the product default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
@@ -54,10 +76,13 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -l json -d 'Pr
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "login" -d 'Verify a personal access token and store it for a profile'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token otel-headers profiles completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "login" -d 'Verify a personal access token and store it for a profile'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "exec" -d 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

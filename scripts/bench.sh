@@ -45,13 +45,13 @@ unset XDG_CONFIG_HOME XDG_STATE_HOME AGENTGW_TOKEN AGENTGW_PROFILE
 printf 'dapi0123456789abcdef0123456789abcd' |
     AGENTGW_AUTH_STORAGE=file "$bin" login --host https://ws.example.com --token-stdin --no-verify 2>/dev/null >/dev/null
 printf 'dapi0123456789abcdef0123456789abcd' |
-    AGENTGW_AUTH_STORAGE=keyring "$bin" login -p kr --host https://ws.example.com --token-stdin --no-verify 2>/dev/null >/dev/null
+    AGENTGW_AUTH_STORAGE=keyring "$bin" login --profile kr --host https://ws.example.com --token-stdin --no-verify 2>/dev/null >/dev/null
 
 echo "agentgw token, median of 200 runs:"
 echo "  file store:            $(median_ms "$bin" token) ms"
-echo "  Secret Service store:  $(median_ms "$bin" token -p kr) ms"
+echo "  Secret Service store:  $(median_ms "$bin" token --profile kr) ms"
 echo "agentgw token, peak RSS:"
 echo "  file store:            $(peak_rss_kib "$bin" token) KiB"
-echo "  Secret Service store:  $(peak_rss_kib "$bin" token -p kr) KiB"
-"$bin" logout -p kr >/dev/null
+echo "  Secret Service store:  $(peak_rss_kib "$bin" token --profile kr) KiB"
+"$bin" logout --profile kr >/dev/null
 rm -rf "$home"

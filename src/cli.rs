@@ -71,6 +71,34 @@ Examples:
 Prints the token and a newline, nothing else. AGENTGW_TOKEN wins over the stored token.")]
     Token,
 
+    /// Point an agent's config at the gateway (keeps everything else in the file)
+    #[command(after_help = "\
+Examples:
+  agentgw setup claude                      # shows the change, asks, writes, sends a test request
+  agentgw setup all --yes                   # every agent found on PATH, no questions (scripts)
+  agentgw setup codex --dry-run             # print the diff only
+  agentgw setup claude --otel-tables main.agents.claude   # also export telemetry to Unity Catalog
+  agentgw setup codex --codex-profile databricks          # a profile file; start with `codex --profile databricks`
+
+Every file gets a timestamped backup first, and `agentgw remove` puts back exactly what was there.")]
+    Setup(SetupArgs),
+
+    /// Undo what setup changed, keeping every change of your own
+    #[command(after_help = "\
+Examples:
+  agentgw remove gemini
+  agentgw remove all --yes
+  agentgw remove claude --dry-run")]
+    Remove(RemoveArgs),
+
+    /// Run an agent with the gateway settings and token in its environment (nothing on disk)
+    #[command(after_help = "\
+Examples:
+  agentgw exec claude -p \"explain this repo\"
+  agentgw exec codex exec \"fix the failing test\"
+  agentgw exec gemini                       # works in folders Gemini does not trust, too")]
+    Exec(ExecArgs),
+
     /// Print {"Authorization":"Bearer <token>"} (Claude Code's otelHeadersHelper)
     #[command(after_help = "Examples:\n  agentgw otel-headers")]
     OtelHeaders,
@@ -122,6 +150,99 @@ pub struct LoginArgs {
     /// PEM file with extra CA certificates to trust (remembered in the profile)
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// The agent to configure, or all agents found on PATH
+    pub agent: AgentChoice,
+
+    /// Model (gateway endpoint name) to use [default: the profile's, else the product default]
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+
+    /// Print the diff of each file and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask; write the changes (the default without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Skip the test request through the gateway after writing
+    #[arg(long)]
+    pub no_test: bool,
+
+    /// With `all`: configure agents that are not installed, too
+    #[arg(long)]
+    pub force: bool,
+
+    /// Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}
+    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX")]
+    pub otel_tables: Option<String>,
+
+    /// Claude: put the token in settings.json (0600) instead of calling `agentgw token`
+    #[arg(long)]
+    pub inline_token: bool,
+
+    /// Claude: keep Claude Code's experimental betas (their headers may be refused by the gateway)
+    #[arg(long)]
+    pub keep_experimental_betas: bool,
+
+    /// Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)
+    #[arg(long, value_name = "NAME")]
+    pub codex_profile: Option<String>,
+
+    /// Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)
+    #[arg(long)]
+    pub no_token_file: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The agent whose settings to remove, or all
+    pub agent: AgentChoice,
+
+    /// Print the diff of each file and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask (the default without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Model (gateway endpoint name) [default: the profile's, else the product default]
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+
+    /// The agent (claude, codex or gemini), then its arguments, passed on unchanged
+    // One list, so that everything after the agent's name is the agent's, even `-p` or `--profile`.
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(value_name = "AGENT [ARGS]")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentChoice {
+    Claude,
+    Codex,
+    Gemini,
+    All,
+}
+
+impl AgentChoice {
+    /// The one agent named, or `None` for `all`.
+    pub fn single(self) -> Option<&'static str> {
+        match self {
+            AgentChoice::Claude => Some("claude"),
+            AgentChoice::Codex => Some("codex"),
+            AgentChoice::Gemini => Some("gemini"),
+            AgentChoice::All => None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,23 @@ pub struct Http {
     total_timeout: Duration,
 }
 
+/// The request shapes of the agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    /// Claude Code: Anthropic Messages.
+    Anthropic,
+    /// Codex CLI: OpenAI Responses.
+    OpenAiResponses,
+    /// Gemini CLI: Gemini generateContent.
+    Gemini,
+}
+
+pub struct ProbeReply {
+    pub latency: Duration,
+    /// The model's answer, trimmed (may be empty).
+    pub text: String,
+}
+
 /// What the SCIM `Me` endpoint says about the token's owner.
 #[derive(Debug)]
 pub struct Me {
@@ -111,6 +128,112 @@ impl Http {
         Ok(Me {
             user_name: user_name.to_string(),
             workspace_id: header(&headers, "x-databricks-org-id"),
+        })
+    }
+
+    /// `GET <host>/api/2.0/serving-endpoints`: the names of the workspace's model endpoints.
+    pub fn serving_endpoints(&self, host: &str, token: &str) -> Result<Vec<String>, RequestError> {
+        let url = format!("{host}/api/2.0/serving-endpoints");
+        let result = self
+            .agent
+            .get(&url)
+            .header("Authorization", format!("Bearer {token}"))
+            .call();
+        let json = self.json_response(&url, token, result)?;
+        let names = json["endpoints"].as_array().into_iter().flatten();
+        Ok(names
+            .filter_map(|e| e["name"].as_str().map(str::to_string))
+            .collect())
+    }
+
+    /// One tiny real request in an agent's wire format through the gateway, as the agent would
+    /// send it: proves the URL, token, model and headers work together.
+    pub fn probe(
+        &self,
+        wire: Wire,
+        base: &str,
+        model: &str,
+        token: &str,
+    ) -> Result<ProbeReply, RequestError> {
+        const PROMPT: &str = "Reply with the single word: pong";
+        let bearer = format!("Bearer {token}");
+        let started = std::time::Instant::now();
+        let (url, result) = match wire {
+            Wire::Anthropic => {
+                let url = format!("{base}/v1/messages");
+                let body = serde_json::json!({
+                    "model": model, "max_tokens": 16, "messages": [{"role": "user", "content": PROMPT}],
+                });
+                let request = self
+                    .agent
+                    .post(&url)
+                    .header("Authorization", &bearer)
+                    .header("anthropic-version", "2023-06-01")
+                    .header("x-databricks-use-coding-agent-mode", "true");
+                (url, request.send_json(body))
+            }
+            Wire::OpenAiResponses => {
+                let url = format!("{base}/responses");
+                let body =
+                    serde_json::json!({"model": model, "input": PROMPT, "max_output_tokens": 16});
+                let request = self
+                    .agent
+                    .post(&url)
+                    .header("Authorization", &bearer)
+                    .header("x-databricks-use-coding-agent-mode", "true");
+                (url, request.send_json(body))
+            }
+            Wire::Gemini => {
+                let url = format!(
+                    "{base}/v1beta/models/{}:generateContent",
+                    path_segment(model)
+                );
+                let body = serde_json::json!({
+                    "contents": [{"role": "user", "parts": [{"text": PROMPT}]}],
+                    "generationConfig": {"maxOutputTokens": 16},
+                });
+                let request = self
+                    .agent
+                    .post(&url)
+                    .header("Authorization", &bearer)
+                    .header("x-goog-api-key", token);
+                (url, request.send_json(body))
+            }
+        };
+        let json = self.json_response(&url, token, result)?;
+        let text = match wire {
+            Wire::Anthropic => json["content"][0]["text"].as_str(),
+            Wire::OpenAiResponses => json["output"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|item| item["content"].as_array().into_iter().flatten())
+                .find_map(|part| part["text"].as_str()),
+            Wire::Gemini => json["candidates"][0]["content"]["parts"][0]["text"].as_str(),
+        };
+        Ok(ProbeReply {
+            latency: started.elapsed(),
+            text: text.unwrap_or_default().trim().to_string(),
+        })
+    }
+
+    /// A 2xx JSON answer, or the classified failure.
+    fn json_response(
+        &self,
+        url: &str,
+        token: &str,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<serde_json::Value, RequestError> {
+        let (status, headers, body) = self.read(url, token, result)?;
+        if !(200..300).contains(&status) {
+            return Err(self.classify_status(url, status, &headers, &body));
+        }
+        serde_json::from_str(&body).map_err(|_| RequestError {
+            failure: Failure::BadResponse,
+            status: Some(status),
+            url: redact_userinfo(url),
+            detail: "the answer is not JSON".into(),
+            timeout: self.total_timeout,
         })
     }
 
@@ -298,6 +421,18 @@ fn server_message(body: &str) -> String {
         Some((cut, _)) => format!("{}…", &one_line[..cut]),
         None => one_line,
     }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, for a model name in a path.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 fn header(headers: &ureq::http::HeaderMap, name: &str) -> Option<String> {

@@ -3,6 +3,7 @@
 //! The binary (src/main.rs) only parses arguments and maps errors to exit codes; everything else
 //! lives here so integration tests can drive the edit engine directly.
 
+pub mod agents;
 pub mod cli;
 pub mod commands;
 pub mod credential;

@@ -1,9 +1,13 @@
 //! One file per subcommand; `run` dispatches.
 
 mod completions;
+mod exec;
 mod login;
 mod logout;
 mod profiles;
+mod remove;
+mod session;
+mod setup;
 mod token;
 
 use crate::cli::{Cli, Command};
@@ -14,6 +18,9 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Login(args) => login::run(profile, args),
         Command::Logout => logout::run(profile),
+        Command::Setup(args) => setup::run(profile, args),
+        Command::Remove(args) => remove::run(args),
+        Command::Exec(args) => exec::run(profile, args),
         Command::Token => token::print_token(profile),
         Command::OtelHeaders => token::print_otel_headers(profile),
         Command::Profiles(args) => profiles::run(profile, args),

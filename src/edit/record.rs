@@ -53,8 +53,12 @@ pub(crate) struct ManagedKey {
     /// The previous value's text as written, to put back its exact spelling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_source: Option<String>,
-    /// The value agentgw set.
+    /// The value agentgw set (`Null` when `removed`).
     pub set: Value,
+    /// agentgw removed the key (say, a stale token that would outrank its helper); undo puts
+    /// `previous` back unless the user has re-added the key since.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
     #[serde(default)]
     pub created_parents: Vec<KeyPath>,
 }
@@ -101,7 +105,10 @@ impl Record {
             match (&change.after, managed) {
                 // Re-setting a managed key keeps the ORIGINAL previous value: agentgw's own
                 // earlier value must never become what undo restores.
-                (Some(after), Some(index)) => file.keys[index].set = after.clone(),
+                (Some(after), Some(index)) => {
+                    file.keys[index].set = after.clone();
+                    file.keys[index].removed = false;
+                }
                 // A key that already had the wanted value stays the user's.
                 (Some(after), None) if change.before.as_ref() != Some(after) => {
                     file.keys.push(ManagedKey {
@@ -109,15 +116,33 @@ impl Record {
                         previous: Previous::from_option(change.before.clone()),
                         previous_source: plan.previous_source_of(&change.key),
                         set: after.clone(),
+                        removed: false,
                         created_parents: plan.created_parents_of(&change.key),
                     });
                 }
                 (Some(_), None) => {}
+                // agentgw removes a key it set: if the user had a value there first, undo must
+                // still bring it back; otherwise the key is simply no longer managed.
                 (None, Some(index)) => {
-                    let dropped = file.keys.remove(index);
-                    file.leftover_created_parents
-                        .extend(dropped.created_parents);
+                    let managed = &mut file.keys[index];
+                    if matches!(managed.previous, Previous::Present { .. }) {
+                        managed.set = Value::Null;
+                        managed.removed = true;
+                    } else {
+                        let dropped = file.keys.remove(index);
+                        file.leftover_created_parents
+                            .extend(dropped.created_parents);
+                    }
                 }
+                // agentgw removes a key of the user's: remember it for undo.
+                (None, None) if change.before.is_some() => file.keys.push(ManagedKey {
+                    key: change.key.clone(),
+                    previous: Previous::from_option(change.before.clone()),
+                    previous_source: plan.previous_source_of(&change.key),
+                    set: Value::Null,
+                    removed: true,
+                    created_parents: Vec::new(),
+                }),
                 (None, None) => {}
             }
         }

@@ -46,9 +46,18 @@ fn logout_leaves_other_profiles_tokens() {
     let home = TestHome::new();
     home.login_unverified("a", "dapi-a");
     home.login_unverified("b", "dapi-b");
-    home.cmd().args(["logout", "-p", "a"]).assert().success();
+    home.cmd()
+        .args(["logout", "--profile", "a"])
+        .assert()
+        .success();
     assert_eq!(
-        stdout(&home.cmd().args(["token", "-p", "b"]).output().unwrap()),
+        stdout(
+            &home
+                .cmd()
+                .args(["token", "--profile", "b"])
+                .output()
+                .unwrap()
+        ),
         "dapi-b\n"
     );
 }

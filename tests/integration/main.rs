@@ -6,9 +6,11 @@ mod support;
 
 mod common;
 mod completions;
+mod exec;
 mod keyring;
 mod login;
 mod logout;
 mod profiles;
 mod prompts;
+mod setup;
 mod token;

@@ -12,7 +12,7 @@ fn profiles_lists_name_host_gateway_and_storage() {
     home.cmd()
         .args([
             "login",
-            "-p",
+            "--profile",
             "gw2",
             "--host",
             "https://b.example.com",
@@ -23,7 +23,10 @@ fn profiles_lists_name_host_gateway_and_storage() {
         .write_stdin(GOOD_TOKEN)
         .assert()
         .success();
-    home.cmd().args(["logout", "-p", "gw2"]).assert().success();
+    home.cmd()
+        .args(["logout", "--profile", "gw2"])
+        .assert()
+        .success();
 
     let out = home.cmd().arg("profiles").output().unwrap();
     assert_eq!(

@@ -82,7 +82,7 @@ fn profiles_keep_separate_tokens() {
         stdout(
             &home
                 .cmd()
-                .args(["token", "-p", "staging"])
+                .args(["token", "--profile", "staging"])
                 .output()
                 .unwrap()
         ),

@@ -1,0 +1,185 @@
+//! Claude Code: `$CLAUDE_CONFIG_DIR/settings.json` (default `~/.claude/settings.json`).
+//! The token comes from `apiKeyHelper` (agentgw token), so the file holds no secret.
+
+use super::template::{self, Vars};
+use super::{Agent, Context, FileSpec, Setup, gateway_base, shell_command};
+use crate::edit::{Change, Format};
+use crate::gateway::Wire;
+use anyhow::Result;
+use serde_json::Value;
+
+const SETTINGS: &str = include_str!("../../templates/claude/settings.json");
+const OTEL: &str = include_str!("../../templates/claude/otel.json");
+pub const CODING_AGENT_HEADER: &str = "x-databricks-use-coding-agent-mode: true";
+
+pub struct Claude;
+
+impl Agent for Claude {
+    fn id(&self) -> &'static str {
+        "claude"
+    }
+
+    fn name(&self) -> &'static str {
+        "Claude Code"
+    }
+
+    fn program(&self) -> &'static str {
+        "claude"
+    }
+
+    fn default_model(&self) -> &'static str {
+        "databricks-claude-opus-4-6"
+    }
+
+    fn default_base_path(&self) -> &'static str {
+        "/anthropic"
+    }
+
+    fn wire(&self) -> Wire {
+        Wire::Anthropic
+    }
+
+    fn setup(&self, cx: &Context) -> Result<Setup> {
+        let path = super::config_dir("CLAUDE_CONFIG_DIR", ".claude")?.join("settings.json");
+        let existing_headers = current_custom_headers(&path);
+        let agentgw = cx.agentgw.to_string_lossy();
+        let mut vars = Vars::default();
+        vars.set("gateway_base", gateway_base(self, &cx.gateway, cx.profile))
+            .set("model", cx.model.as_str())
+            .set(
+                "custom_headers",
+                with_coding_agent_header(existing_headers.as_deref()),
+            )
+            .set(
+                "token_command",
+                shell_command(&[&agentgw, "token", "--profile", &cx.profile.name]),
+            )
+            .set(
+                "otel_headers_command",
+                shell_command(&[&agentgw, "otel-headers", "--profile", &cx.profile.name]),
+            )
+            .set("host", cx.host.as_str());
+        let mut changes = template::changes(Format::Json, SETTINGS, &vars)?;
+        let mut notes = Vec::new();
+        if cx.options.keep_experimental_betas {
+            changes.retain(|c| !is_key(c, &["env", "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"]));
+        }
+        // A token in settings.json outranks apiKeyHelper: drop any (an old vendor recipe wrote one),
+        // unless the user asked for exactly that.
+        if cx.options.inline_token {
+            changes.retain(|c| !is_key(c, &["apiKeyHelper"]));
+            changes.push(set(&["env", "ANTHROPIC_AUTH_TOKEN"], cx.token));
+            notes.push(format!(
+                "{} holds the token in plaintext (--inline-token); it is readable by you alone (0600).",
+                crate::paths::display(&path)
+            ));
+        } else {
+            changes.push(Change::Remove {
+                key: key(&["env", "ANTHROPIC_AUTH_TOKEN"]),
+            });
+        }
+        if let Some(tables) = &cx.options.otel_tables {
+            vars.set("otel_tables", tables.as_str());
+            changes.extend(template::changes(Format::Json, OTEL, &vars)?);
+        }
+        let holds_token = cx.options.inline_token;
+        Ok(Setup {
+            files: vec![FileSpec {
+                path,
+                format: Format::Json,
+                changes,
+                holds_token,
+            }],
+            notes,
+            warnings: Vec::new(),
+        })
+    }
+
+    fn exec_env(&self, cx: &Context) -> Vec<(String, String)> {
+        let mut env = vec![
+            (
+                "ANTHROPIC_BASE_URL".to_string(),
+                gateway_base(self, &cx.gateway, cx.profile),
+            ),
+            ("ANTHROPIC_MODEL".to_string(), cx.model.clone()),
+            ("ANTHROPIC_AUTH_TOKEN".to_string(), cx.token.to_string()),
+            (
+                "ANTHROPIC_CUSTOM_HEADERS".to_string(),
+                with_coding_agent_header(std::env::var("ANTHROPIC_CUSTOM_HEADERS").ok().as_deref()),
+            ),
+        ];
+        if !cx.options.keep_experimental_betas {
+            env.push((
+                "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS".to_string(),
+                "1".to_string(),
+            ));
+        }
+        env
+    }
+}
+
+/// `ANTHROPIC_CUSTOM_HEADERS` is newline-separated `Name: Value` lines: add the gateway's header
+/// to the user's own instead of replacing them.
+fn with_coding_agent_header(existing: Option<&str>) -> String {
+    let existing = existing.unwrap_or("").trim_end_matches('\n');
+    let name = CODING_AGENT_HEADER.split(':').next().unwrap_or_default();
+    let present = existing.lines().any(|l| {
+        l.split(':')
+            .next()
+            .is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
+    });
+    match (existing.is_empty(), present) {
+        (true, _) => CODING_AGENT_HEADER.to_string(),
+        (false, true) => existing.to_string(),
+        (false, false) => format!("{existing}\n{CODING_AGENT_HEADER}"),
+    }
+}
+
+/// The user's current `env.ANTHROPIC_CUSTOM_HEADERS`, if the file parses (if it does not, the
+/// plan refuses the file with its line and column anyway).
+fn current_custom_headers(path: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let options = jsonc_parser::ParseOptions::default();
+    let value: Value =
+        jsonc_parser::parse_to_serde_value(text.trim_start_matches('\u{feff}'), &options).ok()?;
+    value
+        .get("env")?
+        .get("ANTHROPIC_CUSTOM_HEADERS")?
+        .as_str()
+        .map(str::to_string)
+}
+
+fn key(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|p| p.to_string()).collect()
+}
+
+fn set(parts: &[&str], value: &str) -> Change {
+    Change::Set {
+        key: key(parts),
+        value: Value::String(value.to_string()),
+    }
+}
+
+fn is_key(change: &Change, parts: &[&str]) -> bool {
+    match change {
+        Change::Set { key: k, .. } | Change::Remove { key: k } => {
+            k.iter().map(String::as_str).eq(parts.iter().copied())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_coding_agent_header_joins_existing_headers_once() {
+        assert_eq!(with_coding_agent_header(None), CODING_AGENT_HEADER);
+        assert_eq!(
+            with_coding_agent_header(Some("X-Team: a")),
+            format!("X-Team: a\n{CODING_AGENT_HEADER}")
+        );
+        let both = format!("X-Team: a\n{CODING_AGENT_HEADER}");
+        assert_eq!(with_coding_agent_header(Some(&both)), both);
+    }
+}

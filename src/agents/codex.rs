@@ -1,0 +1,207 @@
+//! Codex CLI: `$CODEX_HOME/config.toml` (default `~/.codex`), or `$CODEX_HOME/<NAME>.config.toml`
+//! for `--codex-profile NAME`. Codex runs `agentgw token` itself through the provider's `auth`
+//! command (releases since 0.120); older releases read the token from `DATABRICKS_TOKEN`.
+
+use super::template::{self, Vars};
+use super::{Agent, Context, FileSpec, Setup, Version, gateway_base};
+use crate::edit::{Change, Format};
+use crate::gateway::Wire;
+use anyhow::{Result, bail};
+use std::path::Path;
+
+const CONFIG: &str = include_str!("../../templates/codex/config.toml");
+const CONFIG_ENV_KEY: &str = include_str!("../../templates/codex/config-env-key.toml");
+/// The first Codex release whose model providers accept an `auth` command.
+pub const AUTH_COMMAND_SINCE: Version = Version(0, 120, 0);
+const PROVIDER: &str = "databricks";
+const TOKEN_ENV: &str = "DATABRICKS_TOKEN";
+
+pub struct Codex;
+
+impl Agent for Codex {
+    fn id(&self) -> &'static str {
+        "codex"
+    }
+
+    fn name(&self) -> &'static str {
+        "Codex CLI"
+    }
+
+    fn program(&self) -> &'static str {
+        "codex"
+    }
+
+    fn default_model(&self) -> &'static str {
+        "databricks-gpt-5-2"
+    }
+
+    fn default_base_path(&self) -> &'static str {
+        "/openai/v1"
+    }
+
+    fn wire(&self) -> Wire {
+        Wire::OpenAiResponses
+    }
+
+    fn setup(&self, cx: &Context) -> Result<Setup> {
+        let home = super::config_dir("CODEX_HOME", ".codex")?;
+        let file_name = match &cx.options.codex_profile {
+            Some(name) => {
+                validate_profile_name(name)?;
+                format!("{name}.config.toml")
+            }
+            None => "config.toml".to_string(),
+        };
+        let path = home.join(file_name);
+        let mut vars = Vars::default();
+        vars.set("model", cx.model.as_str())
+            .set("gateway_base", gateway_base(self, &cx.gateway, cx.profile))
+            .set("agentgw", cx.agentgw.to_string_lossy())
+            .set("profile", cx.profile.name.as_str());
+        let auth_command = cx.version.is_none_or(|v| v >= AUTH_COMMAND_SINCE);
+        let mut changes;
+        let mut notes = Vec::new();
+        let mut warnings = Vec::new();
+        if auth_command {
+            changes = template::changes(Format::Toml, CONFIG, &vars)?;
+            // `auth` must not be combined with these: Codex refuses to start.
+            for other in [
+                "env_key",
+                "experimental_bearer_token",
+                "requires_openai_auth",
+            ] {
+                changes.push(Change::Remove {
+                    key: provider_key(other),
+                });
+            }
+        } else {
+            changes = template::changes(Format::Toml, CONFIG_ENV_KEY, &vars)?;
+            changes.push(Change::Remove {
+                key: provider_key("auth"),
+            });
+            notes.push(format!(
+                "Codex {} predates auth commands: it reads the token from {TOKEN_ENV}. Start it with `agentgw exec codex`, \
+                 or upgrade Codex to {AUTH_COMMAND_SINCE} or newer and run setup again.",
+                cx.version.map(|v| v.to_string()).unwrap_or_default()
+            ));
+        }
+        if let Some(name) = &cx.options.codex_profile {
+            // A profile file only applies when chosen, so the top-level selection is left alone.
+            notes.push(format!("Start Codex with: codex --profile {name}"));
+        } else {
+            match legacy_profile_selector(&path) {
+                LegacySelector::None => {}
+                LegacySelector::Ours(name) => {
+                    changes.push(Change::Remove { key: vec!["profile".into()] });
+                    notes.push(format!(
+                        "Removed `profile = \"{name}\"`: current Codex refuses to start with a profile selector in config.toml."
+                    ));
+                }
+                LegacySelector::Other(name) => warnings.push(format!(
+                    "{} selects `profile = \"{name}\"`; Codex 0.134 and newer refuse to start with it. Move that profile to \
+                     {name}.config.toml and start Codex with `codex --profile {name}`.",
+                    crate::paths::display(&path)
+                )),
+            }
+        }
+        Ok(Setup {
+            files: vec![FileSpec {
+                path,
+                format: Format::Toml,
+                changes,
+                holds_token: false,
+            }],
+            notes,
+            warnings,
+        })
+    }
+
+    fn exec_env(&self, cx: &Context) -> Vec<(String, String)> {
+        vec![(TOKEN_ENV.to_string(), cx.token.to_string())]
+    }
+
+    /// `-c key=value` overrides define the provider for this run only, reading the token from
+    /// the environment `exec_env` sets.
+    fn exec_args(&self, cx: &Context) -> Vec<String> {
+        let base = gateway_base(self, &cx.gateway, cx.profile);
+        let pairs = [
+            ("model_provider".to_string(), toml_string(PROVIDER)),
+            ("model".to_string(), toml_string(&cx.model)),
+            (
+                format!("model_providers.{PROVIDER}.name"),
+                toml_string("Databricks AI Gateway"),
+            ),
+            (
+                format!("model_providers.{PROVIDER}.base_url"),
+                toml_string(&base),
+            ),
+            (
+                format!("model_providers.{PROVIDER}.wire_api"),
+                toml_string("responses"),
+            ),
+            (
+                format!("model_providers.{PROVIDER}.env_key"),
+                toml_string(TOKEN_ENV),
+            ),
+            (
+                format!("model_providers.{PROVIDER}.http_headers"),
+                "{ \"x-databricks-use-coding-agent-mode\" = \"true\" }".to_string(),
+            ),
+        ];
+        pairs
+            .into_iter()
+            .flat_map(|(k, v)| ["-c".to_string(), format!("{k}={v}")])
+            .collect()
+    }
+}
+
+fn provider_key(field: &str) -> Vec<String> {
+    vec!["model_providers".into(), PROVIDER.into(), field.into()]
+}
+
+/// A TOML basic string, escaped by toml_edit itself.
+fn toml_string(text: &str) -> String {
+    toml_edit::Value::from(text).to_string().trim().to_string()
+}
+
+fn validate_profile_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        bail!(
+            "--codex-profile {name:?}: use letters, digits, '-' or '_' (it becomes the file name {name}.config.toml)"
+        );
+    }
+    Ok(())
+}
+
+enum LegacySelector {
+    None,
+    /// Selects a profile whose provider is the Databricks gateway (the old recipe).
+    Ours(String),
+    Other(String),
+}
+
+fn legacy_profile_selector(path: &Path) -> LegacySelector {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return LegacySelector::None;
+    };
+    let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return LegacySelector::None;
+    };
+    let Some(name) = doc.get("profile").and_then(|p| p.as_str()) else {
+        return LegacySelector::None;
+    };
+    let provider = doc
+        .get("profiles")
+        .and_then(|p| p.get(name))
+        .and_then(|p| p.get("model_provider"))
+        .and_then(|p| p.as_str());
+    if provider == Some(PROVIDER) {
+        LegacySelector::Ours(name.to_string())
+    } else {
+        LegacySelector::Other(name.to_string())
+    }
+}

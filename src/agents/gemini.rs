@@ -1,0 +1,99 @@
+//! Gemini CLI: `~/.gemini/.env` and `~/.gemini/settings.json` (`$GEMINI_CLI_HOME` moves the
+//! root). Gemini has no key-helper command, so the token sits in `.env` (0600) unless
+//! `--no-token-file`, for users who start it with `agentgw exec gemini`.
+
+use super::template::{self, Vars};
+use super::{Agent, Context, FileSpec, Setup, gateway_base};
+use crate::edit::{Change, Format};
+use crate::gateway::Wire;
+use anyhow::Result;
+
+const DOTENV: &str = include_str!("../../templates/gemini/.env");
+const SETTINGS: &str = include_str!("../../templates/gemini/settings.json");
+const TOKEN_KEY: &str = "GEMINI_API_KEY";
+
+pub struct Gemini;
+
+impl Agent for Gemini {
+    fn id(&self) -> &'static str {
+        "gemini"
+    }
+
+    fn name(&self) -> &'static str {
+        "Gemini CLI"
+    }
+
+    fn program(&self) -> &'static str {
+        "gemini"
+    }
+
+    fn default_model(&self) -> &'static str {
+        "databricks-gemini-2-5-flash"
+    }
+
+    fn default_base_path(&self) -> &'static str {
+        "/gemini"
+    }
+
+    fn wire(&self) -> Wire {
+        Wire::Gemini
+    }
+
+    fn setup(&self, cx: &Context) -> Result<Setup> {
+        let dir = super::config_dir("GEMINI_CLI_HOME", "")?.join(".gemini");
+        let mut vars = Vars::default();
+        vars.set("model", cx.model.as_str())
+            .set("gateway_base", gateway_base(self, &cx.gateway, cx.profile))
+            .set("token", cx.token);
+        let mut env_changes = template::changes(Format::Dotenv, DOTENV, &vars)?;
+        let mut notes = Vec::new();
+        let env_path = dir.join(".env");
+        if cx.options.no_token_file {
+            env_changes.retain(|c| !matches!(c, Change::Set { key, .. } if key[0] == TOKEN_KEY));
+            env_changes.push(Change::Remove {
+                key: vec![TOKEN_KEY.into()],
+            });
+            notes.push("Start Gemini with `agentgw exec gemini`: the token is not in any file (--no-token-file).".into());
+        } else {
+            notes.push(format!(
+                "{} holds the token (Gemini CLI has no key helper); it is readable by you alone (0600).",
+                crate::paths::display(&env_path)
+            ));
+        }
+        notes.push(
+            "Gemini reads ~/.gemini/.env only in folders it trusts; `agentgw exec gemini` works in any folder.".into(),
+        );
+        let settings = template::changes(Format::Json, SETTINGS, &vars)?;
+        let files = vec![
+            FileSpec {
+                path: env_path,
+                format: Format::Dotenv,
+                changes: env_changes,
+                holds_token: !cx.options.no_token_file,
+            },
+            FileSpec {
+                path: dir.join("settings.json"),
+                format: Format::Json,
+                changes: settings,
+                holds_token: false,
+            },
+        ];
+        Ok(Setup {
+            files,
+            notes,
+            warnings: Vec::new(),
+        })
+    }
+
+    fn exec_env(&self, cx: &Context) -> Vec<(String, String)> {
+        vec![
+            ("GEMINI_MODEL".into(), cx.model.clone()),
+            (
+                "GOOGLE_GEMINI_BASE_URL".into(),
+                gateway_base(self, &cx.gateway, cx.profile),
+            ),
+            ("GEMINI_API_KEY_AUTH_MECHANISM".into(), "bearer".into()),
+            (TOKEN_KEY.into(), cx.token.to_string()),
+        ]
+    }
+}

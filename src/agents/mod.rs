@@ -1,0 +1,190 @@
+//! One module per coding agent: where its config lives, what agentgw writes there (from the
+//! templates), and the environment `agentgw exec` gives it.
+
+mod claude;
+mod codex;
+mod detect;
+mod gemini;
+pub mod template;
+
+pub use detect::{Installed, find_installed};
+
+use crate::edit::{Change, Format};
+use crate::gateway::Wire;
+use crate::profile::Profile;
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// Everything an agent needs to say what its config should hold.
+pub struct Context<'a> {
+    pub profile: &'a Profile,
+    /// Workspace URL, e.g. https://my-ws.cloud.databricks.com
+    pub host: String,
+    /// AI Gateway URL without a trailing slash.
+    pub gateway: String,
+    pub model: String,
+    /// Absolute path of this agentgw binary: agents call it back for the token.
+    pub agentgw: PathBuf,
+    pub token: &'a str,
+    pub options: &'a SetupOptions,
+    /// The agent's installed version, when it is installed.
+    pub version: Option<Version>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SetupOptions {
+    /// Claude: write the token into settings.json instead of the key helper.
+    pub inline_token: bool,
+    /// Claude: `CATALOG.SCHEMA.PREFIX` of the OpenTelemetry tables.
+    pub otel_tables: Option<String>,
+    /// Claude: keep Claude Code's experimental betas on (the gateway may reject their headers).
+    pub keep_experimental_betas: bool,
+    /// Codex: write `$CODEX_HOME/<NAME>.config.toml` instead of config.toml.
+    pub codex_profile: Option<String>,
+    /// Gemini: leave the token out of ~/.gemini/.env (for `agentgw exec gemini`).
+    pub no_token_file: bool,
+}
+
+/// One file of an agent's config and the changes agentgw wants in it.
+pub struct FileSpec {
+    pub path: PathBuf,
+    pub format: Format,
+    pub changes: Vec<Change>,
+    /// The changes put the token in this file: it must be 0600.
+    pub holds_token: bool,
+}
+
+/// What setup prints after writing, e.g. how to start the agent.
+pub struct Setup {
+    pub files: Vec<FileSpec>,
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u64, pub u64, pub u64);
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+impl Version {
+    /// The first `X.Y.Z` in a `--version` line such as `codex-cli 0.171.0` or `2.1.332 (Claude Code)`.
+    pub fn find_in(text: &str) -> Option<Version> {
+        text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .find_map(|word| {
+                let mut parts = word.split('.').map(|p| p.parse::<u64>().ok());
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(Some(a)), Some(Some(b)), Some(Some(c))) => Some(Version(a, b, c)),
+                    _ => None,
+                }
+            })
+    }
+}
+
+pub trait Agent: Sync {
+    /// The name used on the command line: `claude`, `codex`, `gemini`.
+    fn id(&self) -> &'static str;
+    /// The product name for messages.
+    fn name(&self) -> &'static str;
+    /// The executable looked up on PATH.
+    fn program(&self) -> &'static str;
+    fn default_model(&self) -> &'static str;
+    /// The agent's path on the gateway, e.g. `/anthropic`.
+    fn default_base_path(&self) -> &'static str;
+    /// The request format the agent speaks.
+    fn wire(&self) -> Wire;
+    /// The files and keys agentgw manages for this agent.
+    fn setup(&self, cx: &Context) -> Result<Setup>;
+    /// The environment that makes the agent use the gateway with no config file at all.
+    fn exec_env(&self, cx: &Context) -> Vec<(String, String)>;
+    /// Arguments placed before the user's when running the agent through `agentgw exec`.
+    fn exec_args(&self, _cx: &Context) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+pub const ALL: [&dyn Agent; 3] = [&claude::Claude, &codex::Codex, &gemini::Gemini];
+
+pub fn by_id(id: &str) -> Option<&'static dyn Agent> {
+    ALL.into_iter().find(|a| a.id() == id)
+}
+
+/// The agent's URL on the gateway: `<gateway><base path>`; the profile may override the path.
+pub fn gateway_base(agent: &dyn Agent, cx_gateway: &str, profile: &Profile) -> String {
+    let path = profile
+        .base_paths
+        .get(agent.id())
+        .map(String::as_str)
+        .unwrap_or(agent.default_base_path());
+    format!("{cx_gateway}/{}", path.trim_matches('/'))
+}
+
+/// The model for the agent: `--model`, else the profile's, else the default.
+pub fn model_for(agent: &dyn Agent, flag: Option<&str>, profile: &Profile) -> String {
+    flag.map(str::to_string)
+        .or_else(|| profile.models.get(agent.id()).cloned())
+        .unwrap_or_else(|| agent.default_model().to_string())
+}
+
+/// A command line for the shell (Claude runs helper commands through `sh -c`): words that need
+/// it are single-quoted.
+pub fn shell_command(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            let plain = !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+            if plain {
+                w.to_string()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The folder an agent keeps its config in: `$VAR` when set, else `~/<default>`.
+fn config_dir(var: &str, default_in_home: &str) -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let home = dirs::home_dir()
+        .ok_or_else(|| anyhow::anyhow!("cannot find your home directory (HOME)"))?;
+    Ok(home.join(default_in_home))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_found_in_version_lines() {
+        assert_eq!(
+            Version::find_in("codex-cli 0.171.0"),
+            Some(Version(0, 171, 0))
+        );
+        assert_eq!(
+            Version::find_in("2.1.332 (Claude Code)"),
+            Some(Version(2, 1, 332))
+        );
+        assert_eq!(Version::find_in("0.61.0\n"), Some(Version(0, 61, 0)));
+        assert_eq!(Version::find_in("nothing"), None);
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(
+            shell_command(&["/usr/bin/agentgw", "token", "--profile", "default"]),
+            "/usr/bin/agentgw token --profile default"
+        );
+        assert_eq!(
+            shell_command(&["/My Apps/agentgw", "it's"]),
+            r"'/My Apps/agentgw' 'it'\''s'"
+        );
+    }
+}

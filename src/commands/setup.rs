@@ -1,0 +1,209 @@
+//! `agentgw setup <agent|all>`: plan each file's change, show or confirm it, apply it through the
+//! edit engine, then prove the result with one real request through the gateway.
+
+use super::session::Session;
+use crate::agents::{self, Agent, SetupOptions};
+use crate::cli::SetupArgs;
+use crate::edit::{self, StateDir};
+use crate::gateway::Http;
+use crate::{paths, ui};
+use anyhow::{Result, bail};
+
+pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
+    if args.model.is_some() && args.agent.single().is_none() {
+        bail!(
+            "--model names one agent's model; use it with one agent (e.g. `agentgw setup claude --model ...`)"
+        );
+    }
+    let options = SetupOptions {
+        inline_token: args.inline_token,
+        otel_tables: args
+            .otel_tables
+            .as_deref()
+            .map(validate_otel_tables)
+            .transpose()?,
+        keep_experimental_betas: args.keep_experimental_betas,
+        codex_profile: args.codex_profile.clone(),
+        no_token_file: args.no_token_file,
+    };
+    let session = Session::load(profile_flag)?;
+    let state = StateDir::new(paths::state_dir()?);
+    let ask = ui::interactive() && !args.yes && !args.dry_run;
+    let mut failed = Vec::new();
+    for agent in selected_agents(&args)? {
+        let installed = agents::find_installed(agent);
+        if installed.is_none() {
+            ui::note(&format!(
+                "{}: `{}` is not on PATH; writing the config for its newest release.",
+                agent.name(),
+                agent.program()
+            ));
+        }
+        let model = match &args.model {
+            Some(m) => m.clone(),
+            None if ask => pick_model(&session, agent),
+            None => agents::model_for(agent, None, &session.profile),
+        };
+        let version = installed.as_ref().and_then(|i| i.version);
+        let cx = session.context(model.clone(), &options, version);
+        let setup = agent.setup(&cx)?;
+        let plans = setup
+            .files
+            .iter()
+            .map(|f| Ok(edit::plan(&f.path, f.format, &f.changes)?.with_secret(f.holds_token)))
+            .collect::<Result<Vec<_>>>()?;
+        for warning in &setup.warnings {
+            ui::warn(warning);
+        }
+        let files: Vec<String> = plans.iter().map(|p| paths::display(p.path())).collect();
+        if plans.iter().all(edit::Plan::is_noop) {
+            println!("{}: already set up ({})", agent.name(), files.join(", "));
+        } else if args.dry_run {
+            for plan in plans.iter().filter(|p| !p.is_noop()) {
+                print!("{}", plan.diff());
+            }
+            continue;
+        } else {
+            if ask && !confirm(agent, &plans)? {
+                println!("{}: nothing written.", agent.name());
+                continue;
+            }
+            for plan in &plans {
+                let applied = edit::apply(plan, &state, agent.id())?;
+                if applied.written {
+                    let backup = applied
+                        .backup
+                        .map(|b| format!(" (backup: {})", paths::display(&b)))
+                        .unwrap_or_default();
+                    ui::note(&format!("  wrote {}{backup}", paths::display(plan.path())));
+                }
+            }
+            println!(
+                "{}: configured for {} with model {model} ({})",
+                agent.name(),
+                session.gateway,
+                files.join(", ")
+            );
+            for note in &setup.notes {
+                ui::note(&format!("  {note}"));
+            }
+        }
+        if !args.no_test && !args.dry_run && !test_request(&session, agent, &model)? {
+            failed.push(agent.name());
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "the test request failed for {}; the config files stay written. Fix the cause above, then check with `agentgw setup {} --yes` again.",
+            failed.join(", "),
+            args.agent.single().unwrap_or("all")
+        );
+    }
+    Ok(())
+}
+
+fn selected_agents(args: &SetupArgs) -> Result<Vec<&'static dyn Agent>> {
+    if let Some(id) = args.agent.single() {
+        return Ok(agents::by_id(id).into_iter().collect());
+    }
+    let mut chosen = Vec::new();
+    for agent in agents::ALL {
+        if args.force || agents::find_installed(agent).is_some() {
+            chosen.push(agent);
+        } else {
+            ui::note(&format!(
+                "{}: skipped, `{}` is not on PATH (--force configures it anyway).",
+                agent.name(),
+                agent.program()
+            ));
+        }
+    }
+    if chosen.is_empty() {
+        bail!(
+            "no agent found on PATH (claude, codex, gemini); install one, or pass --force to write their configs anyway"
+        );
+    }
+    Ok(chosen)
+}
+
+/// On a terminal: offer the workspace's serving endpoints, the usual default preselected.
+fn pick_model(session: &Session, agent: &dyn Agent) -> String {
+    let default = agents::model_for(agent, None, &session.profile);
+    let endpoints = session
+        .http()
+        .ok()
+        .and_then(|http| http.serving_endpoints(&session.host, &session.token).ok());
+    let Some(mut names) = endpoints.filter(|n| !n.is_empty()) else {
+        return default;
+    };
+    names.sort();
+    let preselected = names.iter().position(|n| *n == default).unwrap_or_else(|| {
+        names.insert(0, default.clone());
+        0
+    });
+    dialoguer::Select::new()
+        .with_prompt(format!("Model for {}", agent.name()))
+        .items(&names)
+        .default(preselected)
+        .interact()
+        .map(|i| names[i].clone())
+        .unwrap_or(default)
+}
+
+fn confirm(agent: &dyn Agent, plans: &[edit::Plan]) -> Result<bool> {
+    for plan in plans.iter().filter(|p| !p.is_noop()) {
+        eprint!("{}", plan.diff());
+    }
+    Ok(dialoguer::Confirm::new()
+        .with_prompt(format!("Write these changes for {}?", agent.name()))
+        .default(true)
+        .interact()?)
+}
+
+/// One request in the agent's wire format: true when it succeeded.
+fn test_request(session: &Session, agent: &dyn Agent, model: &str) -> Result<bool> {
+    let base = agents::gateway_base(agent, &session.gateway, &session.profile);
+    let http: Http = session.http()?;
+    match http.probe(agent.wire(), &base, model, &session.token) {
+        Ok(reply) => {
+            let words: String = reply
+                .text
+                .split_whitespace()
+                .take(8)
+                .collect::<Vec<_>>()
+                .join(" ");
+            println!(
+                "  ✓ test request: {model} answered in {} ms: {words}",
+                reply.latency.as_millis()
+            );
+            Ok(true)
+        }
+        Err(e) => {
+            ui::error(&format!(
+                "{}: test request failed: {}",
+                agent.name(),
+                e.explain(&session.profile.name)
+            ));
+            Ok(false)
+        }
+    }
+}
+
+/// `CATALOG.SCHEMA.PREFIX`, each a plain SQL identifier: the value ends up in HTTP headers and
+/// table names.
+fn validate_otel_tables(text: &str) -> Result<String> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let identifier = |p: &&str| {
+        !p.is_empty()
+            && p.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if parts.len() != 3 || !parts.iter().all(identifier) {
+        bail!(
+            "--otel-tables {text:?} must be CATALOG.SCHEMA.PREFIX, three names of letters, digits and '_' (e.g. main.agents.claude)"
+        );
+    }
+    Ok(text.to_string())
+}

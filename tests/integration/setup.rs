@@ -1,0 +1,577 @@
+//! `agentgw setup` and `agentgw remove` on real files in a temporary HOME (no agent installed;
+//! the test request is skipped here and exercised against the stand-in gateway elsewhere).
+
+use crate::common::{TestHome, assert_no_secret, assert_stderr_contains, mode, stderr, stdout};
+use crate::support::GOOD_TOKEN;
+use std::path::{Path, PathBuf};
+
+fn agentgw_path() -> String {
+    std::fs::canonicalize(assert_cmd::cargo::cargo_bin!("agentgw"))
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A logged-in HOME whose PATH holds no agent (only a private bin folder for fake ones).
+fn home() -> TestHome {
+    let home = TestHome::new();
+    home.login_unverified("default", GOOD_TOKEN);
+    std::fs::create_dir_all(home.path().join("bin")).unwrap();
+    home
+}
+
+fn setup(home: &TestHome, args: &[&str]) -> std::process::Output {
+    home.cmd()
+        .env("PATH", path_var(home))
+        .arg("setup")
+        .args(args)
+        .args(["--yes", "--no-test"])
+        .output()
+        .unwrap()
+}
+
+fn remove(home: &TestHome, args: &[&str]) -> std::process::Output {
+    home.cmd()
+        .env("PATH", path_var(home))
+        .arg("remove")
+        .args(args)
+        .arg("--yes")
+        .output()
+        .unwrap()
+}
+
+fn path_var(home: &TestHome) -> String {
+    format!("{}:/usr/bin:/bin", home.path().join("bin").display())
+}
+
+/// Puts an executable `name` script in the HOME's private bin folder.
+fn fake_program(home: &TestHome, name: &str, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = home.path().join("bin").join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn write(home: &TestHome, rel: &str, text: &str) -> PathBuf {
+    let path = home.path().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn backups(home: &TestHome) -> usize {
+    let dir = home.path().join(".local/state/agentgw/backups");
+    walk_files(&dir)
+}
+
+fn walk_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk_files(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn claude_gets_the_gateway_settings_with_a_token_helper_and_no_token() {
+    let home = home();
+    let out = setup(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Claude Code: configured for https://ws.example.com/ai-gateway with model databricks-claude-opus-4-6 (~/.claude/settings.json)\n"
+    );
+    let settings = read(&home.path().join(".claude/settings.json"));
+    assert_eq!(
+        settings,
+        format!(
+            r#"{{
+  "env": {{
+    "ANTHROPIC_BASE_URL": "https://ws.example.com/ai-gateway/anthropic",
+    "ANTHROPIC_MODEL": "databricks-claude-opus-4-6",
+    "ANTHROPIC_CUSTOM_HEADERS": "x-databricks-use-coding-agent-mode: true",
+    "CLAUDE_CODE_API_KEY_HELPER_TTL_MS": "3600000",
+    "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS": "1"
+  }},
+  "apiKeyHelper": "{} token --profile default"
+}}
+"#,
+            agentgw_path()
+        )
+    );
+    assert!(!settings.contains(GOOD_TOKEN));
+    assert_no_secret(&out, GOOD_TOKEN);
+}
+
+#[test]
+fn setup_twice_changes_nothing_the_second_time() {
+    let home = home();
+    assert!(setup(&home, &["all", "--force"]).status.success());
+    let files = [
+        ".claude/settings.json",
+        ".codex/config.toml",
+        ".gemini/.env",
+        ".gemini/settings.json",
+    ];
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    for f in files {
+        std::fs::File::options()
+            .write(true)
+            .open(home.path().join(f))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let backups_before = backups(&home);
+
+    let out = setup(&home, &["all", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Claude Code: already set up (~/.claude/settings.json)\n\
+         Codex CLI: already set up (~/.codex/config.toml)\n\
+         Gemini CLI: already set up (~/.gemini/.env, ~/.gemini/settings.json)\n"
+    );
+    assert_eq!(backups(&home), backups_before, "no backup for a no-op");
+    for f in files {
+        let modified = std::fs::metadata(home.path().join(f))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(modified, old, "{f} was rewritten");
+    }
+}
+
+const CLAUDE_SETTINGS: &str = r#"{
+  // Team defaults, managed in dotfiles
+  "permissions": {
+    "allow": ["Bash(npm run test:*)", "Read(~/.zshrc)"],
+    "deny": ["Read(./.env)"]
+  },
+  "hooks": {
+    "PostToolUse": [
+      {
+        "matcher": "Edit|Write",
+        "hooks": [{ "type": "command", "command": "prettier --write \"$FILE\"" }]
+      }
+    ]
+  },
+  /* my own variables */
+  "env": {
+    "DISABLE_TELEMETRY": "1",
+    "ANTHROPIC_CUSTOM_HEADERS": "X-Team: platform"
+  },
+  "model": "opus",
+}
+"#;
+
+const CODEX_CONFIG: &str = r#"# Codex config, see docs
+approval_policy = "on-request"  # ask before running commands
+sandbox_mode = "workspace-write"
+
+[model_providers.ollama-local]
+name = "Ollama"
+base_url = "http://localhost:11434/v1"
+
+[mcp_servers.docs]
+command = "npx"
+args = ["-y", "@acme/docs-mcp"]
+env = { "DOCS_TOKEN_FILE" = "/home/me/.docs" }
+
+[projects."/home/me/src/app"]
+trust_level = "trusted"
+"#;
+
+const GEMINI_SETTINGS: &str = r#"{
+  // UI
+  "ui": { "theme": "GitHub" },
+  "mcpServers": {
+    "docs": { "command": "npx", "args": ["-y", "@acme/docs-mcp"] }
+  }
+}
+"#;
+
+const GEMINI_ENV: &str = "# my keys\nexport GITHUB_TOKEN=ghp_example\n\nSOME_SETTING='a b'\n";
+
+#[test]
+fn realistic_configs_survive_setup_then_remove_byte_for_byte() {
+    let home = home();
+    let files = [
+        (
+            write(&home, ".claude/settings.json", CLAUDE_SETTINGS),
+            CLAUDE_SETTINGS,
+        ),
+        (
+            write(&home, ".codex/config.toml", CODEX_CONFIG),
+            CODEX_CONFIG,
+        ),
+        (
+            write(&home, ".gemini/settings.json", GEMINI_SETTINGS),
+            GEMINI_SETTINGS,
+        ),
+        (write(&home, ".gemini/.env", GEMINI_ENV), GEMINI_ENV),
+    ];
+    let out = setup(&home, &["all", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let claude = read(&files[0].0);
+    assert!(
+        claude.starts_with(&CLAUDE_SETTINGS[..CLAUDE_SETTINGS.find("  \"env\"").unwrap()]),
+        "{claude}"
+    );
+    assert!(claude.contains("\"ANTHROPIC_CUSTOM_HEADERS\": \"X-Team: platform\\nx-databricks-use-coding-agent-mode: true\""));
+    let codex = read(&files[1].0);
+    assert!(
+        codex.starts_with(
+            "# Codex config, see docs\napproval_policy = \"on-request\"  # ask before running commands\n\
+             sandbox_mode = \"workspace-write\"\nmodel_provider = \"databricks\"\nmodel = \"databricks-gpt-5-2\"\n"
+        ),
+        "{codex}"
+    );
+    assert!(
+        codex.contains("[mcp_servers.docs]\ncommand = \"npx\""),
+        "{codex}"
+    );
+    assert!(
+        read(&files[3].0).starts_with(GEMINI_ENV),
+        "{}",
+        read(&files[3].0)
+    );
+    assert_eq!(mode(&files[3].0), 0o600);
+
+    let out = remove(&home, &["all"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for (path, original) in &files {
+        assert_eq!(&read(path), original, "{} not restored", path.display());
+    }
+    let again = remove(&home, &["all"]);
+    assert!(again.status.success());
+    assert_eq!(
+        stdout(&again),
+        "Claude Code: nothing to remove (agentgw has not set it up).\n\
+         Codex CLI: nothing to remove (agentgw has not set it up).\n\
+         Gemini CLI: nothing to remove (agentgw has not set it up).\n"
+    );
+}
+
+#[test]
+fn files_agentgw_created_are_deleted_by_remove() {
+    let home = home();
+    assert!(setup(&home, &["all", "--force"]).status.success());
+    assert!(remove(&home, &["all"]).status.success());
+    for f in [
+        ".claude/settings.json",
+        ".codex/config.toml",
+        ".gemini/.env",
+        ".gemini/settings.json",
+    ] {
+        assert!(!home.path().join(f).exists(), "{f} left behind");
+    }
+}
+
+#[test]
+fn a_symlinked_settings_file_stays_a_symlink() {
+    let home = home();
+    let real = write(&home, "dotfiles/claude/settings.json", CLAUDE_SETTINGS);
+    std::fs::create_dir_all(home.path().join(".claude")).unwrap();
+    let link = home.path().join(".claude/settings.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+
+    assert!(setup(&home, &["claude"]).status.success());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(read(&real).contains("ANTHROPIC_BASE_URL"));
+
+    assert!(remove(&home, &["claude"]).status.success());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(read(&real), CLAUDE_SETTINGS);
+}
+
+#[test]
+fn a_value_the_user_changed_after_setup_is_kept_by_remove() {
+    let home = home();
+    let path = write(&home, ".claude/settings.json", CLAUDE_SETTINGS);
+    assert!(setup(&home, &["claude"]).status.success());
+    let edited = read(&path).replace("databricks-claude-opus-4-6", "databricks-claude-sonnet-4-5");
+    std::fs::write(&path, &edited).unwrap();
+
+    let out = remove(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(
+        &out,
+        "kept your value of env.ANTHROPIC_MODEL in ~/.claude/settings.json",
+    );
+    let after = read(&path);
+    assert!(
+        after.contains("\"ANTHROPIC_MODEL\": \"databricks-claude-sonnet-4-5\""),
+        "{after}"
+    );
+    assert!(
+        !after.contains("ANTHROPIC_BASE_URL") && !after.contains("apiKeyHelper"),
+        "{after}"
+    );
+}
+
+#[test]
+fn dry_run_prints_the_diff_and_changes_nothing() {
+    let home = home();
+    let path = write(&home, ".codex/config.toml", CODEX_CONFIG);
+    let out = home
+        .cmd()
+        .env("PATH", path_var(&home))
+        .args(["setup", "codex", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(
+        diff.starts_with(&format!(
+            "--- a{}\n+++ b{}\n",
+            path.display(),
+            path.display()
+        )),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+model_provider = \"databricks\"\n"),
+        "{diff}"
+    );
+    assert_eq!(read(&path), CODEX_CONFIG);
+    assert_eq!(backups(&home), 0);
+    assert!(
+        !home
+            .path()
+            .join(".local/state/agentgw/managed.json")
+            .exists()
+    );
+}
+
+#[test]
+fn a_config_that_does_not_parse_is_refused_with_its_position_and_left_alone() {
+    let home = home();
+    let broken = "{\n  \"env\": {\n    \"A\": \"1\"\n  \n  \"model\": \"opus\"\n}\n";
+    let path = write(&home, ".claude/settings.json", broken);
+    let out = setup(&home, &["claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(&out, &format!("{}:3:13:", path.display()));
+    assert_stderr_contains(&out, "agentgw changed nothing");
+    assert_eq!(read(&path), broken);
+}
+
+#[test]
+fn setup_without_login_names_the_login_command() {
+    let home = TestHome::new();
+    let out = home
+        .cmd()
+        .args(["setup", "claude", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(&out, "run: agentgw login --profile default");
+    assert!(!home.path().join(".claude").exists());
+}
+
+#[test]
+fn an_unknown_agent_is_a_usage_error_listing_the_agents() {
+    let out = home().cmd().args(["setup", "vim"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr_contains(&out, "[possible values: claude, codex, gemini, all]");
+}
+
+#[test]
+fn all_configures_the_agents_on_path_and_skips_the_rest() {
+    let home = home();
+    let out = setup(&home, &["all"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(&out, "no agent found on PATH");
+
+    fake_program(&home, "claude", "echo '2.1.332 (Claude Code)'");
+    let out = setup(&home, &["all"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("Claude Code: configured"),
+        "{}",
+        stdout(&out)
+    );
+    assert_stderr_contains(
+        &out,
+        "Codex CLI: skipped, `codex` is not on PATH (--force configures it anyway).",
+    );
+    assert!(!home.path().join(".codex").exists() && !home.path().join(".gemini").exists());
+}
+
+#[test]
+fn inline_token_makes_the_settings_file_private() {
+    let home = home();
+    let out = setup(&home, &["claude", "--inline-token"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let path = home.path().join(".claude/settings.json");
+    let text = read(&path);
+    assert!(
+        text.contains(&format!("\"ANTHROPIC_AUTH_TOKEN\": \"{GOOD_TOKEN}\"")),
+        "{text}"
+    );
+    assert!(!text.contains("apiKeyHelper"), "{text}");
+    assert_eq!(mode(&path), 0o600);
+    assert_stderr_contains(&out, "holds the token in plaintext (--inline-token)");
+    assert_no_secret(&out, GOOD_TOKEN);
+}
+
+#[test]
+fn a_stale_token_in_claude_settings_is_removed_and_restored_by_remove() {
+    let home = home();
+    let original = "{\n  \"env\": {\n    \"ANTHROPIC_AUTH_TOKEN\": \"dapi-stale\"\n  }\n}\n";
+    let path = write(&home, ".claude/settings.json", original);
+    assert!(setup(&home, &["claude"]).status.success());
+    assert!(
+        !read(&path).contains("dapi-stale"),
+        "a token in env outranks apiKeyHelper"
+    );
+    assert!(remove(&home, &["claude"]).status.success());
+    assert_eq!(read(&path), original);
+}
+
+#[test]
+fn otel_tables_add_telemetry_export_with_the_header_helper() {
+    let home = home();
+    let out = setup(&home, &["claude", "--otel-tables", "main.agents.claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = read(&home.path().join(".claude/settings.json"));
+    for expected in [
+        "\"CLAUDE_CODE_ENABLE_TELEMETRY\": \"1\"",
+        "\"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT\": \"https://ws.example.com/api/2.0/otel/v1/metrics\"",
+        "\"OTEL_EXPORTER_OTLP_LOGS_HEADERS\": \"X-Databricks-UC-Table-Name=main.agents.claude_otel_logs\"",
+        "\"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL\": \"http/protobuf\"",
+    ] {
+        assert!(text.contains(expected), "{expected} missing:\n{text}");
+    }
+    assert!(text.contains(&format!(
+        "\"otelHeadersHelper\": \"{} otel-headers --profile default\"",
+        agentgw_path()
+    )));
+
+    for bad in ["main.agents", "main.agents;DROP TABLE x.y", "main.a-b.c"] {
+        let out = setup(&home, &["claude", "--otel-tables", bad]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_stderr_contains(&out, "--otel-tables");
+    }
+}
+
+#[test]
+fn codex_profile_writes_a_profile_file_and_says_how_to_start() {
+    let home = home();
+    let path = write(&home, ".codex/config.toml", CODEX_CONFIG);
+    let out = setup(&home, &["codex", "--codex-profile", "databricks"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(&out, "Start Codex with: codex --profile databricks");
+    assert_eq!(read(&path), CODEX_CONFIG);
+    let profile = read(&home.path().join(".codex/databricks.config.toml"));
+    assert!(
+        profile.starts_with("model_provider = \"databricks\"\n"),
+        "{profile}"
+    );
+}
+
+#[test]
+fn a_legacy_codex_profile_selector_of_the_old_recipe_is_removed_and_restored() {
+    let home = home();
+    let legacy = "profile = \"default\"\n\n[profiles.default]\nmodel_provider = \"databricks\"\nmodel = \"databricks-gpt-5-2\"\n";
+    let path = write(&home, ".codex/config.toml", legacy);
+    let out = setup(&home, &["codex"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(&out, "Removed `profile = \"default\"`");
+    assert!(
+        !read(&path).contains("profile = \"default\"\n"),
+        "{}",
+        read(&path)
+    );
+    assert!(remove(&home, &["codex"]).status.success());
+    assert!(
+        read(&path).contains("profile = \"default\""),
+        "{}",
+        read(&path)
+    );
+
+    let other = "profile = \"mine\"\n\n[profiles.mine]\nmodel = \"o3\"\n";
+    let home = self::home();
+    write(&home, ".codex/config.toml", other);
+    let out = setup(&home, &["codex"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(
+        &out,
+        "selects `profile = \"mine\"`; Codex 0.134 and newer refuse to start with it",
+    );
+}
+
+#[test]
+fn an_old_codex_gets_env_key_instead_of_an_auth_command() {
+    let home = home();
+    fake_program(&home, "codex", "echo 'codex-cli 0.100.0'");
+    let out = setup(&home, &["codex"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = read(&home.path().join(".codex/config.toml"));
+    assert!(text.contains("env_key = \"DATABRICKS_TOKEN\""), "{text}");
+    assert!(
+        !text.contains("[model_providers.databricks.auth]"),
+        "{text}"
+    );
+    assert_stderr_contains(&out, "agentgw exec codex");
+}
+
+#[test]
+fn gemini_without_a_token_file() {
+    let home = home();
+    let out = setup(&home, &["gemini", "--no-token-file"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = read(&home.path().join(".gemini/.env"));
+    assert_eq!(
+        env,
+        "GEMINI_MODEL=databricks-gemini-2-5-flash\nGOOGLE_GEMINI_BASE_URL=https://ws.example.com/ai-gateway/gemini\n\
+         GEMINI_API_KEY_AUTH_MECHANISM=bearer\n"
+    );
+    assert_stderr_contains(&out, "agentgw exec gemini");
+}
+
+#[test]
+fn a_model_with_quotes_and_newlines_cannot_break_the_files() {
+    let home = home();
+    let model = "evil\"\nmodel = \"x\" # ";
+    for agent in ["claude", "codex", "gemini"] {
+        let out = setup(&home, &[agent, "--model", model]);
+        assert!(out.status.success(), "{agent}: {}", stderr(&out));
+    }
+    let claude: serde_json::Value =
+        serde_json::from_str(&read(&home.path().join(".claude/settings.json"))).unwrap();
+    assert_eq!(claude["env"]["ANTHROPIC_MODEL"], model);
+    let codex: toml_edit::DocumentMut = read(&home.path().join(".codex/config.toml"))
+        .parse()
+        .unwrap();
+    assert_eq!(codex["model"].as_str(), Some(model));
+    let env = read(&home.path().join(".gemini/.env"));
+    assert!(
+        env.starts_with("GEMINI_MODEL=\"evil\\\"\\nmodel = \\\"x\\\" # \"\n"),
+        "{env}"
+    );
+}
