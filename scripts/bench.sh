@@ -4,6 +4,8 @@
 #   - median wall time of `agentgw token` over 200 runs, file store and Secret Service store
 #                                                               (target: <= 3 ms with the file store)
 #   - peak RSS of `agentgw token`                               (target: <= 8 MiB)
+#   - median of 20 runs of `setup all --dry-run --yes --force`, and of
+#     `setup all --yes --no-test --force` on a home that is already set up
 # Needs hyperfine (installed from Debian's packages when missing) and, for the Secret Service
 # figure, dbus + gnome-keyring (as scripts/test.sh installs).
 set -euo pipefail
@@ -28,10 +30,11 @@ if [[ ${1:-} != --inside-session ]]; then
 fi
 
 bin=$2
-median_ms() { # command...: median wall time of 200 runs, in ms
-    local json
+median_ms() { # runs command...: median wall time, in ms
+    local json runs=$1
+    shift
     json=$(mktemp)
-    hyperfine --shell=none --warmup 20 --runs 200 --export-json "$json" "$*" >/dev/null 2>&1
+    hyperfine --shell=none --warmup 3 --runs "$runs" --export-json "$json" "$*" >/dev/null 2>&1
     python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$json"
     rm -f "$json"
 }
@@ -48,10 +51,14 @@ printf 'dapi0123456789abcdef0123456789abcd' |
     AGENTGW_AUTH_STORAGE=keyring "$bin" login --profile kr --host https://ws.example.com --token-stdin --no-verify 2>/dev/null >/dev/null
 
 echo "agentgw token, median of 200 runs:"
-echo "  file store:            $(median_ms "$bin" token) ms"
-echo "  Secret Service store:  $(median_ms "$bin" token --profile kr) ms"
+echo "  file store:            $(median_ms 200 "$bin" token) ms"
+echo "  Secret Service store:  $(median_ms 200 "$bin" token --profile kr) ms"
 echo "agentgw token, peak RSS:"
 echo "  file store:            $(peak_rss_kib "$bin" token) KiB"
 echo "  Secret Service store:  $(peak_rss_kib "$bin" token --profile kr) KiB"
+echo "agentgw setup, median of 20 runs:"
+echo "  all --dry-run --yes --force:                   $(median_ms 20 "$bin" setup all --dry-run --yes --force) ms"
+"$bin" setup all --yes --no-test --force >/dev/null 2>&1
+echo "  all --yes --no-test --force, already set up:   $(median_ms 20 "$bin" setup all --yes --no-test --force) ms"
 "$bin" logout --profile kr >/dev/null
 rm -rf "$home"

@@ -575,3 +575,20 @@ fn a_model_with_quotes_and_newlines_cannot_break_the_files() {
         "{env}"
     );
 }
+
+#[test]
+fn an_unwritable_config_location_is_a_clear_error_naming_it() {
+    let home = home();
+    // A regular file where the folder should be: fails even for root, unlike permissions.
+    let blocker = write(&home, "not-a-dir", "");
+    let out = home
+        .cmd()
+        .env("PATH", path_var(&home))
+        .env("CLAUDE_CONFIG_DIR", blocker.join("claude"))
+        .args(["setup", "claude", "--yes", "--no-test"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(&out, &format!("{}", blocker.join("claude/settings.json").display()));
+    assert_eq!(read(&blocker), "");
+}
