@@ -143,11 +143,6 @@ impl fmt::Display for EditError {
     }
 }
 
-impl std::error::Error for EditError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            EditError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+// The I/O cause is part of the message already; not also returning it as `source()` keeps
+// `{:#}` (anyhow's chain) from printing it twice.
+impl std::error::Error for EditError {}

@@ -16,7 +16,7 @@ pub(crate) fn absolute(path: &Path) -> Result<PathBuf, EditError> {
 
 /// The final target of `path`'s symlink chain.
 pub(crate) fn resolved_target(path: &Path) -> Result<PathBuf, EditError> {
-    resolve_symlinks(path).map_err(|e| io_error(path, "cannot follow the symlink", e))
+    resolve_symlinks(path).map_err(|e| io_error(path, "cannot reach the file", e))
 }
 
 /// The file's text, or `None` when it does not exist (a dangling symlink included: writing
