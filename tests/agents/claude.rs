@@ -85,6 +85,20 @@ fn assert_reached_messages(gateway: &Gateway, outcome: &Outcome, release: &Relea
         "no request for {MODEL}: {}",
         context()
     );
+    // 2.0.x also sends "Warmup" requests for its subagents' default models (claude-haiku-4-5-...,
+    // claude-sonnet-4-5-...), which the gateway does not serve: they get 404 and the run goes on.
+    // Any other request for another model would fail on a real gateway.
+    for request in messages.iter().filter(|r| !for_model(r)) {
+        let body = request.json().unwrap_or_default();
+        let first_text = &body["messages"][0]["content"][0]["text"];
+        assert_eq!(
+            first_text,
+            "Warmup",
+            "a request for {}: {}",
+            body["model"],
+            context()
+        );
+    }
 }
 
 #[test]
@@ -93,7 +107,7 @@ fn claude_print_reaches_the_gateway_with_the_helper_token() {
         return;
     };
     for (release, claude) in releases {
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         write_settings(&home, &gateway, json!({}), json!({}));
         let outcome = print_pong(&home, &claude);
@@ -110,7 +124,7 @@ fn claude_telemetry_reaches_the_workspace_with_table_and_helper_token() {
         return;
     };
     for (release, claude) in releases {
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         let bearer = json!({"Authorization": format!("Bearer {GOOD_TOKEN}")});
         let headers_helper = home.printing_script("otel-headers.sh", &bearer.to_string());

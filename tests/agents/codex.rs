@@ -122,7 +122,7 @@ fn codex_exec_reaches_the_gateway_with_the_auth_command_token() {
         return;
     };
     for (release, codex) in releases {
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         let token = home.printing_script("token.sh", GOOD_TOKEN);
         home.write(
@@ -141,7 +141,7 @@ fn codex_exec_reaches_the_gateway_with_the_env_key_token() {
         return;
     };
     for (release, codex) in releases {
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         home.write(".codex/config.toml", &config(&gateway, TokenSource::EnvKey));
         let outcome = exec_pong(&home, &codex, None, &[("DATABRICKS_TOKEN", GOOD_TOKEN)]);
@@ -164,7 +164,7 @@ fn codex_profile_file_reaches_the_gateway() {
             eprintln!("{release}: no <name>.config.toml profiles before {PROFILE_FILES}");
             continue;
         }
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         let token = home.printing_script("token.sh", GOOD_TOKEN);
         // In a CODEX_HOME of its own, so this test also proves the variable is honoured.

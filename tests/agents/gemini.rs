@@ -122,7 +122,7 @@ fn gemini_dotenv_works_in_a_folder_trusted_by_trusted_folders_json() {
         return;
     };
     for (release, gemini) in releases {
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         write_settings(&home);
         write_dotenv(&home, &gateway);
@@ -139,7 +139,7 @@ fn gemini_dotenv_works_with_the_trust_workspace_variable() {
         return;
     };
     for (release, gemini) in releases {
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         write_settings(&home);
         write_dotenv(&home, &gateway);
@@ -172,7 +172,7 @@ fn gemini_dotenv_works_with_the_skip_trust_flag() {
             eprintln!("{release}: no --skip-trust before {HAS_SKIP_TRUST}");
             continue;
         }
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         write_settings(&home);
         write_dotenv(&home, &gateway);
@@ -190,7 +190,7 @@ fn gemini_dotenv_is_ignored_in_an_untrusted_folder() {
         return;
     };
     for (release, gemini) in releases {
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         write_settings(&home);
         write_dotenv(&home, &gateway);
@@ -212,7 +212,7 @@ fn gemini_headless_refuses_an_untrusted_folder_even_with_the_key_in_the_environm
         return;
     };
     for (release, gemini) in releases {
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         write_settings(&home);
         let env: Vec<(&str, String)> = gateway_variables(&gateway).into_iter().collect();
@@ -234,7 +234,7 @@ fn gemini_process_environment_works_with_the_trust_workspace_variable() {
         return;
     };
     for (release, gemini) in releases {
-        let gateway = Gateway::start();
+        let gateway = Gateway::start_serving(&[MODEL]);
         let home = AgentHome::new();
         write_settings(&home);
         let mut env: Vec<(&str, String)> = gateway_variables(&gateway).into_iter().collect();

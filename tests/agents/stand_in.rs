@@ -288,3 +288,40 @@ fn otlp_exports_get_an_empty_protobuf_answer() {
         assert!(reply.body.is_empty());
     }
 }
+
+#[test]
+fn a_serving_gateway_knows_only_its_model_endpoints() {
+    let gateway =
+        Gateway::start_serving(&["databricks-claude-opus-4-6", "databricks-gemini-2-5-flash"]);
+    let gw = gateway.gateway_url();
+    let auth = bearer(GOOD_TOKEN);
+    let message = |model: &str| {
+        let body = json!({"model": model, "max_tokens": 10, "messages": []});
+        send(
+            "POST",
+            &format!("{gw}/anthropic/v1/messages"),
+            &[("Authorization", &auth)],
+            Some(body),
+        )
+    };
+    assert_eq!(message("databricks-claude-opus-4-6").status, 200);
+    let unknown = message("claude-haiku-4-5-20251001");
+    assert_eq!(unknown.status, 404);
+    assert!(
+        unknown.body.contains("RESOURCE_DOES_NOT_EXIST"),
+        "{}",
+        unknown.body
+    );
+    let gemini = |model: &str| {
+        let url = format!("{gw}/gemini/v1beta/models/{model}:generateContent");
+        send(
+            "POST",
+            &url,
+            &[("Authorization", &auth)],
+            Some(json!({"contents": []})),
+        )
+        .status
+    };
+    assert_eq!(gemini("databricks-gemini-2-5-flash"), 200);
+    assert_eq!(gemini("gemini-2.5-flash-lite"), 404);
+}

@@ -71,11 +71,26 @@ impl Gateway {
 
     /// A stand-in whose models all answer `reply`.
     pub fn start_replying(reply: &str) -> Gateway {
+        Gateway::serve(routes::Serving {
+            reply: reply.to_string(),
+            models: None,
+        })
+    }
+
+    /// A stand-in that, like the real gateway, serves only the named model endpoints: a request for
+    /// any other model gets 404 RESOURCE_DOES_NOT_EXIST. (The others serve every model name.)
+    pub fn start_serving(models: &[&str]) -> Gateway {
+        Gateway::serve(routes::Serving {
+            reply: DEFAULT_REPLY.to_string(),
+            models: Some(models.iter().map(|m| m.to_string()).collect()),
+        })
+    }
+
+    fn serve(serving: routes::Serving) -> Gateway {
         let server = tiny_http::Server::http("127.0.0.1:0").expect("bind the stand-in gateway");
         let port = server.server_addr().to_ip().expect("an IP listener").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
-        let reply = reply.to_string();
         thread::spawn(move || {
             for mut request in server.incoming_requests() {
                 let mut body = Vec::new();
@@ -90,7 +105,7 @@ impl Gateway {
                         .collect(),
                     body: String::from_utf8_lossy(&body).into_owned(),
                 };
-                let answer = routes::answer(&recorded, &reply);
+                let answer = routes::answer(&recorded, &serving);
                 log.lock().unwrap().push(recorded);
                 let response = tiny_http::Response::from_data(answer.body)
                     .with_status_code(answer.status)

@@ -35,9 +35,16 @@ impl Answer {
     }
 }
 
+/// What the stand-in's models say, and which model endpoints exist (`None`: any name).
+pub struct Serving {
+    pub reply: String,
+    pub models: Option<Vec<String>>,
+}
+
 const GATEWAY_PREFIX: &str = "/ai-gateway/";
 
-pub fn answer(request: &Recorded, reply: &str) -> Answer {
+pub fn answer(request: &Recorded, serving: &Serving) -> Answer {
+    let reply = serving.reply.as_str();
     let path = request.route();
     let method = request.method.as_str();
     if path == "/api/2.0/preview/scim/v2/Me" && method == "GET" {
@@ -72,6 +79,16 @@ pub fn answer(request: &Recorded, reply: &str) -> Answer {
         return denied;
     }
     let body = request.json().unwrap_or(serde_json::Value::Null);
+    if let (Some(served), Some(model)) = (&serving.models, requested_model(agent, api_path, &body))
+    {
+        if !served.iter().any(|m| m == model) {
+            return Answer::json(
+                404,
+                serde_json::json!({"error_code": "RESOURCE_DOES_NOT_EXIST",
+                                   "message": format!("The endpoint '{model}' does not exist.")}),
+            );
+        }
+    }
     let answer = match agent {
         "anthropic" => wire::anthropic(method, api_path, &body, reply),
         // Some releases of the vendor's tooling point Codex at /codex/v1: same API.
@@ -81,6 +98,19 @@ pub fn answer(request: &Recorded, reply: &str) -> Answer {
         _ => None,
     };
     answer.unwrap_or_else(|| Answer::not_found(path))
+}
+
+/// The model endpoint a call names: in the path for Gemini (`v1beta/models/<model>:<method>`), in
+/// the JSON body for the others.
+fn requested_model<'a>(
+    agent: &str,
+    api_path: &'a str,
+    body: &'a serde_json::Value,
+) -> Option<&'a str> {
+    match agent {
+        "gemini" => api_path.strip_prefix("v1beta/models/")?.split(':').next(),
+        _ => body["model"].as_str(),
+    }
 }
 
 fn scim_me(request: &Recorded) -> Answer {
