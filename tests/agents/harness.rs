@@ -96,6 +96,10 @@ impl AgentHome {
     /// Runs `cmd` headless (stdin closed, output to files) and kills it, with every process it
     /// started, after [`RUN_TIMEOUT`].
     pub fn run(&self, cmd: &mut Command) -> Outcome {
+        self.run_for(cmd, RUN_TIMEOUT)
+    }
+
+    fn run_for(&self, cmd: &mut Command, timeout: Duration) -> Outcome {
         let out = self.dir.path().join("out");
         let stdout_path = out.join("stdout");
         let stderr_path = out.join("stderr");
@@ -116,7 +120,7 @@ impl AgentHome {
             if let Some(status) = child.try_wait().unwrap() {
                 break Some(status);
             }
-            if started.elapsed() > RUN_TIMEOUT {
+            if started.elapsed() > timeout {
                 break None;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -190,7 +194,7 @@ impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.status {
             Some(status) => write!(f, "exited with {status}")?,
-            None => write!(f, "killed after {:?}", RUN_TIMEOUT)?,
+            None => write!(f, "killed at the timeout")?,
         }
         write!(
             f,
@@ -235,4 +239,26 @@ pub fn dump(what: &str, home: &AgentHome, gateway: &crate::support::Gateway, out
             eprintln!(">   body: {body}");
         }
     }
+}
+
+#[test]
+fn a_hung_run_is_killed_with_its_children() {
+    let home = AgentHome::new();
+    let child_pid = home.dir.path().join("out/child.pid");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!(
+        "sleep 300 & echo $! > '{}'; sleep 300",
+        child_pid.display()
+    ));
+    let outcome = home.run_for(&mut cmd, Duration::from_secs(1));
+    assert!(outcome.status.is_none(), "{outcome}");
+    let pid = fs::read_to_string(&child_pid).unwrap();
+    // Gone, or a zombie waiting for init to reap it: not running either way.
+    std::thread::sleep(Duration::from_millis(200));
+    let stat = fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let state = stat.rsplit(") ").next().unwrap_or_default();
+    assert!(
+        stat.is_empty() || state.starts_with('Z'),
+        "still running: {stat}"
+    );
 }

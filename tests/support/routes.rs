@@ -80,14 +80,13 @@ pub fn answer(request: &Recorded, serving: &Serving) -> Answer {
     }
     let body = request.json().unwrap_or(serde_json::Value::Null);
     if let (Some(served), Some(model)) = (&serving.models, requested_model(agent, api_path, &body))
+        && !served.iter().any(|m| m == model)
     {
-        if !served.iter().any(|m| m == model) {
-            return Answer::json(
-                404,
-                serde_json::json!({"error_code": "RESOURCE_DOES_NOT_EXIST",
-                                   "message": format!("The endpoint '{model}' does not exist.")}),
-            );
-        }
+        return Answer::json(
+            404,
+            serde_json::json!({"error_code": "RESOURCE_DOES_NOT_EXIST",
+                               "message": format!("The endpoint '{model}' does not exist.")}),
+        );
     }
     let answer = match agent {
         "anthropic" => wire::anthropic(method, api_path, &body, reply),
