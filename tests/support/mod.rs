@@ -1,7 +1,14 @@
 //! A stand-in Databricks workspace + AI Gateway on loopback, for tests. It answers like the real
 //! service for the tokens below and records every request so tests can assert what was sent.
+//!
+//! Workspace routes live at `<url>/api/2.0/...`; the AI Gateway at `<url>/ai-gateway/<agent>/...`
+//! speaks each agent's wire format (Anthropic Messages, OpenAI Responses and Chat Completions, Gemini
+//! generateContent), streaming or not, well enough for the real agent CLIs to print the reply and exit.
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
+
+mod routes;
+mod wire;
 
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -13,12 +20,16 @@ pub const GOOD_TOKEN: &str = "dapi0123456789abcdef0123456789abcd";
 pub const FORBIDDEN_TOKEN: &str = "dapiforbidden00000000000000000000";
 pub const USER_NAME: &str = "dev@example.com";
 pub const WORKSPACE_ID: &str = "1234567890123456";
+/// What every model on the stand-in gateway answers, unless the test chose another reply.
+pub const DEFAULT_REPLY: &str = "pong";
 
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub method: String,
+    /// The request target as sent: path and query (`/ai-gateway/anthropic/v1/messages?beta=true`).
     pub path: String,
     pub headers: Vec<(String, String)>,
+    /// The body as text; bytes that are not UTF-8 (OTLP protobuf) become U+FFFD.
     pub body: String,
 }
 
@@ -29,6 +40,21 @@ impl Recorded {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    /// The path without the query.
+    pub fn route(&self) -> &str {
+        self.path.split('?').next().unwrap_or_default()
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header, if any.
+    pub fn bearer(&self) -> Option<&str> {
+        self.header("Authorization")?.strip_prefix("Bearer ")
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.body).ok()
+    }
 }
 
 pub struct Gateway {
@@ -38,15 +64,37 @@ pub struct Gateway {
 }
 
 impl Gateway {
+    /// A stand-in whose models all answer [`DEFAULT_REPLY`].
     pub fn start() -> Gateway {
+        Gateway::start_replying(DEFAULT_REPLY)
+    }
+
+    /// A stand-in whose models all answer `reply`.
+    pub fn start_replying(reply: &str) -> Gateway {
+        Gateway::serve(routes::Serving {
+            reply: reply.to_string(),
+            models: None,
+        })
+    }
+
+    /// A stand-in that, like the real gateway, serves only the named model endpoints: a request for
+    /// any other model gets 404 RESOURCE_DOES_NOT_EXIST. (The others serve every model name.)
+    pub fn start_serving(models: &[&str]) -> Gateway {
+        Gateway::serve(routes::Serving {
+            reply: DEFAULT_REPLY.to_string(),
+            models: Some(models.iter().map(|m| m.to_string()).collect()),
+        })
+    }
+
+    fn serve(serving: routes::Serving) -> Gateway {
         let server = tiny_http::Server::http("127.0.0.1:0").expect("bind the stand-in gateway");
         let port = server.server_addr().to_ip().expect("an IP listener").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
         thread::spawn(move || {
             for mut request in server.incoming_requests() {
-                let mut body = String::new();
-                let _ = request.as_reader().read_to_string(&mut body);
+                let mut body = Vec::new();
+                let _ = request.as_reader().read_to_end(&mut body);
                 let recorded = Recorded {
                     method: request.method().to_string(),
                     path: request.url().to_string(),
@@ -55,13 +103,13 @@ impl Gateway {
                         .iter()
                         .map(|h| (h.field.to_string(), h.value.to_string()))
                         .collect(),
-                    body,
+                    body: String::from_utf8_lossy(&body).into_owned(),
                 };
-                let (status, json) = route(&recorded);
+                let answer = routes::answer(&recorded, &serving);
                 log.lock().unwrap().push(recorded);
-                let response = tiny_http::Response::from_string(json)
-                    .with_status_code(status)
-                    .with_header(header("Content-Type", "application/json"))
+                let response = tiny_http::Response::from_data(answer.body)
+                    .with_status_code(answer.status)
+                    .with_header(header("Content-Type", answer.content_type))
                     .with_header(header("x-databricks-org-id", WORKSPACE_ID));
                 let _ = request.respond(response);
             }
@@ -72,32 +120,35 @@ impl Gateway {
         }
     }
 
+    /// The AI Gateway base URL, `<url>/ai-gateway`: agents get `<gateway_url>/<agent path>`.
+    pub fn gateway_url(&self) -> String {
+        format!("{}/ai-gateway", self.url)
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// The recorded requests whose path (without the query) is `route`.
+    pub fn requests_to(&self, method: &str, route: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == method && r.route() == route)
+            .collect()
+    }
+
+    /// One line per recorded request (`POST /path?query`), for failure messages.
+    pub fn request_summary(&self) -> String {
+        self.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
 fn header(name: &str, value: &str) -> tiny_http::Header {
     tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap()
-}
-
-fn route(request: &Recorded) -> (u16, String) {
-    let token = request
-        .header("Authorization")
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    let path = request.path.split('?').next().unwrap_or_default();
-    match (request.method.as_str(), path) {
-        ("GET", "/api/2.0/preview/scim/v2/Me") => match token {
-            GOOD_TOKEN => (200, format!(r#"{{"userName":"{USER_NAME}","displayName":"Dev","id":"42"}}"#)),
-            FORBIDDEN_TOKEN => (
-                403,
-                r#"{"error_code":"PERMISSION_DENIED","message":"User does not have permission to use this API."}"#.into(),
-            ),
-            _ => (401, r#"{"error_code":"UNAUTHENTICATED","message":"Invalid access token."}"#.into()),
-        },
-        _ => (404, format!(r#"{{"error_code":"ENDPOINT_NOT_FOUND","message":"No API found for '{path}'"}}"#)),
-    }
 }
 
 /// A server that accepts connections and never answers: for timeout tests.

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs the agent CLIs that tests/agents runs, pinned in tests/agents/versions.txt, from the npm registry:
+#   scripts/install-agents.sh            every pinned release
+#   scripts/install-agents.sh codex      only the releases of the named agents
+# Each release goes to its own folder, $AGENTGW_AGENTS_DIR/<package>@<version>/ (default target/agents),
+# with a stable link bin/<agent> to the executable the tests run. A folder that already has that link
+# is skipped, so reruns (CI) cost nothing. Prints "<agent> <version> <executable>" for each release.
+#
+# Why --ignore-scripts: no package's install script is needed, and skipping them keeps npm from
+# compiling native add-ons (Gemini's optional node-pty/keytar; a headless run needs neither):
+#   - Codex ships its native binary as an optional platform package; bin/codex.js finds it at run time.
+#   - Claude Code (native releases) ships its binary as an optional platform package too; its postinstall
+#     only copies it over the bin/claude.exe placeholder, so we link the platform binary directly.
+#     Older, JavaScript releases have bin/claude -> cli.js and no platform package.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+versions="$root/tests/agents/versions.txt"
+agents_dir="${AGENTGW_AGENTS_DIR:-$root/target/agents}"
+mkdir -p "$agents_dir"
+agents_dir="$(cd "$agents_dir" && pwd)"
+
+command -v npm >/dev/null || { echo "install-agents.sh: npm is needed (node 20+)" >&2; exit 1; }
+
+# The file the release's command runs: the native binary when the release has one, else npm's bin link.
+resolve_executable() {
+    local agent="$1" dir="$2"
+    if [[ $agent == claude ]]; then
+        local native=()
+        shopt -s nullglob
+        native=("$dir"/node_modules/@anthropic-ai/claude-code-*/claude)
+        shopt -u nullglob
+        if ((${#native[@]} == 1)); then
+            echo "${native[0]}"
+            return
+        elif ((${#native[@]} > 1)); then
+            echo "install-agents.sh: several Claude platform binaries in $dir: ${native[*]}" >&2
+            return 1
+        fi
+    fi
+    echo "$dir/node_modules/.bin/$agent"
+}
+
+install_one() {
+    local agent="$1" package="$2" version="$3"
+    local dir="$agents_dir/$package@$version"
+    local link="$dir/bin/$agent"
+    if [[ ! -L $link ]]; then
+        echo "install-agents.sh: installing $package@$version into $dir" >&2
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        npm install --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error \
+            "$package@$version" >&2
+        local executable
+        executable="$(resolve_executable "$agent" "$dir")"
+        # Fail here rather than in a test when the executable does not run (e.g. a platform package
+        # that npm skipped).
+        local said
+        if ! said="$("$executable" --version </dev/null 2>&1)" || [[ $said != *"$version"* ]]; then
+            echo "install-agents.sh: $executable --version said: $said" >&2
+            return 1
+        fi
+        mkdir -p "$dir/bin"
+        ln -sfn "$executable" "$link"
+    fi
+    echo "$agent $version $(readlink "$link")"
+}
+
+want=("$@")
+while read -r agent role package version rest; do
+    [[ -z ${agent:-} || $agent == \#* ]] && continue
+    if ((${#want[@]})) && [[ " ${want[*]} " != *" $agent "* ]]; then
+        continue
+    fi
+    : "$role" "$rest"
+    install_one "$agent" "$package" "$version"
+done <"$versions"

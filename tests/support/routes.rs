@@ -1,0 +1,143 @@
+//! Which request gets which answer: the workspace API, the per-agent gateway routes, and the
+//! gateway's token check in front of all of them.
+
+use super::{FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, USER_NAME, wire};
+
+/// What the stand-in sends back.
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(status: u16, body: serde_json::Value) -> Answer {
+        Answer {
+            status,
+            content_type: "application/json",
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    pub fn event_stream(body: String) -> Answer {
+        Answer {
+            status: 200,
+            content_type: "text/event-stream",
+            body: body.into_bytes(),
+        }
+    }
+
+    fn not_found(path: &str) -> Answer {
+        Answer::json(
+            404,
+            serde_json::json!({"error_code": "ENDPOINT_NOT_FOUND", "message": format!("No API found for '{path}'")}),
+        )
+    }
+}
+
+/// What the stand-in's models say, and which model endpoints exist (`None`: any name).
+pub struct Serving {
+    pub reply: String,
+    pub models: Option<Vec<String>>,
+}
+
+const GATEWAY_PREFIX: &str = "/ai-gateway/";
+
+pub fn answer(request: &Recorded, serving: &Serving) -> Answer {
+    let reply = serving.reply.as_str();
+    let path = request.route();
+    let method = request.method.as_str();
+    if path == "/api/2.0/preview/scim/v2/Me" && method == "GET" {
+        return scim_me(request);
+    }
+    if let Some(signal) = path.strip_prefix("/api/2.0/otel/v1/") {
+        return match (method, signal) {
+            ("POST", "metrics" | "logs" | "traces") => match check_token(request.bearer()) {
+                Ok(()) => Answer {
+                    status: 200,
+                    // An empty Export*ServiceResponse: zero bytes of protobuf.
+                    content_type: "application/x-protobuf",
+                    body: Vec::new(),
+                },
+                Err(denied) => denied,
+            },
+            _ => Answer::not_found(path),
+        };
+    }
+    let Some(rest) = path.strip_prefix(GATEWAY_PREFIX) else {
+        return Answer::not_found(path);
+    };
+    let (agent, api_path) = rest.split_once('/').unwrap_or((rest, ""));
+    // Gemini's SDK sends the key as x-goog-api-key (and, set to bearer, as Authorization too).
+    let token = match agent {
+        "gemini" => request
+            .bearer()
+            .or_else(|| request.header("x-goog-api-key")),
+        _ => request.bearer(),
+    };
+    if let Err(denied) = check_token(token) {
+        return denied;
+    }
+    let body = request.json().unwrap_or(serde_json::Value::Null);
+    if let (Some(served), Some(model)) = (&serving.models, requested_model(agent, api_path, &body))
+        && !served.iter().any(|m| m == model)
+    {
+        return Answer::json(
+            404,
+            serde_json::json!({"error_code": "RESOURCE_DOES_NOT_EXIST",
+                               "message": format!("The endpoint '{model}' does not exist.")}),
+        );
+    }
+    let answer = match agent {
+        "anthropic" => wire::anthropic(method, api_path, &body, reply),
+        // Some releases of the vendor's tooling point Codex at /codex/v1: same API.
+        "openai" | "codex" => wire::openai_responses(method, api_path, &body, reply),
+        "gemini" => wire::gemini(method, api_path, reply),
+        "cursor" => wire::openai_chat(method, api_path, &body, reply),
+        _ => None,
+    };
+    answer.unwrap_or_else(|| Answer::not_found(path))
+}
+
+/// The model endpoint a call names: in the path for Gemini (`v1beta/models/<model>:<method>`), in
+/// the JSON body for the others.
+fn requested_model<'a>(
+    agent: &str,
+    api_path: &'a str,
+    body: &'a serde_json::Value,
+) -> Option<&'a str> {
+    match agent {
+        "gemini" => api_path.strip_prefix("v1beta/models/")?.split(':').next(),
+        _ => body["model"].as_str(),
+    }
+}
+
+fn scim_me(request: &Recorded) -> Answer {
+    // SCIM says "Invalid access token." whether the token is wrong or missing.
+    match check_token(Some(request.bearer().unwrap_or_default())) {
+        Ok(()) => Answer::json(
+            200,
+            serde_json::json!({"userName": USER_NAME, "displayName": "Dev", "id": "42"}),
+        ),
+        Err(denied) => denied,
+    }
+}
+
+/// The workspace's answer to a missing, unknown or under-privileged token, in Databricks' error shape.
+fn check_token(token: Option<&str>) -> Result<(), Answer> {
+    match token {
+        Some(GOOD_TOKEN) => Ok(()),
+        Some(FORBIDDEN_TOKEN) => Err(Answer::json(
+            403,
+            serde_json::json!({"error_code": "PERMISSION_DENIED", "message": "User does not have permission to use this API."}),
+        )),
+        Some(_) => Err(Answer::json(
+            401,
+            serde_json::json!({"error_code": "UNAUTHENTICATED", "message": "Invalid access token."}),
+        )),
+        None => Err(Answer::json(
+            401,
+            serde_json::json!({"error_code": "UNAUTHENTICATED", "message": "Credential was not sent or was of an unsupported type for this API."}),
+        )),
+    }
+}
