@@ -61,6 +61,14 @@ impl Agent for Claude {
             .set("host", cx.host.as_str());
         let mut changes = template::changes(Format::Json, SETTINGS, &vars)?;
         let mut notes = Vec::new();
+        let mut warnings = Vec::new();
+        if has_comments_or_trailing_commas(&path) {
+            warnings.push(format!(
+                "{} has comments or trailing commas: Claude Code (2.1.332 seen) rejects such a file as \
+                 malformed and ignores ALL of it, agentgw's settings included. Remove them (agentgw keeps them as they are).",
+                crate::paths::display(&path)
+            ));
+        }
         if cx.options.keep_experimental_betas {
             changes.retain(|c| !is_key(c, &["env", "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"]));
         }
@@ -133,6 +141,17 @@ fn with_coding_agent_header(existing: Option<&str>) -> String {
         (false, true) => existing.to_string(),
         (false, false) => format!("{existing}\n{CODING_AGENT_HEADER}"),
     }
+}
+
+/// True when the file parses only as JSON-with-comments: strict JSON is what Claude Code loads.
+fn has_comments_or_trailing_commas(path: &std::path::Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    serde_json::from_str::<Value>(text).is_err()
+        && jsonc_parser::parse_to_serde_value::<Value>(text, &jsonc_parser::ParseOptions::default())
+            .is_ok()
 }
 
 /// The user's current `env.ANTHROPIC_CUSTOM_HEADERS`, if the file parses (if it does not, the

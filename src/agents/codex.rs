@@ -1,6 +1,7 @@
 //! Codex CLI: `$CODEX_HOME/config.toml` (default `~/.codex`), or `$CODEX_HOME/<NAME>.config.toml`
 //! for `--codex-profile NAME`. Codex runs `agentgw token` itself through the provider's `auth`
-//! command (releases since 0.120); older releases read the token from `DATABRICKS_TOKEN`.
+//! command (0.118.0 and newer; older releases ignore the block silently and send no token), so
+//! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`.
 
 use super::template::{self, Vars};
 use super::{Agent, Context, FileSpec, Setup, Version, gateway_base};
@@ -12,7 +13,7 @@ use std::path::Path;
 const CONFIG: &str = include_str!("../../templates/codex/config.toml");
 const CONFIG_ENV_KEY: &str = include_str!("../../templates/codex/config-env-key.toml");
 /// The first Codex release whose model providers accept an `auth` command.
-pub const AUTH_COMMAND_SINCE: Version = Version(0, 120, 0);
+pub const AUTH_COMMAND_SINCE: Version = Version(0, 118, 0);
 const PROVIDER: &str = "databricks";
 const TOKEN_ENV: &str = "DATABRICKS_TOKEN";
 

@@ -94,6 +94,9 @@ impl Agent for Gemini {
             ),
             ("GEMINI_API_KEY_AUTH_MECHANISM".into(), "bearer".into()),
             (TOKEN_KEY.into(), cx.token.to_string()),
+            // Headless Gemini (0.39.1 and newer) refuses to run in a folder it does not trust,
+            // whatever the environment holds: running it through agentgw is the user's say-so.
+            ("GEMINI_CLI_TRUST_WORKSPACE".into(), "true".into()),
         ]
     }
 }

@@ -17,7 +17,7 @@ const LOGS_TABLE: &str = "main.agents.claude_otel_logs";
 /// Keeps a headless run on loopback: without CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, 2.1.332 looks
 /// up api.anthropic.com even with a custom base URL. Neither is needed for `-p` to work, and neither
 /// is an onboarding flag, a trust answer or a `~/.claude.json`.
-const HEADLESS_ENV: [(&str, &str); 2] = [
+pub(crate) const HEADLESS_ENV: [(&str, &str); 2] = [
     ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
     ("DISABLE_AUTOUPDATER", "1"),
 ];
@@ -46,13 +46,13 @@ fn write_settings(home: &AgentHome, gateway: &Gateway, extra_env: Value, extra: 
     home.write(".claude/settings.json", &text);
 }
 
-fn print_pong(home: &AgentHome, claude: &Path) -> Outcome {
+pub(crate) fn print_pong(home: &AgentHome, claude: &Path) -> Outcome {
     let mut cmd = home.command(claude);
     cmd.args(["-p", "say pong"]).envs(HEADLESS_ENV);
     home.run(&mut cmd)
 }
 
-fn assert_reached_messages(gateway: &Gateway, outcome: &Outcome, release: &Release) {
+pub(crate) fn assert_reached_messages(gateway: &Gateway, outcome: &Outcome, release: &Release) {
     let context = || {
         let requests = gateway.request_summary();
         format!("{release}: {outcome}\n--- requests ---\n{requests}")

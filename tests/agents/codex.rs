@@ -51,7 +51,7 @@ fn config(gateway: &Gateway, token: TokenSource) -> String {
 
 /// `codex [--profile P] exec ...`: non-interactive, approvals and sandbox off (nothing here runs a
 /// command, and a sandbox may not start in a container), outside a git repo.
-fn exec_pong(
+pub(crate) fn exec_pong(
     home: &AgentHome,
     codex: &Path,
     profile: Option<&str>,
@@ -83,7 +83,7 @@ fn exec_pong(
     home.run(&mut cmd)
 }
 
-fn assert_reached_responses(gateway: &Gateway, outcome: &Outcome, release: &Release) {
+pub(crate) fn assert_reached_responses(gateway: &Gateway, outcome: &Outcome, release: &Release) {
     let context = || {
         format!(
             "{release}: {outcome}\n--- requests ---\n{}",

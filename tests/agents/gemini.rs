@@ -45,7 +45,7 @@ fn write_dotenv(home: &AgentHome, gateway: &Gateway) {
 }
 
 /// Marks the working folder trusted the way Gemini's trust dialog does.
-fn trust_work_folder(home: &AgentHome) {
+pub(crate) fn trust_work_folder(home: &AgentHome) {
     let trusted = json!({ home.work().display().to_string(): "TRUST_FOLDER" });
     home.write(
         ".gemini/trustedFolders.json",
@@ -55,11 +55,16 @@ fn trust_work_folder(home: &AgentHome) {
 
 /// Test-only settings, kept out of the user's settings.json in a system settings file (which outranks
 /// it): without usage statistics off, 0.61.0 looks up play.googleapis.com. Not needed for `-p` to work.
-const HEADLESS_SETTINGS: &str = r#"{"privacy": {"usageStatisticsEnabled": false},
+pub(crate) const HEADLESS_SETTINGS: &str = r#"{"privacy": {"usageStatisticsEnabled": false},
  "general": {"enableAutoUpdate": false, "enableAutoUpdateNotification": false},
  "tools": {"useRipgrep": false}}"#;
 
-fn prompt_pong(home: &AgentHome, gemini: &Path, flags: &[&str], env: &[(&str, String)]) -> Outcome {
+pub(crate) fn prompt_pong(
+    home: &AgentHome,
+    gemini: &Path,
+    flags: &[&str],
+    env: &[(&str, String)],
+) -> Outcome {
     let system_settings = home.write_beside("system-settings.json", HEADLESS_SETTINGS);
     let mut cmd = home.command(gemini);
     cmd.env("GEMINI_CLI_SYSTEM_SETTINGS_PATH", system_settings);
@@ -70,7 +75,7 @@ fn prompt_pong(home: &AgentHome, gemini: &Path, flags: &[&str], env: &[(&str, St
     home.run(&mut cmd)
 }
 
-fn assert_reached_stream(gateway: &Gateway, outcome: &Outcome, release: &Release) {
+pub(crate) fn assert_reached_stream(gateway: &Gateway, outcome: &Outcome, release: &Release) {
     let context = || {
         format!(
             "{release}: {outcome}\n--- requests ---\n{}",

@@ -93,6 +93,19 @@ impl AgentHome {
         cmd
     }
 
+    /// `agentgw` in this home (token in the file store), with `agent`'s folder first on PATH so
+    /// setup finds the agent and reads its version.
+    pub fn agentgw(&self, agent: &Path) -> Command {
+        let mut cmd = self.command(Path::new(env!("CARGO_BIN_EXE_agentgw")));
+        let mut path = vec![agent.parent().unwrap().to_path_buf()];
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        cmd.env("PATH", std::env::join_paths(path).unwrap())
+            .env("AGENTGW_AUTH_STORAGE", "file");
+        cmd
+    }
+
     /// Runs `cmd` headless (stdin closed, output to files) and kills it, with every process it
     /// started, after [`RUN_TIMEOUT`].
     pub fn run(&self, cmd: &mut Command) -> Outcome {

@@ -16,5 +16,6 @@ mod claude;
 mod codex;
 mod gemini;
 mod harness;
+mod setup;
 mod stand_in;
 mod versions;

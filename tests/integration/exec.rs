@@ -54,7 +54,7 @@ fn exec_gemini_puts_the_four_variables_in_the_environment() {
         stdout(&out),
         format!(
             "arg:-p\narg:hi\nGEMINI_API_KEY={GOOD_TOKEN}\nGEMINI_API_KEY_AUTH_MECHANISM=bearer\n\
-             GEMINI_MODEL=my-endpoint\nGOOGLE_GEMINI_BASE_URL=https://ws.example.com/ai-gateway/gemini\n"
+             GEMINI_CLI_TRUST_WORKSPACE=true\nGEMINI_MODEL=my-endpoint\nGOOGLE_GEMINI_BASE_URL=https://ws.example.com/ai-gateway/gemini\n"
         )
     );
 }

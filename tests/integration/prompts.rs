@@ -35,3 +35,49 @@ fn login_asks_for_host_and_hidden_token_on_a_terminal() {
     session.exp_eof().unwrap();
     assert!(home.tokens_toml().unwrap().contains(GOOD_TOKEN));
 }
+
+#[test]
+fn setup_on_a_terminal_offers_the_endpoints_shows_the_diff_and_asks() {
+    let gw =
+        Gateway::start_serving(&["databricks-claude-opus-4-6", "databricks-claude-sonnet-4-5"]);
+    let home = TestHome::new();
+    home.cmd()
+        .args(["login", "--host", &gw.url, "--token-stdin"])
+        .write_stdin(GOOD_TOKEN)
+        .assert()
+        .success();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("agentgw"));
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("PATH", "/usr/bin:/bin")
+        .env("AGENTGW_AUTH_STORAGE", "file")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .args(["setup", "claude"]);
+    let mut session = spawn_command(cmd, Some(20_000)).unwrap();
+    session.exp_string("Model for Claude Code").unwrap();
+    session.exp_string("databricks-claude-sonnet-4-5").unwrap();
+    // Down one line from the preselected default, then Enter.
+    session.send("\x1b[B").unwrap();
+    session.flush().unwrap();
+    session.send("\r").unwrap();
+    session.flush().unwrap();
+    session
+        .exp_string("+    \"ANTHROPIC_MODEL\": \"databricks-claude-sonnet-4-5\",")
+        .unwrap();
+    session
+        .exp_string("Write these changes for Claude Code?")
+        .unwrap();
+    session.send("y").unwrap();
+    session.flush().unwrap();
+    session.exp_string("Claude Code: configured").unwrap();
+    session
+        .exp_string("✓ test request: databricks-claude-sonnet-4-5")
+        .unwrap();
+    session.exp_eof().unwrap();
+    let settings = std::fs::read_to_string(home.path().join(".claude/settings.json")).unwrap();
+    assert!(
+        settings.contains("\"ANTHROPIC_MODEL\": \"databricks-claude-sonnet-4-5\""),
+        "{settings}"
+    );
+}

@@ -589,6 +589,82 @@ fn an_unwritable_config_location_is_a_clear_error_naming_it() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_stderr_contains(&out, &format!("{}", blocker.join("claude/settings.json").display()));
+    assert_stderr_contains(
+        &out,
+        &format!("{}", blocker.join("claude/settings.json").display()),
+    );
     assert_eq!(read(&blocker), "");
+}
+
+/// `setup` with its test request, against the stand-in gateway.
+fn home_on(gateway: &crate::support::Gateway) -> TestHome {
+    let home = TestHome::new();
+    let out = home
+        .cmd()
+        .args(["login", "--host", &gateway.url, "--token-stdin"])
+        .write_stdin(GOOD_TOKEN)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::create_dir_all(home.path().join("bin")).unwrap();
+    home
+}
+
+#[test]
+fn setup_ends_with_a_real_request_in_each_agents_wire_format() {
+    let gateway = crate::support::Gateway::start_replying("pong from the stand-in");
+    let home = home_on(&gateway);
+    let out = home
+        .cmd()
+        .env("PATH", path_var(&home))
+        .args(["setup", "all", "--force", "--yes"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    for model in [
+        "databricks-claude-opus-4-6",
+        "databricks-gpt-5-2",
+        "databricks-gemini-2-5-flash",
+    ] {
+        assert!(
+            said.contains(&format!("  ✓ test request: {model} answered in ")),
+            "{said}"
+        );
+    }
+    assert!(said.contains("ms: pong from the stand-in\n"), "{said}");
+    let probes: Vec<String> = gateway
+        .requests()
+        .iter()
+        .skip(1)
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        probes,
+        [
+            "POST /ai-gateway/anthropic/v1/messages",
+            "POST /ai-gateway/openai/v1/responses",
+            "POST /ai-gateway/gemini/v1beta/models/databricks-gemini-2-5-flash:generateContent",
+        ]
+    );
+    for probe in gateway.requests().iter().skip(1) {
+        assert_eq!(probe.bearer(), Some(GOOD_TOKEN));
+    }
+}
+
+#[test]
+fn a_failing_test_request_exits_1_and_the_files_stay_written() {
+    let gateway = crate::support::Gateway::start_serving(&["databricks-gpt-5-2"]);
+    let home = home_on(&gateway);
+    let out = home
+        .cmd()
+        .env("PATH", path_var(&home))
+        .args(["setup", "claude", "--yes", "--model", "no-such-endpoint"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(&out, "Claude Code: test request failed");
+    assert_stderr_contains(&out, "HTTP 404");
+    assert_stderr_contains(&out, "the config files stay written");
+    assert!(read(&home.path().join(".claude/settings.json")).contains("no-such-endpoint"));
 }

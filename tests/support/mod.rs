@@ -129,6 +129,11 @@ impl Gateway {
         self.requests.lock().unwrap().clone()
     }
 
+    /// Empties the request log and returns what it held: what comes next is someone else's.
+    pub fn take_requests(&self) -> Vec<Recorded> {
+        std::mem::take(&mut *self.requests.lock().unwrap())
+    }
+
     /// The recorded requests whose path (without the query) is `route`.
     pub fn requests_to(&self, method: &str, route: &str) -> Vec<Recorded> {
         self.requests()

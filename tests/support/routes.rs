@@ -50,6 +50,12 @@ pub fn answer(request: &Recorded, serving: &Serving) -> Answer {
     if path == "/api/2.0/preview/scim/v2/Me" && method == "GET" {
         return scim_me(request);
     }
+    if path == "/api/2.0/serving-endpoints" && method == "GET" {
+        return match check_token(request.bearer()) {
+            Ok(()) => serving_endpoints(serving),
+            Err(denied) => denied,
+        };
+    }
     if let Some(signal) = path.strip_prefix("/api/2.0/otel/v1/") {
         return match (method, signal) {
             ("POST", "metrics" | "logs" | "traces") => match check_token(request.bearer()) {
@@ -110,6 +116,17 @@ fn requested_model<'a>(
         "gemini" => api_path.strip_prefix("v1beta/models/")?.split(':').next(),
         _ => body["model"].as_str(),
     }
+}
+
+/// The workspace's model endpoints, as `GET /api/2.0/serving-endpoints` lists them (only the
+/// fields agentgw reads, plus the state a real answer carries).
+fn serving_endpoints(serving: &Serving) -> Answer {
+    let names = serving.models.clone().unwrap_or_default();
+    let endpoints: Vec<serde_json::Value> = names
+        .iter()
+        .map(|name| serde_json::json!({"name": name, "task": "llm/v1/chat", "state": {"ready": "READY"}}))
+        .collect();
+    Answer::json(200, serde_json::json!({ "endpoints": endpoints }))
 }
 
 fn scim_me(request: &Recorded) -> Answer {

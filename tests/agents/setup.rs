@@ -1,0 +1,218 @@
+//! The whole product path with the real agents: `agentgw login` against the stand-in, `agentgw
+//! setup <agent> --yes` over a realistic existing config, the agent headless, then `agentgw remove`
+//! and the config is byte for byte what it was. No token may sit in Claude's or Codex's files.
+
+use crate::harness::{AgentHome, Outcome};
+use crate::support::{GOOD_TOKEN, Gateway};
+use crate::versions::{self, Release};
+use crate::{claude, codex, gemini};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The endpoints the stand-in serves: the models setup picks by default.
+const MODELS: [&str; 3] = [
+    "databricks-claude-opus-4-6",
+    "databricks-gpt-5-2",
+    "databricks-gemini-2-5-flash",
+];
+
+/// Strict JSON: Claude Code 2.1.332 refuses a settings.json with comments ("Invalid or malformed
+/// JSON") and then runs without any of it.
+const CLAUDE_SETTINGS: &str = r#"{
+  "permissions": { "allow": ["Bash(npm test)"] },
+  "hooks": {
+    "Stop": [{ "hooks": [{ "type": "command", "command": "true" }] }]
+  },
+  "env": {
+    "DISABLE_TELEMETRY": "0"
+  }
+}
+"#;
+
+const CODEX_CONFIG: &str = r#"# mine
+approval_policy = "never"
+
+[model_providers.local]
+name = "Local"
+base_url = "http://127.0.0.1:9/v1"
+
+[mcp_servers.docs]
+command = "true"
+"#;
+
+const GEMINI_SETTINGS: &str = "{\n  // my theme\n  \"ui\": { \"theme\": \"GitHub\" }\n}\n";
+
+fn run(cmd: &mut Command, stdin: &str) -> std::process::Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn agentgw(home: &AgentHome, agent: &Path, args: &[&str]) -> std::process::Output {
+    let out = run(home.agentgw(agent).args(args), "");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "agentgw {args:?}: {said}");
+    assert!(
+        !said.contains(GOOD_TOKEN),
+        "agentgw {args:?} printed the token: {said}"
+    );
+    out
+}
+
+fn login_and_setup(home: &AgentHome, gateway: &Gateway, agent: &Path, setup: &[&str]) {
+    let out = run(
+        home.agentgw(agent)
+            .args(["login", "--host", &gateway.url, "--token-stdin"]),
+        GOOD_TOKEN,
+    );
+    assert!(
+        out.status.success(),
+        "login: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = agentgw(home, agent, &[&["setup"], setup, &["--yes"]].concat());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("✓ test request"),
+        "setup's test request: {said}"
+    );
+    // Setup's own requests (login's check, the test request) are not the agent's.
+    let setup_requests = gateway.take_requests();
+    let probe = setup_requests.last().unwrap();
+    assert_eq!(probe.method, "POST");
+    assert_eq!(probe.bearer(), Some(GOOD_TOKEN));
+}
+
+fn read(home: &AgentHome, rel: &str) -> String {
+    std::fs::read_to_string(home.home().join(rel)).unwrap()
+}
+
+fn context(release: &Release, outcome: &Outcome, gateway: &Gateway) -> String {
+    format!(
+        "{release}: {outcome}\n--- requests ---\n{}",
+        gateway.request_summary()
+    )
+}
+
+#[test]
+fn claude_set_up_by_agentgw_reaches_the_gateway_and_telemetry_and_is_removed_exactly() {
+    let Some(releases) = versions::installed("claude") else {
+        return;
+    };
+    for (release, exe) in releases {
+        let gateway = Gateway::start_serving(&MODELS);
+        let home = AgentHome::new();
+        home.write(".claude/settings.json", CLAUDE_SETTINGS);
+        login_and_setup(
+            &home,
+            &gateway,
+            &exe,
+            &["claude", "--otel-tables", "main.agents.claude"],
+        );
+        assert!(!read(&home, ".claude/settings.json").contains(GOOD_TOKEN));
+
+        let outcome = claude::print_pong(&home, &exe);
+        claude::assert_reached_messages(&gateway, &outcome, &release);
+        for (route, table) in [
+            (
+                "/api/2.0/otel/v1/metrics",
+                "main.agents.claude_otel_metrics",
+            ),
+            ("/api/2.0/otel/v1/logs", "main.agents.claude_otel_logs"),
+        ] {
+            let exports = gateway.requests_to("POST", route);
+            assert!(
+                !exports.is_empty(),
+                "no export to {route}: {}",
+                context(&release, &outcome, &gateway)
+            );
+            for export in exports {
+                assert_eq!(export.header("X-Databricks-UC-Table-Name"), Some(table));
+                assert_eq!(export.bearer(), Some(GOOD_TOKEN));
+            }
+        }
+
+        agentgw(&home, &exe, &["remove", "claude", "--yes"]);
+        assert_eq!(
+            read(&home, ".claude/settings.json"),
+            CLAUDE_SETTINGS,
+            "{release}"
+        );
+    }
+}
+
+#[test]
+fn codex_set_up_by_agentgw_reaches_the_gateway_and_is_removed_exactly() {
+    let Some(releases) = versions::installed("codex") else {
+        return;
+    };
+    for (release, exe) in releases {
+        let gateway = Gateway::start_serving(&MODELS);
+        let home = AgentHome::new();
+        home.write(".codex/config.toml", CODEX_CONFIG);
+        login_and_setup(&home, &gateway, &exe, &["codex"]);
+        assert!(!read(&home, ".codex/config.toml").contains(GOOD_TOKEN));
+
+        let outcome = codex::exec_pong(&home, &exe, None, &[]);
+        codex::assert_reached_responses(&gateway, &outcome, &release);
+
+        agentgw(&home, &exe, &["remove", "codex", "--yes"]);
+        assert_eq!(read(&home, ".codex/config.toml"), CODEX_CONFIG, "{release}");
+    }
+}
+
+#[test]
+fn gemini_set_up_by_agentgw_reaches_the_gateway_trusted_or_through_exec() {
+    let Some(releases) = versions::installed("gemini") else {
+        return;
+    };
+    for (release, exe) in releases {
+        let gateway = Gateway::start_serving(&MODELS);
+        let home = AgentHome::new();
+        home.write(".gemini/settings.json", GEMINI_SETTINGS);
+        login_and_setup(&home, &gateway, &exe, &["gemini"]);
+
+        // A folder Gemini trusts reads ~/.gemini/.env.
+        gemini::trust_work_folder(&home);
+        let outcome = gemini::prompt_pong(&home, &exe, &[], &[]);
+        gemini::assert_reached_stream(&gateway, &outcome, &release);
+        std::fs::remove_file(home.home().join(".gemini/trustedFolders.json")).unwrap();
+
+        // Anywhere else, `agentgw exec gemini` brings the settings along.
+        gateway.take_requests();
+        let mut exec = home.agentgw(&exe);
+        exec.env(
+            "GEMINI_CLI_SYSTEM_SETTINGS_PATH",
+            home.write_beside("system-settings.json", gemini::HEADLESS_SETTINGS),
+        );
+        exec.args(["exec", "gemini", "-p", "say pong"]);
+        let outcome = home.run(&mut exec);
+        gemini::assert_reached_stream(&gateway, &outcome, &release);
+
+        agentgw(&home, &exe, &["remove", "gemini", "--yes"]);
+        assert_eq!(
+            read(&home, ".gemini/settings.json"),
+            GEMINI_SETTINGS,
+            "{release}"
+        );
+        assert!(
+            !home.home().join(".gemini/.env").exists(),
+            "{release}: the .env agentgw created is left"
+        );
+    }
+}
