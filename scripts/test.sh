@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite, the same way on a laptop and in CI:
 #   1. installs what the tests need from Debian's packages when missing (dbus, gnome-keyring);
-#   2. starts a private D-Bus session with an unlocked gnome-keyring: a real Secret Service;
-#   3. runs `cargo test` inside it (extra arguments are passed to cargo test).
+#   2. installs the pinned agent CLIs from the npm registry (scripts/install-agents.sh; cached);
+#   3. starts a private D-Bus session with an unlocked gnome-keyring: a real Secret Service;
+#   4. runs `cargo test` inside it (extra arguments are passed to cargo test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,5 +18,7 @@ if ((${#missing[@]})); then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+scripts/install-agents.sh >/dev/null
 
 exec dbus-run-session -- scripts/with-secret-service.sh cargo test --locked "$@"

@@ -29,77 +29,107 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     let session = Session::load(profile_flag)?;
     let state = StateDir::new(paths::state_dir()?);
     let ask = ui::interactive() && !args.yes && !args.dry_run;
+    // One agent's trouble (a config that does not parse, a failed test) must not keep the others
+    // from being set up: report it, go on, exit 1 at the end.
     let mut failed = Vec::new();
     for agent in selected_agents(&args)? {
-        let installed = agents::find_installed(agent);
-        if installed.is_none() {
-            ui::note(&format!(
-                "{}: `{}` is not on PATH; writing the config for its newest release.",
-                agent.name(),
-                agent.program()
-            ));
-        }
-        let model = match &args.model {
-            Some(m) => m.clone(),
-            None if ask => pick_model(&session, agent),
-            None => agents::model_for(agent, None, &session.profile),
-        };
-        let version = installed.as_ref().and_then(|i| i.version);
-        let cx = session.context(model.clone(), &options, version);
-        let setup = agent.setup(&cx)?;
-        let plans = setup
-            .files
-            .iter()
-            .map(|f| Ok(edit::plan(&f.path, f.format, &f.changes)?.with_secret(f.holds_token)))
-            .collect::<Result<Vec<_>>>()?;
-        for warning in &setup.warnings {
-            ui::warn(warning);
-        }
-        let files: Vec<String> = plans.iter().map(|p| paths::display(p.path())).collect();
-        if plans.iter().all(edit::Plan::is_noop) {
-            println!("{}: already set up ({})", agent.name(), files.join(", "));
-        } else if args.dry_run {
-            for plan in plans.iter().filter(|p| !p.is_noop()) {
-                print!("{}", plan.diff());
+        match setup_one(agent, &session, &state, &options, &args, ask) {
+            Ok(Outcome::Done) => {}
+            Ok(Outcome::TestFailed) => failed.push(format!("{} (test request)", agent.name())),
+            Err(e) => {
+                ui::error(&format!("{}: {e:#}", agent.name()));
+                failed.push(agent.name().to_string());
             }
-            continue;
-        } else {
-            if ask && !confirm(agent, &plans)? {
-                println!("{}: nothing written.", agent.name());
-                continue;
-            }
-            for plan in &plans {
-                let applied = edit::apply(plan, &state, agent.id())?;
-                if applied.written {
-                    let backup = applied
-                        .backup
-                        .map(|b| format!(" (backup: {})", paths::display(&b)))
-                        .unwrap_or_default();
-                    ui::note(&format!("  wrote {}{backup}", paths::display(plan.path())));
-                }
-            }
-            println!(
-                "{}: configured for {} with model {model} ({})",
-                agent.name(),
-                session.gateway,
-                files.join(", ")
-            );
-            for note in &setup.notes {
-                ui::note(&format!("  {note}"));
-            }
-        }
-        if !args.no_test && !args.dry_run && !test_request(&session, agent, &model)? {
-            failed.push(agent.name());
         }
     }
     if !failed.is_empty() {
         bail!(
-            "the test request failed for {}; the config files stay written. Fix the cause above, then check with `agentgw setup {} --yes` again.",
+            "setup did not succeed for {}; see above. Files already written stay written; fix the cause, then run `agentgw setup {} --yes` again.",
             failed.join(", "),
             args.agent.single().unwrap_or("all")
         );
     }
     Ok(())
+}
+
+enum Outcome {
+    Done,
+    TestFailed,
+}
+
+fn setup_one(
+    agent: &dyn Agent,
+    session: &Session,
+    state: &StateDir,
+    options: &SetupOptions,
+    args: &SetupArgs,
+    ask: bool,
+) -> Result<Outcome> {
+    let installed = agents::find_installed(agent);
+    if installed.is_none() {
+        ui::note(&format!(
+            "{}: `{}` is not on PATH; writing the config for its newest release.",
+            agent.name(),
+            agent.program()
+        ));
+    }
+    let model = match &args.model {
+        Some(m) => m.clone(),
+        None if ask => pick_model(session, agent),
+        None => agents::model_for(agent, None, &session.profile),
+    };
+    let version = installed.as_ref().and_then(|i| i.version);
+    let cx = session.context(model.clone(), options, version);
+    let setup = agent.setup(&cx)?;
+    let plans = setup
+        .files
+        .iter()
+        .map(|f| Ok(edit::plan(&f.path, f.format, &f.changes)?.with_secret(f.holds_token)))
+        .collect::<Result<Vec<_>>>()?;
+    for warning in &setup.warnings {
+        ui::warn(warning);
+    }
+    let files: Vec<String> = plans.iter().map(|p| paths::display(p.path())).collect();
+    if args.dry_run {
+        for plan in &plans {
+            print!("{}", plan.diff());
+        }
+        if plans.iter().all(edit::Plan::is_noop) {
+            println!("{}: already set up ({})", agent.name(), files.join(", "));
+        }
+        return Ok(Outcome::Done);
+    }
+    if plans.iter().all(edit::Plan::is_noop) {
+        println!("{}: already set up ({})", agent.name(), files.join(", "));
+    } else {
+        if ask && !confirm(agent, &plans)? {
+            println!("{}: nothing written.", agent.name());
+            return Ok(Outcome::Done);
+        }
+        for plan in &plans {
+            let applied = edit::apply(plan, state, agent.id())?;
+            if applied.written {
+                let backup = applied
+                    .backup
+                    .map(|b| format!(" (backup: {})", paths::display(&b)))
+                    .unwrap_or_default();
+                ui::note(&format!("  wrote {}{backup}", paths::display(plan.path())));
+            }
+        }
+        println!(
+            "{}: configured for {} with model {model} ({})",
+            agent.name(),
+            session.gateway,
+            files.join(", ")
+        );
+        for note in &setup.notes {
+            ui::note(&format!("  {note}"));
+        }
+    }
+    if !args.no_test && !test_request(session, agent, &model)? {
+        return Ok(Outcome::TestFailed);
+    }
+    Ok(Outcome::Done)
 }
 
 fn selected_agents(args: &SetupArgs) -> Result<Vec<&'static dyn Agent>> {

@@ -665,6 +665,32 @@ fn a_failing_test_request_exits_1_and_the_files_stay_written() {
     assert_eq!(out.status.code(), Some(1));
     assert_stderr_contains(&out, "Claude Code: test request failed");
     assert_stderr_contains(&out, "HTTP 404");
-    assert_stderr_contains(&out, "the config files stay written");
+    assert_stderr_contains(&out, "setup did not succeed for Claude Code (test request)");
+    assert_stderr_contains(&out, "Files already written stay written");
     assert!(read(&home.path().join(".claude/settings.json")).contains("no-such-endpoint"));
+}
+
+#[test]
+fn one_broken_config_does_not_stop_the_other_agents() {
+    let home = home();
+    let broken = "{ \"env\": \n";
+    let path = write(&home, ".claude/settings.json", broken);
+    let out = setup(&home, &["all", "--force"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(
+        &out,
+        &format!("error: Claude Code: {}:2:1:", path.display()),
+    );
+    assert_stderr_contains(&out, "setup did not succeed for Claude Code; see above.");
+    assert_eq!(read(&path), broken);
+    assert!(
+        stdout(&out).contains("Codex CLI: configured"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("Gemini CLI: configured"),
+        "{}",
+        stdout(&out)
+    );
 }
