@@ -85,17 +85,15 @@ pub(crate) fn assert_reached_messages(gateway: &Gateway, outcome: &Outcome, rele
         "no request for {MODEL}: {}",
         context()
     );
-    // 2.0.x also sends "Warmup" requests for its subagents' default models (claude-haiku-4-5-...,
-    // claude-sonnet-4-5-...), which the gateway does not serve: they get 404 and the run goes on.
-    // Any other request for another model would fail on a real gateway.
+    // 2.0.x also sends background requests (subagent "Warmup"s and others, depending on timing)
+    // for its built-in default models (claude-haiku-4-5-..., claude-sonnet-4-5-...). The gateway
+    // does not serve those: they get 404 and the run goes on. Any other model would be a bug.
     for request in messages.iter().filter(|r| !for_model(r)) {
         let body = request.json().unwrap_or_default();
-        let first_text = &body["messages"][0]["content"][0]["text"];
-        assert_eq!(
-            first_text,
-            "Warmup",
-            "a request for {}: {}",
-            body["model"],
+        let model = body["model"].as_str().unwrap_or_default();
+        assert!(
+            release.version.starts_with("2.0.") && model.starts_with("claude-"),
+            "a request for {model}: {}",
             context()
         );
     }
