@@ -131,20 +131,11 @@ pub fn keyring_help() -> &'static str {
     }
 }
 
+/// Where `read` found the token.
 pub enum TokenSource {
     Env,
     Keyring,
     File,
-}
-
-impl TokenSource {
-    pub fn describe(&self) -> &'static str {
-        match self {
-            TokenSource::Env => "the AGENTGW_TOKEN environment variable",
-            TokenSource::Keyring => "the OS keyring",
-            TokenSource::File => "a plaintext file",
-        }
-    }
 }
 
 /// The token to use for `profile`: AGENTGW_TOKEN first, then wherever the profile says it is stored.

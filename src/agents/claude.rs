@@ -2,7 +2,7 @@
 //! The token comes from `apiKeyHelper` (agentgw token), so the file holds no secret.
 
 use super::template::{self, Vars};
-use super::{Agent, Context, FileSpec, Setup, gateway_base, shell_command};
+use super::{Agent, AgentInfo, Context, FileSpec, Setup, gateway_base, shell_command};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::Result;
@@ -15,28 +15,15 @@ pub const CODING_AGENT_HEADER: &str = "x-databricks-use-coding-agent-mode: true"
 pub struct Claude;
 
 impl Agent for Claude {
-    fn id(&self) -> &'static str {
-        "claude"
-    }
-
-    fn name(&self) -> &'static str {
-        "Claude Code"
-    }
-
-    fn program(&self) -> &'static str {
-        "claude"
-    }
-
-    fn default_model(&self) -> &'static str {
-        "databricks-claude-opus-4-6"
-    }
-
-    fn default_base_path(&self) -> &'static str {
-        "/anthropic"
-    }
-
-    fn wire(&self) -> Wire {
-        Wire::Anthropic
+    fn info(&self) -> &'static AgentInfo {
+        &AgentInfo {
+            id: "claude",
+            name: "Claude Code",
+            program: "claude",
+            default_model: "databricks-claude-opus-4-6",
+            default_base_path: "/anthropic",
+            wire: Wire::Anthropic,
+        }
     }
 
     fn setup(&self, cx: &Context) -> Result<Setup> {

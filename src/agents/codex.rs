@@ -4,7 +4,7 @@
 //! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`.
 
 use super::template::{self, Vars};
-use super::{Agent, Context, FileSpec, Setup, Version, gateway_base};
+use super::{Agent, AgentInfo, Context, FileSpec, Setup, Version, gateway_base};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::{Result, bail};
@@ -20,28 +20,15 @@ const TOKEN_ENV: &str = "DATABRICKS_TOKEN";
 pub struct Codex;
 
 impl Agent for Codex {
-    fn id(&self) -> &'static str {
-        "codex"
-    }
-
-    fn name(&self) -> &'static str {
-        "Codex CLI"
-    }
-
-    fn program(&self) -> &'static str {
-        "codex"
-    }
-
-    fn default_model(&self) -> &'static str {
-        "databricks-gpt-5-2"
-    }
-
-    fn default_base_path(&self) -> &'static str {
-        "/openai/v1"
-    }
-
-    fn wire(&self) -> Wire {
-        Wire::OpenAiResponses
+    fn info(&self) -> &'static AgentInfo {
+        &AgentInfo {
+            id: "codex",
+            name: "Codex CLI",
+            program: "codex",
+            default_model: "databricks-gpt-5-2",
+            default_base_path: "/openai/v1",
+            wire: Wire::OpenAiResponses,
+        }
     }
 
     fn setup(&self, cx: &Context) -> Result<Setup> {

@@ -3,7 +3,7 @@
 //! `--no-token-file`, for users who start it with `agentgw exec gemini`.
 
 use super::template::{self, Vars};
-use super::{Agent, Context, FileSpec, Setup, gateway_base};
+use super::{Agent, AgentInfo, Context, FileSpec, Setup, gateway_base};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::Result;
@@ -15,28 +15,15 @@ const TOKEN_KEY: &str = "GEMINI_API_KEY";
 pub struct Gemini;
 
 impl Agent for Gemini {
-    fn id(&self) -> &'static str {
-        "gemini"
-    }
-
-    fn name(&self) -> &'static str {
-        "Gemini CLI"
-    }
-
-    fn program(&self) -> &'static str {
-        "gemini"
-    }
-
-    fn default_model(&self) -> &'static str {
-        "databricks-gemini-2-5-flash"
-    }
-
-    fn default_base_path(&self) -> &'static str {
-        "/gemini"
-    }
-
-    fn wire(&self) -> Wire {
-        Wire::Gemini
+    fn info(&self) -> &'static AgentInfo {
+        &AgentInfo {
+            id: "gemini",
+            name: "Gemini CLI",
+            program: "gemini",
+            default_model: "databricks-gemini-2-5-flash",
+            default_base_path: "/gemini",
+            wire: Wire::Gemini,
+        }
     }
 
     fn setup(&self, cx: &Context) -> Result<Setup> {

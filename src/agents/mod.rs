@@ -84,18 +84,23 @@ impl Version {
     }
 }
 
-pub trait Agent: Sync {
+/// The facts about an agent that do not depend on the user.
+pub struct AgentInfo {
     /// The name used on the command line: `claude`, `codex`, `gemini`.
-    fn id(&self) -> &'static str;
+    pub id: &'static str,
     /// The product name for messages.
-    fn name(&self) -> &'static str;
+    pub name: &'static str,
     /// The executable looked up on PATH.
-    fn program(&self) -> &'static str;
-    fn default_model(&self) -> &'static str;
+    pub program: &'static str,
+    pub default_model: &'static str,
     /// The agent's path on the gateway, e.g. `/anthropic`.
-    fn default_base_path(&self) -> &'static str;
+    pub default_base_path: &'static str,
     /// The request format the agent speaks.
-    fn wire(&self) -> Wire;
+    pub wire: Wire,
+}
+
+pub trait Agent: Sync {
+    fn info(&self) -> &'static AgentInfo;
     /// The files and keys agentgw manages for this agent.
     fn setup(&self, cx: &Context) -> Result<Setup>;
     /// The environment that makes the agent use the gateway with no config file at all.
@@ -103,6 +108,16 @@ pub trait Agent: Sync {
     /// Arguments placed before the user's when running the agent through `agentgw exec`.
     fn exec_args(&self, _cx: &Context) -> Vec<String> {
         Vec::new()
+    }
+
+    fn id(&self) -> &'static str {
+        self.info().id
+    }
+    fn name(&self) -> &'static str {
+        self.info().name
+    }
+    fn program(&self) -> &'static str {
+        self.info().program
     }
 }
 
@@ -113,20 +128,20 @@ pub fn by_id(id: &str) -> Option<&'static dyn Agent> {
 }
 
 /// The agent's URL on the gateway: `<gateway><base path>`; the profile may override the path.
-pub fn gateway_base(agent: &dyn Agent, cx_gateway: &str, profile: &Profile) -> String {
+pub fn gateway_base(agent: &dyn Agent, gateway: &str, profile: &Profile) -> String {
     let path = profile
         .base_paths
         .get(agent.id())
         .map(String::as_str)
-        .unwrap_or(agent.default_base_path());
-    format!("{cx_gateway}/{}", path.trim_matches('/'))
+        .unwrap_or(agent.info().default_base_path);
+    format!("{gateway}/{}", path.trim_matches('/'))
 }
 
 /// The model for the agent: `--model`, else the profile's, else the default.
 pub fn model_for(agent: &dyn Agent, flag: Option<&str>, profile: &Profile) -> String {
     flag.map(str::to_string)
         .or_else(|| profile.models.get(agent.id()).cloned())
-        .unwrap_or_else(|| agent.default_model().to_string())
+        .unwrap_or_else(|| agent.info().default_model.to_string())
 }
 
 /// A command line for the shell (Claude runs helper commands through `sh -c`): words that need

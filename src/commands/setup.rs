@@ -194,7 +194,7 @@ fn confirm(agent: &dyn Agent, plans: &[edit::Plan]) -> Result<bool> {
 fn test_request(session: &Session, agent: &dyn Agent, model: &str) -> Result<bool> {
     let base = agents::gateway_base(agent, &session.gateway, &session.profile);
     let http: Http = session.http()?;
-    match http.probe(agent.wire(), &base, model, &session.token) {
+    match http.probe(agent.info().wire, &base, model, &session.token) {
         Ok(reply) => {
             let words: String = reply
                 .text
