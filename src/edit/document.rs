@@ -25,6 +25,18 @@ pub(crate) trait Document {
     /// cannot take the text as it is; the caller then falls back to `set`.
     fn set_value_source(&mut self, key: &[String], source: &str) -> bool;
 
+    /// The source text of the container at `key` when its layout is one agentgw's edits cannot
+    /// give back by themselves (a JSON object on one line: inserting into it spreads it over
+    /// lines). `None` for everything else.
+    fn compact_container_source(&self, _key: &[String]) -> Option<String> {
+        None
+    }
+
+    /// Puts `source` back verbatim as the container at `key` if it holds the same value now.
+    fn restore_container_source(&mut self, _key: &[String], _source: &str) -> bool {
+        false
+    }
+
     /// Removes `key`; false when it was not there.
     fn remove(&mut self, key: &[String]) -> Result<bool, KeyError>;
 
@@ -90,6 +102,11 @@ pub(crate) enum Op {
     RemoveContainerIfEmpty {
         key: KeyPath,
     },
+    /// Undo's last step: a container that is back to its original value gets its original text.
+    RestoreContainerSource {
+        key: KeyPath,
+        source: String,
+    },
 }
 
 /// The result of running ops over a document's text.
@@ -101,6 +118,9 @@ pub(crate) struct Outcome {
     pub created_parents: Vec<(KeyPath, Vec<KeyPath>)>,
     /// For each key changed, the source text of its value before the edit (when a scalar).
     pub previous_sources: Vec<(KeyPath, String)>,
+    /// Compact containers (see `Document::compact_container_source`) as they were before the
+    /// first key was set inside them.
+    pub container_sources: Vec<(KeyPath, String)>,
 }
 
 const BOM: char = '\u{feff}';
@@ -140,6 +160,22 @@ pub(crate) fn run_ops(format: Format, text: &str, ops: &[Op]) -> Result<Outcome,
     let mut key_changes: Vec<KeyChange> = Vec::new();
     let mut created_parents = Vec::new();
     let mut previous_sources = Vec::new();
+    // Compact containers on the way to a key being set, read before any edit changes their
+    // layout; outermost first, which is the order undo restores them in.
+    let mut container_sources: Vec<(KeyPath, String)> = Vec::new();
+    for op in ops {
+        if let Op::Set { key, .. } = op {
+            for depth in 0..key.len() {
+                let container = &key[..depth];
+                if !container_sources.iter().any(|(k, _)| k == container)
+                    && let Some(src) = doc.compact_container_source(container)
+                {
+                    container_sources.push((container.to_vec(), src));
+                }
+            }
+        }
+    }
+    container_sources.sort_by_key(|(k, _)| k.len());
     let mut touched = false;
 
     for op in ops {
@@ -184,6 +220,11 @@ pub(crate) fn run_ops(format: Format, text: &str, ops: &[Op]) -> Result<Outcome,
                     touched = true;
                 }
             }
+            Op::RestoreContainerSource { key, source } => {
+                if doc.restore_container_source(key, source) {
+                    touched = true;
+                }
+            }
         }
     }
 
@@ -202,6 +243,7 @@ pub(crate) fn run_ops(format: Format, text: &str, ops: &[Op]) -> Result<Outcome,
         key_changes,
         created_parents,
         previous_sources,
+        container_sources,
     })
 }
 

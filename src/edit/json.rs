@@ -158,6 +158,54 @@ impl Document for JsonDocument {
         }
     }
 
+    fn compact_container_source(&self, key: &[String]) -> Option<String> {
+        let node = match key {
+            [] => self.root.value()?,
+            _ => self.property(key)?.value()?,
+        };
+        let text = node.to_string();
+        (matches!(node, CstNode::Container(CstContainerNode::Object(_))) && !text.contains('\n'))
+            .then_some(text)
+    }
+
+    fn restore_container_source(&mut self, key: &[String], source: &str) -> bool {
+        let Ok(original) = jsonc_parser::parse_to_serde_value::<Value>(source, &parse_options())
+        else {
+            return false;
+        };
+        let current = match key {
+            [] => self.root.value().and_then(|node| node_value(&node)),
+            _ => self.get(key),
+        };
+        if current.as_ref() != Some(&original) {
+            return false;
+        }
+        // The CST cannot take an object as raw text, but a string literal's raw text is printed
+        // verbatim: a placeholder literal carrying the original text prints exactly that. Undo
+        // makes this the last edit of the document, so nothing reads the placeholder as a string.
+        let placeholder = CstInputValue::String(String::new());
+        let node = match key {
+            [] => {
+                self.root.set_value(placeholder);
+                self.root.value()
+            }
+            _ => {
+                let Some(prop) = self.property(key) else {
+                    return false;
+                };
+                prop.set_value(placeholder);
+                prop.value()
+            }
+        };
+        match node {
+            Some(CstNode::Leaf(CstLeafNode::StringLit(lit))) => {
+                lit.set_raw_value(source.to_string());
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn remove_container_if_empty(&mut self, key: &[String]) -> bool {
         let Some(prop) = self.property(key) else {
             return false;

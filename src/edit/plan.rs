@@ -22,6 +22,7 @@ pub struct Plan {
     pub(crate) key_changes: Vec<KeyChange>,
     pub(crate) created_parents: Vec<(KeyPath, Vec<KeyPath>)>,
     pub(crate) previous_sources: Vec<(KeyPath, String)>,
+    pub(crate) container_sources: Vec<(KeyPath, String)>,
     pub(crate) secret: bool,
 }
 
@@ -65,6 +66,7 @@ impl Plan {
             key_changes: outcome.key_changes,
             created_parents: outcome.created_parents,
             previous_sources: outcome.previous_sources,
+            container_sources: outcome.container_sources,
             secret: false,
         })
     }

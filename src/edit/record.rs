@@ -43,6 +43,16 @@ pub(crate) struct FileRecord {
     /// them if they are empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leftover_created_parents: Vec<KeyPath>,
+    /// The original text of compact containers agentgw set keys in, so undo can give back their
+    /// layout too (first recorded text wins, like `previous`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub container_sources: Vec<ContainerSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ContainerSource {
+    pub key: KeyPath,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,11 +105,20 @@ impl Record {
                 created_file: false,
                 keys: Vec::new(),
                 leftover_created_parents: Vec::new(),
+                container_sources: Vec::new(),
             });
         // A file agentgw (re)creates holds nothing of the user's, whatever happened before.
         file.created_file |= plan.original.is_none();
         file.format = plan.format;
 
+        for (key, source) in &plan.container_sources {
+            if !file.container_sources.iter().any(|c| &c.key == key) {
+                file.container_sources.push(ContainerSource {
+                    key: key.clone(),
+                    source: source.clone(),
+                });
+            }
+        }
         for change in &plan.key_changes {
             let managed = file.keys.iter().position(|k| k.key == change.key);
             match (&change.after, managed) {

@@ -128,6 +128,15 @@ fn plan_file_undo(
             .collect(),
     ));
 
+    // Last: containers whose keys are back as they were get their original layout back,
+    // outermost first (an outer one's text holds the inner ones').
+    let mut containers: Vec<_> = file.container_sources.iter().collect();
+    containers.sort_by_key(|c| c.key.len());
+    ops.extend(containers.into_iter().map(|c| Op::RestoreContainerSource {
+        key: c.key.clone(),
+        source: c.source.clone(),
+    }));
+
     let mut plan = Plan::compute(path.to_path_buf(), file.format, ops, Some(text))?;
     if file.created_file && plan_leaves_nothing(&plan)? && !is_symlink(path) {
         plan.new = None;

@@ -24,9 +24,7 @@ const CLAUDE_SETTINGS: &str = r#"{
   "hooks": {
     "Stop": [{ "hooks": [{ "type": "command", "command": "true" }] }]
   },
-  "env": {
-    "DISABLE_TELEMETRY": "0"
-  }
+  "env": { "DISABLE_TELEMETRY": "0" }
 }
 "#;
 

@@ -204,3 +204,40 @@ fn removing_a_managed_key_drops_it_from_the_record() {
     assert!(plans[0].kept_user_values.is_empty());
     assert_eq!(read(&path), original);
 }
+
+#[test]
+fn json_undo_gives_one_line_objects_their_layout_back() {
+    for original in [
+        "{\n  \"env\": { \"DISABLE_TELEMETRY\": \"0\" },\n  \"model\": \"opus\"\n}\n",
+        "{\"env\": {\"A\": \"1\"}}",
+        "{}\n",
+        "{ \"model\": \"opus\" }\n",
+    ] {
+        let sandbox = Sandbox::new();
+        let path = sandbox.write("settings.json", original);
+        sandbox.apply(
+            &path,
+            Format::Json,
+            &[
+                set("env.ANTHROPIC_MODEL", "m"),
+                set("apiKeyHelper", "agentgw token"),
+            ],
+        );
+        assert_ne!(read(&path), original);
+        sandbox.undo("claude");
+        assert_eq!(read(&path), original);
+    }
+}
+
+#[test]
+fn a_one_line_object_the_user_changed_keeps_the_users_content() {
+    let sandbox = Sandbox::new();
+    let original = "{\n  \"env\": { \"A\": \"1\" }\n}\n";
+    let path = sandbox.write("settings.json", original);
+    sandbox.apply(&path, Format::Json, &[set("env.B", "2")]);
+    let edited = read(&path).replace("\"A\": \"1\"", "\"A\": \"changed\"");
+    fs::write(&path, &edited).unwrap();
+    sandbox.undo("claude");
+    let after: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+    assert_eq!(after, json!({"env": {"A": "changed"}}));
+}
