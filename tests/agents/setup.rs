@@ -96,6 +96,34 @@ fn login_and_setup(home: &AgentHome, gateway: &Gateway, agent: &Path, setup: &[&
     assert_eq!(probe.bearer(), Some(GOOD_TOKEN));
 }
 
+/// Every file under HOME that holds the token, except the two places it is meant to be: agentgw's
+/// plaintext store (these tests use it) and Gemini's `.env`.
+fn files_holding_the_token(home: &AgentHome) -> Vec<String> {
+    fn walk(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => walk(&path, found),
+                Ok(t) if t.is_file() => found.push(path),
+                _ => {}
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&home.home(), &mut files);
+    files
+        .into_iter()
+        .filter(|f| !f.ends_with(".config/agentgw/tokens.toml") && !f.ends_with(".gemini/.env"))
+        .filter(|f| {
+            std::fs::read(f).is_ok_and(|b| {
+                b.windows(GOOD_TOKEN.len())
+                    .any(|w| w == GOOD_TOKEN.as_bytes())
+            })
+        })
+        .map(|f| f.display().to_string())
+        .collect()
+}
+
 fn read(home: &AgentHome, rel: &str) -> String {
     std::fs::read_to_string(home.home().join(rel)).unwrap()
 }
@@ -126,6 +154,11 @@ fn claude_set_up_by_agentgw_reaches_the_gateway_and_telemetry_and_is_removed_exa
 
         let outcome = claude::print_pong(&home, &exe);
         claude::assert_reached_messages(&gateway, &outcome, &release);
+        assert_eq!(
+            files_holding_the_token(&home),
+            Vec::<String>::new(),
+            "{release}"
+        );
         for (route, table) in [
             (
                 "/api/2.0/otel/v1/metrics",
@@ -168,6 +201,11 @@ fn codex_set_up_by_agentgw_reaches_the_gateway_and_is_removed_exactly() {
 
         let outcome = codex::exec_pong(&home, &exe, None, &[]);
         codex::assert_reached_responses(&gateway, &outcome, &release);
+        assert_eq!(
+            files_holding_the_token(&home),
+            Vec::<String>::new(),
+            "{release}"
+        );
 
         agentgw(&home, &exe, &["remove", "codex", "--yes"]);
         assert_eq!(read(&home, ".codex/config.toml"), CODEX_CONFIG, "{release}");
