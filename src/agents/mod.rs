@@ -54,7 +54,7 @@ pub struct FileSpec {
     pub holds_token: bool,
 }
 
-/// What setup prints after writing, e.g. how to start the agent.
+/// An agent's part of `agentgw setup`: the files to change and what to tell the user.
 pub struct Setup {
     pub files: Vec<FileSpec>,
     pub notes: Vec<String>,
