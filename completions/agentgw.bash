@@ -43,6 +43,9 @@ _agentgw() {
             agentgw,setup)
                 cmd="agentgw__subcmd__setup"
                 ;;
+            agentgw,test)
+                cmd="agentgw__subcmd__test"
+                ;;
             agentgw,token)
                 cmd="agentgw__subcmd__token"
                 ;;
@@ -73,6 +76,9 @@ _agentgw() {
             agentgw__subcmd__help,setup)
                 cmd="agentgw__subcmd__help__subcmd__setup"
                 ;;
+            agentgw__subcmd__help,test)
+                cmd="agentgw__subcmd__help__subcmd__test"
+                ;;
             agentgw__subcmd__help,token)
                 cmd="agentgw__subcmd__help__subcmd__token"
                 ;;
@@ -83,7 +89,7 @@ _agentgw() {
 
     case "${cmd}" in
         agentgw)
-            opts="-p -h -V --profile --help --version login logout token setup remove exec otel-headers profiles completions help"
+            opts="-p -h -V --profile --help --version login logout token setup remove exec test otel-headers profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -153,7 +159,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help)
-            opts="login logout token setup remove exec otel-headers profiles completions help"
+            opts="login logout token setup remove exec test otel-headers profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,6 +285,20 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -451,6 +471,28 @@ _agentgw() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__test)
+            opts="-p -h --json --profile --help claude codex gemini all"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

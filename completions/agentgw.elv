@@ -30,6 +30,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'
             cand remove 'Undo what setup changed, keeping every change of your own'
             cand exec 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
+            cand test 'Send one real request per agent through the gateway, as the agent would'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
@@ -93,6 +94,13 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'agentgw;test'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --json 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'agentgw;otel-headers'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
@@ -119,6 +127,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'
             cand remove 'Undo what setup changed, keeping every change of your own'
             cand exec 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
+            cand test 'Send one real request per agent through the gateway, as the agent would'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
@@ -135,6 +144,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;remove'= {
         }
         &'agentgw;help;exec'= {
+        }
+        &'agentgw;help;test'= {
         }
         &'agentgw;help;otel-headers'= {
         }

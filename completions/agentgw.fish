@@ -33,6 +33,7 @@ complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "token" -d 'Print th
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "exec" -d 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "test" -d 'Send one real request per agent through the gateway, as the agent would'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -69,6 +70,9 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s h -l help -d 
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -l model -d 'Model (gateway endpoint name) [default: the profile\'s, else the product default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand test" -l json -d 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]'
+complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
@@ -76,13 +80,14 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -l json -d 'Pr
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "login" -d 'Verify a personal access token and store it for a profile'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "exec" -d 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec otel-headers profiles completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "login" -d 'Verify a personal access token and store it for a profile'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "exec" -d 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "test" -d 'Send one real request per agent through the gateway, as the agent would'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test otel-headers profiles completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

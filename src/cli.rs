@@ -99,6 +99,17 @@ Examples:
   agentgw exec gemini                       # works in folders Gemini does not trust, too")]
     Exec(ExecArgs),
 
+    /// Send one real request per agent through the gateway, as the agent would
+    #[command(after_help = "\
+Examples:
+  agentgw test claude
+  agentgw test all            # the three agents in parallel
+  agentgw test codex --json
+
+Uses the gateway URL and model from the agent's own config when it is set up, else the profile's.
+Exit 1 when any request fails; the message names the cause and the command that fixes it.")]
+    Test(TestArgs),
+
     /// Print {"Authorization":"Bearer <token>"} (Claude Code's otelHeadersHelper)
     #[command(after_help = "Examples:\n  agentgw otel-headers")]
     OtelHeaders,
@@ -243,6 +254,16 @@ impl AgentChoice {
             AgentChoice::All => None,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The agent to test, or all
+    pub agent: AgentChoice,
+
+    /// Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -304,6 +304,27 @@ impl Http {
     }
 }
 
+impl Failure {
+    /// A stable name for `--json` output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Dns => "dns",
+            Failure::Connect => "connect",
+            Failure::Tls => "tls",
+            Failure::Timeout => "timeout",
+            Failure::InvalidToken => "invalid_token",
+            Failure::Forbidden => "forbidden",
+            Failure::NotFound => "not_found",
+            Failure::RateLimited { .. } => "rate_limited",
+            Failure::Server { .. } => "server_error",
+            Failure::Redirect { .. } => "redirect",
+            Failure::UnexpectedStatus => "unexpected_status",
+            Failure::BadResponse => "bad_response",
+            Failure::Other => "other",
+        }
+    }
+}
+
 impl RequestError {
     /// One paragraph: what happened, then what to do. `profile` goes into the commands we suggest.
     pub fn explain(&self, profile: &str) -> String {

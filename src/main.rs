@@ -14,7 +14,9 @@ fn main() -> ExitCode {
     match agentgw::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            agentgw::ui::error(&format!("{err:#}"));
+            if !err.is::<agentgw::commands::AlreadyReported>() {
+                agentgw::ui::error(&format!("{err:#}"));
+            }
             ExitCode::FAILURE
         }
     }

@@ -2,7 +2,7 @@
 //! The token comes from `apiKeyHelper` (agentgw token), so the file holds no secret.
 
 use super::template::{self, Vars};
-use super::{Agent, AgentInfo, Context, FileSpec, Setup, gateway_base, shell_command};
+use super::{Agent, AgentInfo, Configured, Context, FileSpec, Setup, gateway_base, shell_command};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::Result;
@@ -26,8 +26,18 @@ impl Agent for Claude {
         }
     }
 
+    fn configured(&self) -> Result<Option<Configured>> {
+        let env = |k| ["env", k];
+        Configured::read(
+            settings_path()?,
+            Format::Json,
+            &env("ANTHROPIC_BASE_URL"),
+            &env("ANTHROPIC_MODEL"),
+        )
+    }
+
     fn setup(&self, cx: &Context) -> Result<Setup> {
-        let path = super::config_dir("CLAUDE_CONFIG_DIR", ".claude")?.join("settings.json");
+        let path = settings_path()?;
         let existing_headers = current_custom_headers(&path);
         let agentgw = cx.agentgw.to_string_lossy();
         let mut vars = Vars::default();
@@ -111,6 +121,10 @@ impl Agent for Claude {
         }
         env
     }
+}
+
+fn settings_path() -> Result<std::path::PathBuf> {
+    Ok(super::config_dir("CLAUDE_CONFIG_DIR", ".claude")?.join("settings.json"))
 }
 
 /// `ANTHROPIC_CUSTOM_HEADERS` is newline-separated `Name: Value` lines: add the gateway's header

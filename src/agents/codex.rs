@@ -4,7 +4,7 @@
 //! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`.
 
 use super::template::{self, Vars};
-use super::{Agent, AgentInfo, Context, FileSpec, Setup, Version, gateway_base};
+use super::{Agent, AgentInfo, Configured, Context, FileSpec, Setup, Version, gateway_base};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::{Result, bail};
@@ -29,6 +29,16 @@ impl Agent for Codex {
             default_base_path: "/openai/v1",
             wire: Wire::OpenAiResponses,
         }
+    }
+
+    fn configured(&self) -> Result<Option<Configured>> {
+        let path = super::config_dir("CODEX_HOME", ".codex")?.join("config.toml");
+        Configured::read(
+            path,
+            Format::Toml,
+            &["model_providers", PROVIDER, "base_url"],
+            &["model"],
+        )
     }
 
     fn setup(&self, cx: &Context) -> Result<Setup> {

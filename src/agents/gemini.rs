@@ -3,7 +3,7 @@
 //! `--no-token-file`, for users who start it with `agentgw exec gemini`.
 
 use super::template::{self, Vars};
-use super::{Agent, AgentInfo, Context, FileSpec, Setup, gateway_base};
+use super::{Agent, AgentInfo, Configured, Context, FileSpec, Setup, gateway_base};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::Result;
@@ -26,8 +26,18 @@ impl Agent for Gemini {
         }
     }
 
+    fn configured(&self) -> Result<Option<Configured>> {
+        let path = gemini_dir()?.join(".env");
+        Configured::read(
+            path,
+            Format::Dotenv,
+            &["GOOGLE_GEMINI_BASE_URL"],
+            &["GEMINI_MODEL"],
+        )
+    }
+
     fn setup(&self, cx: &Context) -> Result<Setup> {
-        let dir = super::config_dir("GEMINI_CLI_HOME", "")?.join(".gemini");
+        let dir = gemini_dir()?;
         let mut vars = Vars::default();
         vars.set("model", cx.model.as_str())
             .set("gateway_base", gateway_base(self, &cx.gateway, cx.profile))
@@ -86,4 +96,8 @@ impl Agent for Gemini {
             ("GEMINI_CLI_TRUST_WORKSPACE".into(), "true".into()),
         ]
     }
+}
+
+fn gemini_dir() -> Result<std::path::PathBuf> {
+    Ok(super::config_dir("GEMINI_CLI_HOME", "")?.join(".gemini"))
 }

@@ -54,6 +54,40 @@ pub struct FileSpec {
     pub holds_token: bool,
 }
 
+/// The gateway settings read back from an agent's config file.
+pub struct Configured {
+    pub file: PathBuf,
+    pub base_url: String,
+    pub model: String,
+}
+
+impl Configured {
+    /// Reads two string keys (base URL, model) from `file`; `None` unless both are set.
+    fn read(
+        file: PathBuf,
+        format: Format,
+        base_url: &[&str],
+        model: &[&str],
+    ) -> Result<Option<Configured>> {
+        let key = |parts: &[&str]| parts.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        let values = crate::edit::read_values(&file, format, &[key(base_url), key(model)])?;
+        let text = |i: usize| {
+            values[i]
+                .as_ref()
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        Ok(match (text(0), text(1)) {
+            (Some(base_url), Some(model)) => Some(Configured {
+                file,
+                base_url,
+                model,
+            }),
+            _ => None,
+        })
+    }
+}
+
 /// An agent's part of `agentgw setup`: the files to change and what to tell the user.
 pub struct Setup {
     pub files: Vec<FileSpec>,
@@ -103,6 +137,9 @@ pub trait Agent: Sync {
     fn info(&self) -> &'static AgentInfo;
     /// The files and keys agentgw manages for this agent.
     fn setup(&self, cx: &Context) -> Result<Setup>;
+    /// What the agent's own config says now: the file, the gateway URL and the model it will
+    /// use, when both are there.
+    fn configured(&self) -> Result<Option<Configured>>;
     /// The environment that makes the agent use the gateway with no config file at all.
     fn exec_env(&self, cx: &Context) -> Vec<(String, String)>;
     /// Arguments placed before the user's when running the agent through `agentgw exec`.

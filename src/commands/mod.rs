@@ -8,6 +8,7 @@ mod profiles;
 mod remove;
 mod session;
 mod setup;
+mod test;
 mod token;
 
 use crate::cli::{Cli, Command};
@@ -21,9 +22,22 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Setup(args) => setup::run(profile, args),
         Command::Remove(args) => remove::run(args),
         Command::Exec(args) => exec::run(profile, args),
+        Command::Test(args) => test::run(profile, args),
         Command::Token => token::print_token(profile),
         Command::OtelHeaders => token::print_otel_headers(profile),
         Command::Profiles(args) => profiles::run(profile, args),
         Command::Completions(args) => completions::run(args),
     }
 }
+
+/// The command failed and has already said why (e.g. in its `--json` output): exit 1 quietly.
+#[derive(Debug)]
+pub struct AlreadyReported;
+
+impl std::fmt::Display for AlreadyReported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("failed (reported above)")
+    }
+}
+
+impl std::error::Error for AlreadyReported {}

@@ -28,6 +28,24 @@ pub use plan::{Plan, plan};
 pub use state::StateDir;
 pub use undo::{UndoPlan, apply_undo, plan_undo};
 
+/// The values at `keys` in the file at `path` (`None` where absent, or when the file does not
+/// exist). Read-only; for status checks and for reading back what an agent is configured with.
+pub fn read_values(
+    path: &std::path::Path,
+    format: Format,
+    keys: &[KeyPath],
+) -> Result<Vec<Option<serde_json::Value>>, EditError> {
+    let Some(text) = read::read_current(path)? else {
+        return Ok(vec![None; keys.len()]);
+    };
+    document::read_values(format, &text, keys).map_err(|syntax| EditError::Parse {
+        path: path.to_path_buf(),
+        line: syntax.line,
+        col: syntax.col,
+        message: syntax.message,
+    })
+}
+
 /// The syntax of a config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -13,4 +13,5 @@ mod logout;
 mod profiles;
 mod prompts;
 mod setup;
+mod test_cmd;
 mod token;

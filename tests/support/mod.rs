@@ -57,6 +57,15 @@ impl Recorded {
     }
 }
 
+/// A canned answer for every gateway route.
+#[derive(Clone, Default)]
+pub struct Scripted {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub delay: std::time::Duration,
+}
+
 pub struct Gateway {
     /// `http://127.0.0.1:<port>`: the workspace host; the gateway is `<url>/ai-gateway`.
     pub url: String,
@@ -86,7 +95,23 @@ impl Gateway {
         })
     }
 
+    /// A stand-in whose gateway routes all give the `scripted` answer (the workspace API still
+    /// answers as usual): for the failures agentgw must explain.
+    pub fn start_scripted(scripted: Scripted) -> Gateway {
+        Gateway::serve_with(
+            routes::Serving {
+                reply: DEFAULT_REPLY.to_string(),
+                models: None,
+            },
+            Some(scripted),
+        )
+    }
+
     fn serve(serving: routes::Serving) -> Gateway {
+        Gateway::serve_with(serving, None)
+    }
+
+    fn serve_with(serving: routes::Serving, scripted: Option<Scripted>) -> Gateway {
         let server = tiny_http::Server::http("127.0.0.1:0").expect("bind the stand-in gateway");
         let port = server.server_addr().to_ip().expect("an IP listener").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -105,13 +130,35 @@ impl Gateway {
                         .collect(),
                     body: String::from_utf8_lossy(&body).into_owned(),
                 };
-                let answer = routes::answer(&recorded, &serving);
+                let script = scripted
+                    .as_ref()
+                    .filter(|_| recorded.route().starts_with("/ai-gateway/"));
+                let (response, delay) = match script {
+                    Some(s) => {
+                        let mut response =
+                            tiny_http::Response::from_data(s.body.clone().into_bytes())
+                                .with_status_code(s.status)
+                                .with_header(header("Content-Type", "application/json"));
+                        for (name, value) in &s.headers {
+                            response = response.with_header(header(name, value));
+                        }
+                        (response, s.delay)
+                    }
+                    None => {
+                        let answer = routes::answer(&recorded, &serving);
+                        let response = tiny_http::Response::from_data(answer.body)
+                            .with_status_code(answer.status)
+                            .with_header(header("Content-Type", answer.content_type))
+                            .with_header(header("x-databricks-org-id", WORKSPACE_ID));
+                        (response, std::time::Duration::ZERO)
+                    }
+                };
                 log.lock().unwrap().push(recorded);
-                let response = tiny_http::Response::from_data(answer.body)
-                    .with_status_code(answer.status)
-                    .with_header(header("Content-Type", answer.content_type))
-                    .with_header(header("x-databricks-org-id", WORKSPACE_ID));
-                let _ = request.respond(response);
+                // Answer on a thread of its own: a delayed answer must not hold up the others.
+                thread::spawn(move || {
+                    thread::sleep(delay);
+                    let _ = request.respond(response);
+                });
             }
         });
         Gateway {

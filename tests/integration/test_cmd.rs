@@ -1,0 +1,267 @@
+//! `agentgw test`: one request per agent through the gateway, each failure named with its fix.
+
+use crate::common::{TestHome, assert_no_secret, stderr, stdout};
+use crate::support::{GOOD_TOKEN, Gateway, Scripted};
+use std::time::{Duration, Instant};
+
+fn logged_in(gateway_url: &str) -> TestHome {
+    let home = TestHome::new();
+    let out = home
+        .cmd()
+        .args([
+            "login",
+            "--host",
+            gateway_url,
+            "--token-stdin",
+            "--no-verify",
+        ])
+        .write_stdin(GOOD_TOKEN)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    home
+}
+
+fn test(home: &TestHome, args: &[&str]) -> std::process::Output {
+    let out = home
+        .cmd()
+        .env("AGENTGW_HTTP_TIMEOUT", "3")
+        .arg("test")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_no_secret(&out, GOOD_TOKEN);
+    out
+}
+
+fn scripted(status: u16, body: serde_json::Value, headers: Vec<(&'static str, String)>) -> Gateway {
+    Gateway::start_scripted(Scripted {
+        status,
+        body: body.to_string(),
+        headers,
+        ..Scripted::default()
+    })
+}
+
+#[test]
+fn all_agents_answer_in_parallel_with_their_wire_formats() {
+    let gateway = Gateway::start_scripted(Scripted {
+        status: 200,
+        // One body every wire format can read its text from.
+        body: serde_json::json!({
+            "content": [{"type": "text", "text": "pong"}],
+            "output": [{"content": [{"type": "output_text", "text": "pong"}]}],
+            "candidates": [{"content": {"parts": [{"text": "pong"}]}}],
+        })
+        .to_string(),
+        delay: Duration::from_millis(1000),
+        ..Scripted::default()
+    });
+    let home = logged_in(&gateway.url);
+    let started = Instant::now();
+    let out = test(&home, &["all"]);
+    let elapsed = started.elapsed();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    // One after another would take 3 s or more.
+    assert!(
+        elapsed < Duration::from_millis(2500),
+        "not parallel: {elapsed:?}"
+    );
+    let said = stdout(&out);
+    for line in [
+        "✓ Claude Code: databricks-claude-opus-4-6 answered in ",
+        "✓ Codex CLI: databricks-gpt-5-2 answered in ",
+        "✓ Gemini CLI: databricks-gemini-2-5-flash answered in ",
+    ] {
+        assert!(said.contains(line), "{said}");
+    }
+    let mut paths: Vec<String> = gateway.requests().iter().map(|r| r.path.clone()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/ai-gateway/anthropic/v1/messages",
+            "/ai-gateway/gemini/v1beta/models/databricks-gemini-2-5-flash:generateContent",
+            "/ai-gateway/openai/v1/responses",
+        ]
+    );
+}
+
+#[test]
+fn the_agents_own_config_is_what_gets_tested() {
+    let gateway = Gateway::start();
+    let home = logged_in(&gateway.url);
+    let settings = home.path().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let base = format!("{}/anthropic", gateway.gateway_url());
+    std::fs::write(
+        &settings,
+        format!(
+            r#"{{"env": {{"ANTHROPIC_BASE_URL": "{base}", "ANTHROPIC_MODEL": "my-endpoint"}}}}"#
+        ),
+    )
+    .unwrap();
+    let out = test(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("✓ Claude Code: my-endpoint answered in "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("from ~/.claude/settings.json"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Each failure: exit 1, the cause on the ✗ line and the fix on a `fix:` line.
+fn assert_failure(gateway: Gateway, message: &str, fix: &str) {
+    let home = logged_in(&gateway.url);
+    let out = test(&home, &["codex"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let said = stdout(&out);
+    assert!(said.starts_with("✗ Codex CLI: "), "{said}");
+    assert!(said.contains(message), "want {message:?} in:\n{said}");
+    let fix_line = said
+        .lines()
+        .find(|l| l.starts_with("  fix: "))
+        .unwrap_or_default();
+    assert!(fix_line.contains(fix), "want fix {fix:?} in:\n{said}");
+    assert_eq!(
+        stderr(&out).matches("error:").count(),
+        0,
+        "no extra error line: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_rejected_token_names_the_login_command() {
+    let gateway = scripted(
+        401,
+        serde_json::json!({"error_code": "UNAUTHENTICATED", "message": "Invalid Token"}),
+        vec![],
+    );
+    assert_failure(
+        gateway,
+        "the workspace rejected the token (HTTP 401: Invalid Token)",
+        "The token is wrong, expired or revoked. Create a new one in the workspace (Settings > Developer > Access tokens) and run: agentgw login --profile default",
+    );
+}
+
+#[test]
+fn a_400_invalid_token_is_a_token_problem_too() {
+    let gateway = scripted(
+        400,
+        serde_json::json!({"message": "Invalid access token."}),
+        vec![],
+    );
+    assert_failure(
+        gateway,
+        "rejected the token (HTTP 400: Invalid access token.)",
+        "agentgw login --profile default",
+    );
+}
+
+#[test]
+fn a_missing_permission_is_told_apart() {
+    let gateway = scripted(
+        403,
+        serde_json::json!({"error_code": "PERMISSION_DENIED", "message": "User does not have permission to query endpoint"}),
+        vec![],
+    );
+    assert_failure(
+        gateway,
+        "the token is valid but lacks permission",
+        "Ask a workspace admin for access",
+    );
+}
+
+#[test]
+fn a_missing_endpoint_names_those_that_exist() {
+    let gateway = Gateway::start_serving(&["databricks-claude-sonnet-4-5", "databricks-gpt-5-1"]);
+    assert_failure(
+        gateway,
+        "(HTTP 404: The endpoint 'databricks-gpt-5-2' does not exist.)",
+        "no endpoint named databricks-gpt-5-2; the workspace has: databricks-claude-sonnet-4-5, databricks-gpt-5-1. Pick one: agentgw setup codex --model NAME",
+    );
+}
+
+#[test]
+fn rate_limits_show_the_message_and_retry_after() {
+    let gateway = scripted(
+        429,
+        serde_json::json!({"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "Exceeded 10 requests per minute"}),
+        vec![("Retry-After", "37".into())],
+    );
+    assert_failure(gateway, "rate limited by 127.0.0.1", "Wait and try again.");
+    let gateway = scripted(
+        429,
+        serde_json::json!({"message": "Exceeded 10 requests per minute"}),
+        vec![("Retry-After", "37".into())],
+    );
+    let home = logged_in(&gateway.url);
+    let said = stdout(&test(&home, &["codex"]));
+    assert!(
+        said.contains("(HTTP 429: Exceeded 10 requests per minute); retry after 37 s"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_gateway_error_shows_its_request_id() {
+    let gateway = scripted(
+        503,
+        serde_json::json!({"message": "upstream unavailable"}),
+        vec![("x-request-id", "req-4711".into())],
+    );
+    assert_failure(
+        gateway,
+        "(HTTP 503: upstream unavailable); request id req-4711",
+        "give the request id to your workspace admin",
+    );
+}
+
+#[test]
+fn a_gateway_that_never_answers_is_bounded_by_the_timeout() {
+    let home = logged_in(&crate::support::silent_server());
+    let started = Instant::now();
+    let out = test(&home, &["all"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out).matches("did not answer within 3 s").count(),
+        3,
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn json_output_has_one_object_per_agent() {
+    let gateway = scripted(401, serde_json::json!({"message": "Invalid Token"}), vec![]);
+    let home = logged_in(&gateway.url);
+    let out = test(&home, &["all", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[0]["agent"], "claude");
+    assert_eq!(list[0]["ok"], false);
+    assert_eq!(list[0]["status"], 401);
+    assert_eq!(list[0]["error_kind"], "invalid_token");
+    assert_eq!(list[0]["model"], "databricks-claude-opus-4-6");
+    assert!(
+        list[0]["fix"]
+            .as_str()
+            .unwrap()
+            .ends_with("agentgw login --profile default")
+    );
+    assert!(list[0]["latency_ms"].is_u64());
+    assert_eq!(stderr(&out).matches("error:").count(), 0);
+}
