@@ -43,6 +43,9 @@ _agentgw() {
             agentgw,setup)
                 cmd="agentgw__subcmd__setup"
                 ;;
+            agentgw,status)
+                cmd="agentgw__subcmd__status"
+                ;;
             agentgw,test)
                 cmd="agentgw__subcmd__test"
                 ;;
@@ -76,6 +79,9 @@ _agentgw() {
             agentgw__subcmd__help,setup)
                 cmd="agentgw__subcmd__help__subcmd__setup"
                 ;;
+            agentgw__subcmd__help,status)
+                cmd="agentgw__subcmd__help__subcmd__status"
+                ;;
             agentgw__subcmd__help,test)
                 cmd="agentgw__subcmd__help__subcmd__test"
                 ;;
@@ -89,7 +95,7 @@ _agentgw() {
 
     case "${cmd}" in
         agentgw)
-            opts="-p -h -V --profile --help --version login logout token setup remove exec test otel-headers profiles completions help"
+            opts="-p -h -V --profile --help --version login logout token setup remove exec test status otel-headers profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,7 +165,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help)
-            opts="login logout token setup remove exec test otel-headers profiles completions help"
+            opts="login logout token setup remove exec test status otel-headers profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,6 +291,20 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -471,6 +491,28 @@ _agentgw() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__status)
+            opts="-p -h --json --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand remove 'Undo what setup changed, keeping every change of your own'
             cand exec 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
             cand test 'Send one real request per agent through the gateway, as the agent would'
+            cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
@@ -101,6 +102,13 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'agentgw;status'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --json 'Print JSON: {"profile":{...},"agents":[{...}]} (see README)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'agentgw;otel-headers'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
@@ -128,6 +136,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand remove 'Undo what setup changed, keeping every change of your own'
             cand exec 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
             cand test 'Send one real request per agent through the gateway, as the agent would'
+            cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
@@ -146,6 +155,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;exec'= {
         }
         &'agentgw;help;test'= {
+        }
+        &'agentgw;help;status'= {
         }
         &'agentgw;help;otel-headers'= {
         }

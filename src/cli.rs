@@ -110,6 +110,10 @@ Uses the gateway URL and model from the agent's own config when it is set up, el
 Exit 1 when any request fails; the message names the cause and the command that fixes it.")]
     Test(TestArgs),
 
+    /// Show the profile and, per agent, what is installed, configured and how it gets its token
+    #[command(after_help = "Examples:\n  agentgw status\n  agentgw status --json")]
+    Status(StatusArgs),
+
     /// Print {"Authorization":"Bearer <token>"} (Claude Code's otelHeadersHelper)
     #[command(after_help = "Examples:\n  agentgw otel-headers")]
     OtelHeaders,
@@ -262,6 +266,13 @@ pub struct TestArgs {
     pub agent: AgentChoice,
 
     /// Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON: {"profile":{...},"agents":[{...}]} (see README)
     #[arg(long)]
     pub json: bool,
 }

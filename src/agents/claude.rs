@@ -36,6 +36,30 @@ impl Agent for Claude {
         )
     }
 
+    fn token_supply(&self) -> Result<String> {
+        let path = settings_path()?;
+        let values = super::read_strings(
+            &path,
+            Format::Json,
+            &[&["apiKeyHelper"], &["env", "ANTHROPIC_AUTH_TOKEN"]],
+        )?;
+        // The shell's variables outrank both settings (docs), so they come first.
+        Ok(
+            match (
+                super::env_var_set(&["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"]),
+                &values[0],
+                &values[1],
+            ) {
+                (Some(var), _, _) => {
+                    format!("environment ({var}, which outranks the settings file)")
+                }
+                (None, _, Some(_)) => format!("inline in {}", crate::paths::display(&path)),
+                (None, Some(helper), None) => format!("helper: {helper}"),
+                (None, None, None) => "none (start it with `agentgw exec claude`)".to_string(),
+            },
+        )
+    }
+
     fn setup(&self, cx: &Context) -> Result<Setup> {
         let path = settings_path()?;
         let existing_headers = current_custom_headers(&path);

@@ -41,6 +41,31 @@ impl Agent for Codex {
         )
     }
 
+    fn token_supply(&self) -> Result<String> {
+        let path = super::config_dir("CODEX_HOME", ".codex")?.join("config.toml");
+        let key = |field| ["model_providers", PROVIDER, field];
+        let values = super::read_strings(
+            &path,
+            Format::Toml,
+            &[
+                &["model_providers", PROVIDER, "auth", "command"],
+                &key("env_key"),
+                &key("experimental_bearer_token"),
+            ],
+        )?;
+        Ok(match (&values[0], &values[1], &values[2]) {
+            (Some(command), _, _) => format!("helper: {command}"),
+            (None, Some(var), _) if std::env::var_os(var).is_some() => {
+                format!("environment ({var})")
+            }
+            (None, Some(var), _) => {
+                format!("environment ({var}, not set here: start it with `agentgw exec codex`)")
+            }
+            (None, None, Some(_)) => format!("inline in {}", crate::paths::display(&path)),
+            (None, None, None) => "none (start it with `agentgw exec codex`)".to_string(),
+        })
+    }
+
     fn setup(&self, cx: &Context) -> Result<Setup> {
         let home = super::config_dir("CODEX_HOME", ".codex")?;
         let file_name = match &cx.options.codex_profile {

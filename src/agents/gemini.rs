@@ -36,6 +36,20 @@ impl Agent for Gemini {
         )
     }
 
+    fn token_supply(&self) -> Result<String> {
+        let path = gemini_dir()?.join(".env");
+        let in_file = super::read_strings(&path, Format::Dotenv, &[&[TOKEN_KEY]])?.remove(0);
+        // Variables already in the environment win over the .env file.
+        Ok(match (super::env_var_set(&[TOKEN_KEY]), in_file) {
+            (Some(var), _) => format!("environment ({var}, which outranks ~/.gemini/.env)"),
+            (None, Some(_)) => format!(
+                "inline in {} (read in trusted folders only)",
+                crate::paths::display(&path)
+            ),
+            (None, None) => "none (start it with `agentgw exec gemini`)".to_string(),
+        })
+    }
+
     fn setup(&self, cx: &Context) -> Result<Setup> {
         let dir = gemini_dir()?;
         let mut vars = Vars::default();

@@ -54,6 +54,31 @@ pub struct FileSpec {
     pub holds_token: bool,
 }
 
+/// The string values at `keys` of `file` (`None` where absent or not a string).
+fn read_strings(
+    file: &std::path::Path,
+    format: Format,
+    keys: &[&[&str]],
+) -> Result<Vec<Option<String>>> {
+    let keys: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| k.iter().map(|p| p.to_string()).collect())
+        .collect();
+    let values = crate::edit::read_values(file, format, &keys)?;
+    Ok(values
+        .into_iter()
+        .map(|v| v.and_then(|v| v.as_str().map(str::to_string)))
+        .collect())
+}
+
+/// The first of `names` set (non-empty) in agentgw's own environment.
+fn env_var_set(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find(|n| std::env::var_os(n).is_some_and(|v| !v.is_empty()))
+        .map(|n| n.to_string())
+}
+
 /// The gateway settings read back from an agent's config file.
 pub struct Configured {
     pub file: PathBuf,
@@ -140,6 +165,8 @@ pub trait Agent: Sync {
     /// What the agent's own config says now: the file, the gateway URL and the model it will
     /// use, when both are there.
     fn configured(&self) -> Result<Option<Configured>>;
+    /// How the agent gets its token today, in words (`helper: …`, `inline in …`, `environment`, …).
+    fn token_supply(&self) -> Result<String>;
     /// The environment that makes the agent use the gateway with no config file at all.
     fn exec_env(&self, cx: &Context) -> Vec<(String, String)>;
     /// Arguments placed before the user's when running the agent through `agentgw exec`.

@@ -8,6 +8,7 @@ mod profiles;
 mod remove;
 mod session;
 mod setup;
+mod status;
 mod test;
 mod token;
 
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Remove(args) => remove::run(args),
         Command::Exec(args) => exec::run(profile, args),
         Command::Test(args) => test::run(profile, args),
+        Command::Status(args) => status::run(profile, args),
         Command::Token => token::print_token(profile),
         Command::OtelHeaders => token::print_otel_headers(profile),
         Command::Profiles(args) => profiles::run(profile, args),

@@ -13,5 +13,6 @@ mod logout;
 mod profiles;
 mod prompts;
 mod setup;
+mod status;
 mod test_cmd;
 mod token;
