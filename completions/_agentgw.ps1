@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings and token in its environment (nothing on disk)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send one real request per agent through the gateway, as the agent would')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the profile and, per agent, what is installed, configured and how it gets its token')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check everything between you and the gateway and say how to fix what is wrong')
             [CompletionResult]::new('otel-headers', 'otel-headers', [CompletionResultType]::ParameterValue, 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -121,6 +122,16 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'agentgw;doctor' {
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Check only this agent (claude, codex or gemini), and fail if it is not set up')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 1 on warnings too')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'agentgw;otel-headers' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
@@ -152,6 +163,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings and token in its environment (nothing on disk)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send one real request per agent through the gateway, as the agent would')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the profile and, per agent, what is installed, configured and how it gets its token')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check everything between you and the gateway and say how to fix what is wrong')
             [CompletionResult]::new('otel-headers', 'otel-headers', [CompletionResultType]::ParameterValue, 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -180,6 +192,9 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;help;status' {
+            break
+        }
+        'agentgw;help;doctor' {
             break
         }
         'agentgw;help;otel-headers' {

@@ -19,6 +19,9 @@ _agentgw() {
             agentgw,completions)
                 cmd="agentgw__subcmd__completions"
                 ;;
+            agentgw,doctor)
+                cmd="agentgw__subcmd__doctor"
+                ;;
             agentgw,exec)
                 cmd="agentgw__subcmd__exec"
                 ;;
@@ -54,6 +57,9 @@ _agentgw() {
                 ;;
             agentgw__subcmd__help,completions)
                 cmd="agentgw__subcmd__help__subcmd__completions"
+                ;;
+            agentgw__subcmd__help,doctor)
+                cmd="agentgw__subcmd__help__subcmd__doctor"
                 ;;
             agentgw__subcmd__help,exec)
                 cmd="agentgw__subcmd__help__subcmd__exec"
@@ -95,7 +101,7 @@ _agentgw() {
 
     case "${cmd}" in
         agentgw)
-            opts="-p -h -V --profile --help --version login logout token setup remove exec test status otel-headers profiles completions help"
+            opts="-p -h -V --profile --help --version login logout token setup remove exec test status doctor otel-headers profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -138,6 +144,32 @@ _agentgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        agentgw__subcmd__doctor)
+            opts="-p -h --json --agent --strict --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         agentgw__subcmd__exec)
             opts="-p -h --model --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -165,7 +197,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help)
-            opts="login logout token setup remove exec test status otel-headers profiles completions help"
+            opts="login logout token setup remove exec test status doctor otel-headers profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +211,20 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand exec 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
             cand test 'Send one real request per agent through the gateway, as the agent would'
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
+            cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
@@ -109,6 +110,15 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'agentgw;doctor'= {
+            cand --agent 'Check only this agent (claude, codex or gemini), and fail if it is not set up'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --json 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}'
+            cand --strict 'Exit 1 on warnings too'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'agentgw;otel-headers'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
@@ -137,6 +147,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand exec 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
             cand test 'Send one real request per agent through the gateway, as the agent would'
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
+            cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
@@ -157,6 +168,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;test'= {
         }
         &'agentgw;help;status'= {
+        }
+        &'agentgw;help;doctor'= {
         }
         &'agentgw;help;otel-headers'= {
         }

@@ -114,6 +114,16 @@ Exit 1 when any request fails; the message names the cause and the command that 
     #[command(after_help = "Examples:\n  agentgw status\n  agentgw status --json")]
     Status(StatusArgs),
 
+    /// Check everything between you and the gateway and say how to fix what is wrong
+    #[command(after_help = "\
+Examples:
+  agentgw doctor
+  agentgw doctor --agent claude
+  agentgw doctor --json --strict      # for scripts: warnings fail too
+
+Read-only. Exit 1 when a check failed (with --strict: or warned).")]
+    Doctor(DoctorArgs),
+
     /// Print {"Authorization":"Bearer <token>"} (Claude Code's otelHeadersHelper)
     #[command(after_help = "Examples:\n  agentgw otel-headers")]
     OtelHeaders,
@@ -268,6 +278,21 @@ pub struct TestArgs {
     /// Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}
+    #[arg(long)]
+    pub json: bool,
+
+    /// Check only this agent (claude, codex or gemini), and fail if it is not set up
+    #[arg(long, value_name = "AGENT")]
+    pub agent: Option<String>,
+
+    /// Exit 1 on warnings too
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

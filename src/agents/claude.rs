@@ -2,7 +2,9 @@
 //! The token comes from `apiKeyHelper` (agentgw token), so the file holds no secret.
 
 use super::template::{self, Vars};
-use super::{Agent, AgentInfo, Configured, Context, FileSpec, Setup, gateway_base, shell_command};
+use super::{
+    Agent, AgentInfo, Configured, Context, FileSpec, Setup, Version, gateway_base, shell_command,
+};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::Result;
@@ -23,6 +25,8 @@ impl Agent for Claude {
             default_model: "databricks-claude-opus-4-6",
             default_base_path: "/anthropic",
             wire: Wire::Anthropic,
+            supported: (Version(2, 0, 30), Version(2, 1, 332)),
+            npm_package: "@anthropic-ai/claude-code",
         }
     }
 
@@ -34,6 +38,13 @@ impl Agent for Claude {
             &env("ANTHROPIC_BASE_URL"),
             &env("ANTHROPIC_MODEL"),
         )
+    }
+
+    fn token_helper(&self) -> Result<Option<Vec<String>>> {
+        let helper =
+            super::read_strings(&settings_path()?, Format::Json, &[&["apiKeyHelper"]])?.remove(0);
+        // Claude Code runs the helper through the shell.
+        Ok(helper.map(|h| vec!["sh".to_string(), "-c".to_string(), h]))
     }
 
     fn token_supply(&self) -> Result<String> {
@@ -90,13 +101,19 @@ impl Agent for Claude {
                 crate::paths::display(&path)
             ));
         }
+        // Each choice also undoes the other one, so switching between runs leaves one mode only.
         if cx.options.keep_experimental_betas {
-            changes.retain(|c| !is_key(c, &["env", "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"]));
+            let betas = ["env", "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"];
+            changes.retain(|c| !is_key(c, &betas));
+            changes.push(Change::Remove { key: key(&betas) });
         }
         // A token in settings.json outranks apiKeyHelper: drop any (an old vendor recipe wrote one),
         // unless the user asked for exactly that.
         if cx.options.inline_token {
             changes.retain(|c| !is_key(c, &["apiKeyHelper"]));
+            changes.push(Change::Remove {
+                key: key(&["apiKeyHelper"]),
+            });
             changes.push(set(&["env", "ANTHROPIC_AUTH_TOKEN"], cx.token));
             notes.push(format!(
                 "{} holds the token in plaintext (--inline-token); it is readable by you alone (0600).",
@@ -120,7 +137,7 @@ impl Agent for Claude {
                 holds_token,
             }],
             notes,
-            warnings: Vec::new(),
+            warnings,
         })
     }
 

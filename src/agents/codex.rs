@@ -15,6 +15,8 @@ const CONFIG_ENV_KEY: &str = include_str!("../../templates/codex/config-env-key.
 /// The first Codex release whose model providers accept an `auth` command.
 pub const AUTH_COMMAND_SINCE: Version = Version(0, 118, 0);
 const PROVIDER: &str = "databricks";
+/// The provider `agentgw exec codex` defines for one run.
+const EXEC_PROVIDER: &str = "databricks-exec";
 const TOKEN_ENV: &str = "DATABRICKS_TOKEN";
 
 pub struct Codex;
@@ -28,6 +30,8 @@ impl Agent for Codex {
             default_model: "databricks-gpt-5-2",
             default_base_path: "/openai/v1",
             wire: Wire::OpenAiResponses,
+            supported: (Version(0, 118, 0), Version(0, 171, 0)),
+            npm_package: "@openai/codex",
         }
     }
 
@@ -39,6 +43,37 @@ impl Agent for Codex {
             &["model_providers", PROVIDER, "base_url"],
             &["model"],
         )
+    }
+
+    fn token_helper(&self) -> Result<Option<Vec<String>>> {
+        let path = super::config_dir("CODEX_HOME", ".codex")?.join("config.toml");
+        let auth = |field: &str| {
+            vec![
+                "model_providers".to_string(),
+                PROVIDER.into(),
+                "auth".into(),
+                field.into(),
+            ]
+        };
+        let mut values =
+            crate::edit::read_values(&path, Format::Toml, &[auth("command"), auth("args")])?
+                .into_iter();
+        let (command, args) = (values.next().flatten(), values.next().flatten());
+        let Some(command) = command.as_ref().and_then(|c| c.as_str()) else {
+            return Ok(None);
+        };
+        let args = args
+            .as_ref()
+            .and_then(|a| a.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.as_str());
+        Ok(Some(
+            std::iter::once(command)
+                .chain(args)
+                .map(str::to_string)
+                .collect(),
+        ))
     }
 
     fn token_supply(&self) -> Result<String> {
@@ -147,6 +182,9 @@ impl Agent for Codex {
     /// the environment `exec_env` sets.
     fn exec_args(&self, cx: &Context) -> Vec<String> {
         let base = gateway_base(self, &cx.gateway, cx.profile);
+        // A provider of its own: merged into the one setup wrote, `env_key` would sit beside
+        // `auth`, a combination Codex refuses.
+        const PROVIDER: &str = EXEC_PROVIDER;
         let pairs = [
             ("model_provider".to_string(), toml_string(PROVIDER)),
             ("model".to_string(), toml_string(&cx.model)),

@@ -3,7 +3,7 @@
 //! `--no-token-file`, for users who start it with `agentgw exec gemini`.
 
 use super::template::{self, Vars};
-use super::{Agent, AgentInfo, Configured, Context, FileSpec, Setup, gateway_base};
+use super::{Agent, AgentInfo, Configured, Context, FileSpec, Setup, Version, gateway_base};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::Result;
@@ -23,6 +23,8 @@ impl Agent for Gemini {
             default_model: "databricks-gemini-2-5-flash",
             default_base_path: "/gemini",
             wire: Wire::Gemini,
+            supported: (Version(0, 19, 1), Version(0, 61, 0)),
+            npm_package: "@google/gemini-cli",
         }
     }
 

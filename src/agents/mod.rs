@@ -156,6 +156,10 @@ pub struct AgentInfo {
     pub default_base_path: &'static str,
     /// The request format the agent speaks.
     pub wire: Wire,
+    /// The oldest release agentgw supports and the newest tested in CI (tests/agents/versions.txt).
+    pub supported: (Version, Version),
+    /// The npm package the agent is installed from.
+    pub npm_package: &'static str,
 }
 
 pub trait Agent: Sync {
@@ -167,6 +171,10 @@ pub trait Agent: Sync {
     fn configured(&self) -> Result<Option<Configured>>;
     /// How the agent gets its token today, in words (`helper: …`, `inline in …`, `environment`, …).
     fn token_supply(&self) -> Result<String>;
+    /// The command (program and arguments) the agent's config runs for its token, if any.
+    fn token_helper(&self) -> Result<Option<Vec<String>>> {
+        Ok(None)
+    }
     /// The environment that makes the agent use the gateway with no config file at all.
     fn exec_env(&self, cx: &Context) -> Vec<(String, String)>;
     /// Arguments placed before the user's when running the agent through `agentgw exec`.

@@ -168,15 +168,20 @@ fn resolve_token(
     databrickscfg: Option<&(databrickscfg::Section, String)>,
 ) -> Result<Sourced> {
     if args.token_stdin {
-        let mut raw = String::new();
         let stdin = std::io::stdin();
-        // On a terminal, Enter ends the token; from a pipe, the end of input does.
-        let read = if stdin.is_terminal() {
-            stdin.read_line(&mut raw)
+        // On a terminal, read it like a password (no echo); from a pipe, to the end of input.
+        let raw = if stdin.is_terminal() {
+            dialoguer::Password::new()
+                .with_prompt("Personal access token (input hidden)")
+                .interact()?
         } else {
-            stdin.lock().read_to_string(&mut raw)
+            let mut raw = String::new();
+            stdin
+                .lock()
+                .read_to_string(&mut raw)
+                .context("cannot read the token from standard input")?;
+            raw
         };
-        read.context("cannot read the token from standard input")?;
         return Ok(Sourced {
             value: credential::validate_token(&raw)?,
             source: "standard input".into(),

@@ -1,6 +1,7 @@
 //! One file per subcommand; `run` dispatches.
 
 mod completions;
+mod doctor;
 mod exec;
 mod login;
 mod logout;
@@ -21,10 +22,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Login(args) => login::run(profile, args),
         Command::Logout => logout::run(profile),
         Command::Setup(args) => setup::run(profile, args),
-        Command::Remove(args) => remove::run(args),
+        Command::Remove(args) => remove::run(profile, args),
         Command::Exec(args) => exec::run(profile, args),
         Command::Test(args) => test::run(profile, args),
         Command::Status(args) => status::run(profile, args),
+        Command::Doctor(args) => doctor::run(profile, args),
         Command::Token => token::print_token(profile),
         Command::OtelHeaders => token::print_otel_headers(profile),
         Command::Profiles(args) => profiles::run(profile, args),

@@ -1,19 +1,25 @@
 //! `agentgw setup <agent|all>`: plan each file's change, show or confirm it, apply it through the
 //! edit engine, then prove the result with one real request through the gateway.
 
-use super::session::Session;
+use super::session::{Session, mask_secrets};
 use crate::agents::{self, Agent, SetupOptions};
-use crate::cli::SetupArgs;
+use crate::cli::{Cli, SetupArgs};
 use crate::edit::{self, StateDir};
 use crate::gateway::Http;
 use crate::{paths, ui};
 use anyhow::{Result, bail};
+use clap::CommandFactory;
+use clap::error::ErrorKind;
 
 pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     if args.model.is_some() && args.agent.single().is_none() {
-        bail!(
-            "--model names one agent's model; use it with one agent (e.g. `agentgw setup claude --model ...`)"
-        );
+        // A usage error, so exit 2 like every other.
+        Cli::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                "--model names one agent's model; use it with one agent (e.g. `agentgw setup claude --model NAME`)",
+            )
+            .exit();
     }
     let options = SetupOptions {
         inline_token: args.inline_token,
@@ -92,7 +98,7 @@ fn setup_one(
     let files: Vec<String> = plans.iter().map(|p| paths::display(p.path())).collect();
     if args.dry_run {
         for plan in &plans {
-            print!("{}", plan.diff());
+            print!("{}", mask_secrets(&plan.diff(), Some(&session.token)));
         }
         if plans.iter().all(edit::Plan::is_noop) {
             println!("{}: already set up ({})", agent.name(), files.join(", "));
@@ -102,7 +108,7 @@ fn setup_one(
     if plans.iter().all(edit::Plan::is_noop) {
         println!("{}: already set up ({})", agent.name(), files.join(", "));
     } else {
-        if ask && !confirm(agent, &plans)? {
+        if ask && !confirm(agent, &plans, &session.token)? {
             println!("{}: nothing written.", agent.name());
             return Ok(Outcome::Done);
         }
@@ -180,9 +186,9 @@ fn pick_model(session: &Session, agent: &dyn Agent) -> String {
         .unwrap_or(default)
 }
 
-fn confirm(agent: &dyn Agent, plans: &[edit::Plan]) -> Result<bool> {
+fn confirm(agent: &dyn Agent, plans: &[edit::Plan], token: &str) -> Result<bool> {
     for plan in plans.iter().filter(|p| !p.is_noop()) {
-        eprint!("{}", plan.diff());
+        eprint!("{}", mask_secrets(&plan.diff(), Some(token)));
     }
     Ok(dialoguer::Confirm::new()
         .with_prompt(format!("Write these changes for {}?", agent.name()))

@@ -20,7 +20,7 @@ fn load(profile_flag: Option<&str>) -> Result<String> {
     let name = profile::selected_name(profile_flag)?;
     let config_dir = paths::config_dir()?;
     // AGENTGW_TOKEN must work even where no config exists (CI), so read the config only if needed.
-    let profile = if std::env::var_os(credential::TOKEN_ENV).is_some() {
+    let profile = if std::env::var(credential::TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty()) {
         None
     } else {
         Config::load(&config_dir)?.profile(&name)?

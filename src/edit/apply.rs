@@ -34,6 +34,9 @@ impl Applied {
 /// recomputed against its current content, so concurrent runs compose instead of clobbering.
 pub fn apply(plan: &Plan, state: &StateDir, owner: &str) -> Result<Applied, EditError> {
     let _lock = lock_target(plan, state)?;
+    // An unreadable record must stop us before the write: a change it cannot hold could never
+    // be undone.
+    record::load(state)?;
     let current = read_current(&plan.path)?;
     let fresh;
     let plan = if current == plan.original {

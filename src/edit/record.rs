@@ -63,8 +63,13 @@ pub(crate) struct ManagedKey {
     /// The previous value's text as written, to put back its exact spelling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_source: Option<String>,
-    /// The value agentgw set (`Null` when `removed`).
+    /// The value agentgw set (`Null` when `removed`, or when only its digest is kept).
     pub set: Value,
+    /// For files that hold a secret: a SHA-256 of the value agentgw set instead of the value, so
+    /// this record never holds agentgw's token. (A secret of the user's that agentgw replaced
+    /// stays in `previous`: `remove` has to put it back.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_digest: Option<String>,
     /// agentgw removed the key (say, a stale token that would outrank its helper); undo puts
     /// `previous` back unless the user has re-added the key since.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -86,6 +91,40 @@ impl Previous {
         match value {
             Some(value) => Previous::Present { value },
             None => Previous::Absent,
+        }
+    }
+}
+
+/// True when `key` lies strictly inside `container`.
+fn is_inside(key: &[String], container: &[String]) -> bool {
+    key.len() > container.len() && key.starts_with(container)
+}
+
+/// What the record keeps of a value agentgw set: the value, or for a secret file its digest.
+fn remembered(value: &Value, secret: bool) -> (Value, Option<String>) {
+    if secret {
+        (Value::Null, Some(digest(value)))
+    } else {
+        (value.clone(), None)
+    }
+}
+
+pub(crate) fn digest(value: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(value.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl ManagedKey {
+    /// True when `current` is what agentgw left there.
+    pub fn is_as_set(&self, current: Option<&Value>) -> bool {
+        match (self.removed, current, &self.set_digest) {
+            (true, current, _) => current.is_none(),
+            (false, Some(current), Some(d)) => &digest(current) == d,
+            (false, current, None) => current == Some(&self.set),
+            (false, None, Some(_)) => false,
         }
     }
 }
@@ -125,8 +164,9 @@ impl Record {
                 // Re-setting a managed key keeps the ORIGINAL previous value: agentgw's own
                 // earlier value must never become what undo restores.
                 (Some(after), Some(index)) => {
-                    file.keys[index].set = after.clone();
-                    file.keys[index].removed = false;
+                    let managed = &mut file.keys[index];
+                    (managed.set, managed.set_digest) = remembered(after, plan.secret);
+                    managed.removed = false;
                 }
                 // A key that already had the wanted value stays the user's.
                 (Some(after), None) if change.before.as_ref() != Some(after) => {
@@ -134,7 +174,8 @@ impl Record {
                         key: change.key.clone(),
                         previous: Previous::from_option(change.before.clone()),
                         previous_source: plan.previous_source_of(&change.key),
-                        set: after.clone(),
+                        set: remembered(after, plan.secret).0,
+                        set_digest: remembered(after, plan.secret).1,
                         removed: false,
                         created_parents: plan.created_parents_of(&change.key),
                     });
@@ -146,9 +187,25 @@ impl Record {
                     let managed = &mut file.keys[index];
                     if matches!(managed.previous, Previous::Present { .. }) {
                         managed.set = Value::Null;
+                        managed.set_digest = None;
                         managed.removed = true;
                     } else {
                         let dropped = file.keys.remove(index);
+                        file.leftover_created_parents
+                            .extend(dropped.created_parents);
+                    }
+                }
+                // agentgw removes a whole table of its own keys (say, Codex's `auth` block when
+                // an older Codex needs `env_key`): those keys are simply no longer managed.
+                (None, None)
+                    if change.before.is_some()
+                        && file.keys.iter().any(|k| is_inside(&k.key, &change.key)) =>
+                {
+                    let (inner, rest) = std::mem::take(&mut file.keys)
+                        .into_iter()
+                        .partition::<Vec<_>, _>(|k| is_inside(&k.key, &change.key));
+                    file.keys = rest;
+                    for dropped in inner {
                         file.leftover_created_parents
                             .extend(dropped.created_parents);
                     }
@@ -159,6 +216,7 @@ impl Record {
                     previous: Previous::from_option(change.before.clone()),
                     previous_source: plan.previous_source_of(&change.key),
                     set: Value::Null,
+                    set_digest: None,
                     removed: true,
                     created_parents: Vec::new(),
                 }),

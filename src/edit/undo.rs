@@ -95,11 +95,7 @@ fn plan_file_undo(
     // that made a container is the first one set in it, so by its turn the container is empty
     // and goes right away, before later steps could hand comments on to it.
     for (managed, current) in file.keys.iter().zip(current_values).rev() {
-        let as_agentgw_left_it = if managed.removed {
-            current.is_none()
-        } else {
-            current.as_ref() == Some(&managed.set)
-        };
+        let as_agentgw_left_it = managed.is_as_set(current.as_ref());
         if !as_agentgw_left_it {
             kept_user_values.push(managed.key.clone());
             continue;

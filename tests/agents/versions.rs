@@ -111,3 +111,20 @@ pub fn installed(agent: &str) -> Option<Vec<(Release, PathBuf)>> {
             .collect(),
     )
 }
+
+/// agentgw's own idea of the supported range (doctor warns and fails by it) is the range CI runs.
+#[test]
+fn agentgw_knows_the_pinned_range() {
+    for agent in ["claude", "codex", "gemini"] {
+        let (oldest, newest) = agentgw::agents::by_id(agent).unwrap().info().supported;
+        let pinned = pinned(agent);
+        let role = |r: &str| {
+            pinned
+                .iter()
+                .find(|p| p.role == r)
+                .map(|p| p.version.clone())
+        };
+        assert_eq!(role("oldest"), Some(oldest.to_string()), "{agent}");
+        assert_eq!(role("current"), Some(newest.to_string()), "{agent}");
+    }
+}

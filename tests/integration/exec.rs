@@ -66,11 +66,11 @@ fn exec_codex_defines_the_provider_for_this_run_only() {
     assert_eq!(out.status.code(), Some(7));
     let text = stdout(&out);
     assert!(
-        text.contains("arg:-c\narg:model_provider=\"databricks\"\n"),
+        text.contains("arg:-c\narg:model_provider=\"databricks-exec\"\n"),
         "{text}"
     );
     assert!(
-        text.contains("arg:model_providers.databricks.base_url=\"https://ws.example.com/ai-gateway/openai/v1\"\n"),
+        text.contains("arg:model_providers.databricks-exec.base_url=\"https://ws.example.com/ai-gateway/openai/v1\"\n"),
         "{text}"
     );
     assert!(

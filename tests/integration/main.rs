@@ -6,6 +6,7 @@ mod support;
 
 mod common;
 mod completions;
+mod doctor;
 mod exec;
 mod keyring;
 mod login;

@@ -694,3 +694,153 @@ fn one_broken_config_does_not_stop_the_other_agents() {
         stdout(&out)
     );
 }
+
+#[test]
+fn diffs_never_show_the_token() {
+    let home = home();
+    let out = home
+        .cmd()
+        .env("PATH", path_var(&home))
+        .args(["setup", "gemini", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("+GEMINI_API_KEY= [hidden]\n")
+            || stdout(&out).contains("+GEMINI_API_KEY=[token]\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert_no_secret(&out, GOOD_TOKEN);
+
+    assert!(setup(&home, &["gemini"]).status.success());
+    let out = home
+        .cmd()
+        .env("PATH", path_var(&home))
+        .args(["remove", "gemini", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("-GEMINI_API_KEY="),
+        "{}",
+        stdout(&out)
+    );
+    assert_no_secret(&out, GOOD_TOKEN);
+}
+
+#[test]
+fn the_managed_keys_record_never_holds_the_token() {
+    let home = home();
+    assert!(setup(&home, &["gemini"]).status.success());
+    assert!(setup(&home, &["claude", "--inline-token"]).status.success());
+    let record = read(&home.path().join(".local/state/agentgw/managed.json"));
+    assert!(!record.contains(GOOD_TOKEN), "{record}");
+    // ...and undo still recognises the token it wrote.
+    assert!(remove(&home, &["all"]).status.success());
+    assert!(!home.path().join(".gemini/.env").exists());
+    assert!(!home.path().join(".claude/settings.json").exists());
+}
+
+#[test]
+fn switching_codex_from_the_auth_command_to_env_key_then_remove_restores_the_file() {
+    let home = home();
+    let path = write(&home, ".codex/config.toml", CODEX_CONFIG);
+    assert!(setup(&home, &["codex"]).status.success());
+    fake_program(&home, "codex", "echo 'codex-cli 0.100.0'");
+    assert!(setup(&home, &["codex"]).status.success());
+    let text = read(&path);
+    assert!(
+        text.contains("env_key = \"DATABRICKS_TOKEN\"") && !text.contains(".auth]"),
+        "{text}"
+    );
+    let out = remove(&home, &["codex"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("kept your value"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&path), CODEX_CONFIG);
+}
+
+#[test]
+fn an_unreadable_record_stops_setup_before_it_writes() {
+    let home = home();
+    let path = write(&home, ".claude/settings.json", CLAUDE_SETTINGS);
+    write(
+        &home,
+        ".local/state/agentgw/managed.json",
+        "{\"version\":1,\"owners\":",
+    );
+    let out = setup(&home, &["claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(
+        &out,
+        "managed.json: agentgw's record of the settings it manages is unreadable",
+    );
+    assert_eq!(read(&path), CLAUDE_SETTINGS);
+}
+
+#[test]
+fn claude_settings_with_comments_get_a_warning() {
+    let home = home();
+    write(&home, ".claude/settings.json", CLAUDE_SETTINGS);
+    let out = setup(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(
+        &out,
+        "has comments or trailing commas: Claude Code (2.1.332 seen) rejects such a file",
+    );
+}
+
+#[test]
+fn switching_claude_modes_leaves_one_mode() {
+    let home = home();
+    let path = home.path().join(".claude/settings.json");
+    assert!(setup(&home, &["claude"]).status.success());
+    assert!(
+        setup(
+            &home,
+            &["claude", "--inline-token", "--keep-experimental-betas"]
+        )
+        .status
+        .success()
+    );
+    let text = read(&path);
+    assert!(
+        !text.contains("apiKeyHelper") && !text.contains("DISABLE_EXPERIMENTAL_BETAS"),
+        "{text}"
+    );
+    assert!(setup(&home, &["claude"]).status.success());
+    let text = read(&path);
+    assert!(
+        text.contains("apiKeyHelper") && !text.contains("ANTHROPIC_AUTH_TOKEN"),
+        "{text}"
+    );
+    assert!(remove(&home, &["claude"]).status.success());
+    assert!(!path.exists());
+}
+
+#[test]
+fn model_with_all_is_a_usage_error() {
+    let out = setup(&home(), &["all", "--model", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr_contains(&out, "--model names one agent's model");
+}
+
+#[test]
+fn remove_goes_on_past_an_agent_it_cannot_undo() {
+    let home = home();
+    assert!(setup(&home, &["all", "--force"]).status.success());
+    std::fs::write(home.path().join(".claude/settings.json"), "{ broken").unwrap();
+    let out = remove(&home, &["all"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(&out, "error: Claude Code: ");
+    assert!(
+        stdout(&out).contains("Codex CLI: removed agentgw's settings."),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!home.path().join(".codex/config.toml").exists());
+}

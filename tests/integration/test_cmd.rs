@@ -265,3 +265,23 @@ fn json_output_has_one_object_per_agent() {
     assert!(list[0]["latency_ms"].is_u64());
     assert_eq!(stderr(&out).matches("error:").count(), 0);
 }
+
+#[test]
+fn network_failures_get_their_own_hints() {
+    let home = logged_in(&crate::support::closed_port_url());
+    let said = stdout(&test(&home, &["claude"]));
+    assert!(
+        said.contains("✗ Claude Code: cannot connect to 127.0.0.1:"),
+        "{said}"
+    );
+    assert!(said.contains("  fix: Check the URL, your VPN and firewall. If your network needs a proxy, set HTTPS_PROXY"), "{said}");
+
+    let https = crate::support::plain_http_answering_server().replace("http://", "https://");
+    let home = logged_in(&https);
+    let said = stdout(&test(&home, &["claude"]));
+    assert!(
+        said.contains("✗ Claude Code: the TLS connection to 127.0.0.1:"),
+        "{said}"
+    );
+    assert!(said.contains("SSL_CERT_FILE"), "{said}");
+}

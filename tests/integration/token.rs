@@ -116,3 +116,15 @@ fn an_invalid_profile_name_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert_stderr_contains(&out, "invalid profile name \"../x\"");
 }
+
+#[test]
+fn an_empty_agentgw_token_falls_back_to_the_store() {
+    let home = logged_in_home();
+    let out = home
+        .cmd()
+        .env("AGENTGW_TOKEN", "")
+        .arg("token")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), format!("{GOOD_TOKEN}\n"), "{}", stderr(&out));
+}

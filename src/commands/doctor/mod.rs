@@ -1,0 +1,174 @@
+//! `agentgw doctor`: read-only checks, run in parallel, each a ✓ / ! / ✗ line with one fix line,
+//! grouped by area and closed by a one-line verdict. Exit 1 when a check failed (or, with
+//! `--strict`, warned). Never prints a secret.
+
+mod agent_checks;
+mod environment;
+mod profile_checks;
+
+use super::AlreadyReported;
+use crate::agents::{self, Agent};
+use crate::cli::DoctorArgs;
+use anyhow::{Result, bail};
+use serde_json::json;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    fn word(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+
+    fn mark(self) -> &'static str {
+        match self {
+            Status::Ok => "✓",
+            Status::Warn => "!",
+            Status::Fail => "✗",
+        }
+    }
+}
+
+pub struct Check {
+    pub id: String,
+    pub area: String,
+    pub status: Status,
+    pub message: String,
+    /// The one thing to do; empty for a passing check.
+    pub fix: String,
+}
+
+impl Check {
+    pub fn new(
+        area: &str,
+        id: &str,
+        status: Status,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Check {
+        Check {
+            id: id.to_string(),
+            area: area.to_string(),
+            status,
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+
+    pub fn ok(area: &str, id: &str, message: impl Into<String>) -> Check {
+        Check::new(area, id, Status::Ok, message, "")
+    }
+}
+
+pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
+    let selected: Vec<&dyn Agent> = match &args.agent {
+        Some(id) => match agents::by_id(id) {
+            Some(agent) => vec![agent],
+            None => bail!("--agent {id:?}: use claude, codex or gemini"),
+        },
+        None => agents::ALL.to_vec(),
+    };
+    let base = profile_checks::Base::load(profile_flag)?;
+    // Every group on its own thread: a hanging gateway delays only its own checks, each bounded
+    // by the HTTP timeout, while the rest finish.
+    let mut checks: Vec<Check> = std::thread::scope(|scope| {
+        let mut running = vec![scope.spawn(|| profile_checks::run(&base))];
+        for agent in &selected {
+            let explicit = args.agent.is_some();
+            let base = &base;
+            running.push(scope.spawn(move || agent_checks::run(*agent, base, explicit)));
+        }
+        running.push(scope.spawn(|| environment::run(&selected)));
+        running.push(scope.spawn(|| {
+            let files: Vec<_> = selected
+                .iter()
+                .filter_map(|a| a.configured().ok().flatten())
+                .map(|c| c.file)
+                .collect();
+            profile_checks::secret_files(&base, &files)
+        }));
+        running
+            .into_iter()
+            .flat_map(|t| t.join().expect("a doctor check panicked"))
+            .collect()
+    });
+    checks.sort_by_key(|c| area_order(&c.area));
+    let verdict = verdict(&checks);
+    if args.json {
+        let list: Vec<_> = checks
+            .iter()
+            .map(|c| json!({"id": c.id, "area": c.area, "status": c.status.word(), "message": c.message, "fix": c.fix}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"checks": list, "verdict": verdict}))?
+        );
+    } else {
+        print_human(&checks, &verdict);
+    }
+    let worst = checks.iter().map(|c| c.status).max().unwrap_or(Status::Ok);
+    if worst == Status::Fail || (args.strict && worst == Status::Warn) {
+        return Err(AlreadyReported.into());
+    }
+    Ok(())
+}
+
+fn area_order(area: &str) -> usize {
+    [
+        "profile",
+        "claude",
+        "codex",
+        "gemini",
+        "environment",
+        "files",
+    ]
+    .iter()
+    .position(|a| *a == area)
+    .unwrap_or(usize::MAX)
+}
+
+fn print_human(checks: &[Check], verdict: &str) {
+    let mut area = "";
+    for check in checks {
+        if check.area != area {
+            area = &check.area;
+            println!(
+                "{}{area}",
+                if std::ptr::eq(check, &checks[0]) {
+                    ""
+                } else {
+                    "\n"
+                }
+            );
+        }
+        println!("  {} {}", check.status.mark(), check.message);
+        if !check.fix.is_empty() {
+            println!("      fix: {}", check.fix);
+        }
+    }
+    println!("\n{verdict}");
+}
+
+fn verdict(checks: &[Check]) -> String {
+    let count = |s| checks.iter().filter(|c| c.status == s).count();
+    let (fails, warns) = (count(Status::Fail), count(Status::Warn));
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (fails, warns) {
+        (0, 0) => format!("No problems found ({} checks).", checks.len()),
+        (0, w) => format!("No failures; {} to look at.", plural(w, "warning")),
+        (f, 0) => format!("{}: fix them in the order shown.", plural(f, "problem")),
+        (f, w) => format!(
+            "{} and {}: fix the problems in the order shown.",
+            plural(f, "problem"),
+            plural(w, "warning")
+        ),
+    }
+}
