@@ -6,6 +6,9 @@
 #   - peak RSS of `agentgw token`                               (target: <= 8 MiB)
 #   - median of 20 runs of `setup all --dry-run --yes --force`, and of
 #     `setup all --yes --no-test --force` on a home that is already set up
+#   - `agentgw doctor` and `agentgw test all` against a gateway that answers every request after
+#     800 ms (target for doctor: under 1.5 s, the checks run in parallel), and against one that
+#     never answers (bounded by AGENTGW_HTTP_TIMEOUT, here 5 s, not by the number of checks)
 # Needs hyperfine (installed from Debian's packages when missing) and, for the Secret Service
 # figure, dbus + gnome-keyring (as scripts/test.sh installs).
 set -euo pipefail
@@ -62,3 +65,34 @@ echo "  all --dry-run --yes --force:                   $(median_ms 20 "$bin" set
 echo "  all --yes --no-test --force, already set up:   $(median_ms 20 "$bin" setup all --yes --no-test --force) ms"
 "$bin" logout --profile kr >/dev/null
 rm -rf "$home"
+
+# Against slow and silent gateways (scripts/slow-gateway.py, loopback).
+gateway_home() { # port: a fresh HOME logged in to that gateway, all three agents set up
+    export HOME
+    HOME=$(mktemp -d)
+    printf 'dapi0123456789abcdef0123456789abcd' |
+        AGENTGW_AUTH_STORAGE=file "$bin" login --host "http://127.0.0.1:$1" --token-stdin --no-verify >/dev/null 2>&1
+    AGENTGW_AUTH_STORAGE=file "$bin" setup all --yes --no-test --force >/dev/null 2>&1
+}
+start_gateway() { # delay: starts scripts/slow-gateway.py, sets $gateway_pid and $gateway_port
+    coproc GATEWAY { exec python3 scripts/slow-gateway.py "$1"; }
+    gateway_pid=$GATEWAY_PID
+    read -r gateway_port <&"${GATEWAY[0]}"
+}
+start_gateway 0.8
+gateway_home "$gateway_port"
+echo "gateway answering after 800 ms, median of 5 runs:"
+echo "  agentgw doctor:        $(hyperfine --shell=none --runs 5 -i --export-json /tmp/agentgw-doctor.json "$bin doctor" >/dev/null 2>&1;
+    python3 -c 'import json; print("%.0f" % (json.load(open("/tmp/agentgw-doctor.json"))["results"][0]["median"]*1000))') ms"
+echo "  agentgw test all:      $(hyperfine --shell=none --runs 5 -i --export-json /tmp/agentgw-test.json "$bin test all" >/dev/null 2>&1;
+    python3 -c 'import json; print("%.0f" % (json.load(open("/tmp/agentgw-test.json"))["results"][0]["median"]*1000))') ms"
+kill "$gateway_pid"
+rm -rf "$HOME"
+start_gateway never
+gateway_home "$gateway_port"
+started=$(date +%s.%N)
+AGENTGW_HTTP_TIMEOUT=5 "$bin" doctor >/dev/null 2>&1 || true
+ended=$(date +%s.%N)
+python3 -c 'import sys; print("gateway never answering, AGENTGW_HTTP_TIMEOUT=5: agentgw doctor took %.1f s" % (float(sys.argv[2]) - float(sys.argv[1])))' "$started" "$ended"
+kill "$gateway_pid"
+rm -rf "$HOME"
