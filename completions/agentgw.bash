@@ -575,7 +575,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__test)
-            opts="-p -h --json --profile --help claude codex gemini all"
+            opts="-p -h --json --profile --help claude codex gemini cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -24,6 +24,7 @@ BODY = json.dumps({
     "content": [{"type": "text", "text": "pong"}],
     "output": [{"content": [{"type": "output_text", "text": "pong"}]}],
     "candidates": [{"content": {"parts": [{"text": "pong"}]}}],
+    "choices": [{"message": {"role": "assistant", "content": "pong"}}],
 }).encode()
 
 

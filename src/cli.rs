@@ -103,7 +103,8 @@ Examples:
     #[command(after_help = "\
 Examples:
   agentgw test claude
-  agentgw test all            # the three agents in parallel
+  agentgw test all            # every agent in parallel
+  agentgw test cursor         # <gateway>/cursor/v1, model from [profiles.NAME.models] cursor
   agentgw test codex --json
 
 Uses the gateway URL and model from the agent's own config when it is set up, else the profile's.
@@ -258,6 +259,16 @@ pub enum AgentChoice {
     All,
 }
 
+/// `test` also knows Cursor, which has no config file agentgw writes yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestChoice {
+    Claude,
+    Codex,
+    Gemini,
+    Cursor,
+    All,
+}
+
 impl AgentChoice {
     /// The one agent named, or `None` for `all`.
     pub fn single(self) -> Option<&'static str> {
@@ -273,7 +284,7 @@ impl AgentChoice {
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// The agent to test, or all
-    pub agent: AgentChoice,
+    pub agent: TestChoice,
 
     /// Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]
     #[arg(long)]

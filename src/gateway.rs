@@ -27,6 +27,8 @@ pub enum Wire {
     OpenAiResponses,
     /// Gemini CLI: Gemini generateContent.
     Gemini,
+    /// Cursor: OpenAI Chat Completions.
+    OpenAiChat,
 }
 
 pub struct ProbeReply {
@@ -199,9 +201,18 @@ impl Http {
                     .header("x-goog-api-key", token);
                 (url, request.send_json(body))
             }
+            Wire::OpenAiChat => {
+                let url = format!("{base}/chat/completions");
+                let body = serde_json::json!({
+                    "model": model, "max_tokens": 16, "messages": [{"role": "user", "content": PROMPT}],
+                });
+                let request = self.agent.post(&url).header("Authorization", &bearer);
+                (url, request.send_json(body))
+            }
         };
         let json = self.json_response(&url, token, result)?;
         let text = match wire {
+            Wire::OpenAiChat => json["choices"][0]["message"]["content"].as_str(),
             Wire::Anthropic => json["content"][0]["text"].as_str(),
             Wire::OpenAiResponses => json["output"]
                 .as_array()

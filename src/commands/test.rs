@@ -3,20 +3,32 @@
 
 use super::AlreadyReported;
 use super::session::Session;
-use crate::agents::{self, Agent};
-use crate::cli::TestArgs;
-use crate::gateway::{Failure, Http, RequestError};
+use crate::agents;
+use crate::cli::{TestArgs, TestChoice};
+use crate::gateway::{Failure, Http, RequestError, Wire};
 use crate::{paths, ui};
 use anyhow::Result;
 use serde_json::json;
 use std::time::Instant;
 
-struct Outcome {
-    agent: &'static dyn Agent,
+/// What one test talks to, and where those settings came from.
+struct Target {
+    id: &'static str,
+    name: &'static str,
+    wire: Wire,
     url: String,
     model: String,
-    /// Where the URL and model came from: the agent's file, or the profile.
+    /// The agent's file, or the profile.
     source: String,
+}
+
+/// Cursor keeps its settings in its own database, not a file agentgw edits: its URL and model come
+/// from the profile (`[profiles.NAME.models] cursor = "..."`, `[profiles.NAME.base_paths] cursor`).
+const CURSOR_BASE_PATH: &str = "/cursor/v1";
+const CURSOR_DEFAULT_MODEL: &str = "databricks-claude-opus-4-6";
+
+struct Outcome {
+    target: Target,
     latency_ms: u128,
     result: Result<String, RequestError>,
 }
@@ -24,21 +36,28 @@ struct Outcome {
 pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
     let session = Session::load(profile_flag)?;
     let http = session.http()?;
-    let selected: Vec<&dyn Agent> = match args.agent.single() {
-        Some(id) => agents::by_id(id).into_iter().collect(),
-        None => agents::ALL.to_vec(),
+    let ids: Vec<&str> = match args.agent {
+        TestChoice::Claude => vec!["claude"],
+        TestChoice::Codex => vec!["codex"],
+        TestChoice::Gemini => vec!["gemini"],
+        TestChoice::Cursor => vec!["cursor"],
+        TestChoice::All => vec!["claude", "codex", "gemini", "cursor"],
     };
+    let targets = ids
+        .into_iter()
+        .map(|id| target(id, &session))
+        .collect::<Result<Vec<_>>>()?;
     // In parallel: `test all` takes as long as the slowest agent, not the sum.
     let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
-        let running: Vec<_> = selected
+        let running: Vec<_> = targets
             .into_iter()
-            .map(|agent| scope.spawn(|| test_one(agent, &session, &http)))
+            .map(|target| scope.spawn(|| send(target, &session, &http)))
             .collect();
         running
             .into_iter()
             .map(|t| t.join().expect("a test thread panicked"))
-            .collect::<Result<_>>()
-    })?;
+            .collect()
+    });
     // A 404 is most useful with the names that do exist; asked once, only when needed.
     let endpoints = outcomes
         .iter()
@@ -63,33 +82,64 @@ pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
     Ok(())
 }
 
-fn test_one(agent: &'static dyn Agent, session: &Session, http: &Http) -> Result<Outcome> {
+/// The URL and model the agent will really use: its own config when set up, else the profile's.
+fn target(id: &'static str, session: &Session) -> Result<Target> {
+    let profile = &session.profile;
+    let Some(agent) = agents::by_id(id) else {
+        let path = profile
+            .base_paths
+            .get(id)
+            .map(String::as_str)
+            .unwrap_or(CURSOR_BASE_PATH);
+        return Ok(Target {
+            id,
+            name: "Cursor",
+            wire: Wire::OpenAiChat,
+            url: format!("{}/{}", session.gateway, path.trim_matches('/')),
+            model: profile
+                .models
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| CURSOR_DEFAULT_MODEL.to_string()),
+            source: format!("profile '{}'", profile.name),
+        });
+    };
+    let info = agent.info();
     let (url, model, source) = match agent.configured()? {
         Some(c) => (c.base_url, c.model, paths::display(&c.file)),
         None => (
-            agents::gateway_base(agent, &session.gateway, &session.profile),
-            agents::model_for(agent, None, &session.profile),
-            format!("profile '{}' (not set up)", session.profile.name),
+            agents::gateway_base(agent, &session.gateway, profile),
+            agents::model_for(agent, None, profile),
+            format!("profile '{}' (not set up)", profile.name),
         ),
     };
-    let started = Instant::now();
-    let result = http
-        .probe(agent.info().wire, &url, &model, &session.token)
-        .map(|reply| reply.text);
-    let latency_ms = started.elapsed().as_millis();
-    Ok(Outcome {
-        agent,
+    Ok(Target {
+        id,
+        name: info.name,
+        wire: info.wire,
         url,
         model,
         source,
+    })
+}
+
+fn send(target: Target, session: &Session, http: &Http) -> Outcome {
+    let started = Instant::now();
+    let result = http
+        .probe(target.wire, &target.url, &target.model, &session.token)
+        .map(|reply| reply.text);
+    let latency_ms = started.elapsed().as_millis();
+    Outcome {
+        target,
         latency_ms,
         result,
-    })
+    }
 }
 
 /// One agent's result, in words: what happened and the fix.
 struct Report {
-    agent: &'static dyn Agent,
+    id: &'static str,
+    name: &'static str,
     ok: bool,
     status: Option<u16>,
     latency_ms: u128,
@@ -104,14 +154,16 @@ struct Report {
 
 impl Report {
     fn of(outcome: &Outcome, session: &Session, endpoints: Option<&[String]>) -> Report {
+        let target = &outcome.target;
         let mut report = Report {
-            agent: outcome.agent,
+            id: target.id,
+            name: target.name,
             ok: outcome.result.is_ok(),
             status: Some(200),
             latency_ms: outcome.latency_ms,
-            model: outcome.model.clone(),
-            url: outcome.url.clone(),
-            source: outcome.source.clone(),
+            model: target.model.clone(),
+            url: target.url.clone(),
+            source: target.source.clone(),
             reply: None,
             error_kind: None,
             message: None,
@@ -124,7 +176,7 @@ impl Report {
                 let (message, fix) = explained.split_once('\n').unwrap_or((&explained, ""));
                 let mut fix = fix.to_string();
                 if e.failure == Failure::NotFound {
-                    fix = not_found_fix(outcome.agent.id(), &outcome.model, endpoints);
+                    fix = not_found_fix(target.id, &target.model, endpoints);
                 }
                 report.status = e.status;
                 report.error_kind = Some(e.failure.kind());
@@ -136,7 +188,7 @@ impl Report {
     }
 
     fn print(&self) {
-        let name = self.agent.info().name;
+        let name = self.name;
         if self.ok {
             println!(
                 "✓ {name}: {} answered in {} ms: {}",
@@ -158,7 +210,7 @@ impl Report {
 
     fn json(&self) -> serde_json::Value {
         json!({
-            "agent": self.agent.id(),
+            "agent": self.id,
             "ok": self.ok,
             "status": self.status,
             "latency_ms": self.latency_ms,
@@ -173,6 +225,11 @@ impl Report {
 }
 
 fn not_found_fix(agent: &str, model: &str, endpoints: Option<&[String]>) -> String {
+    let pick = if agent == "cursor" {
+        "set it in agentgw's config.toml: [profiles.NAME.models] cursor = \"NAME\"".to_string()
+    } else {
+        format!("agentgw setup {agent} --model NAME")
+    };
     match endpoints {
         Some(names) if !names.is_empty() => {
             let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
@@ -182,12 +239,12 @@ fn not_found_fix(agent: &str, model: &str, endpoints: Option<&[String]>) -> Stri
                 ""
             };
             format!(
-                "no endpoint named {model}; the workspace has: {}{more}. Pick one: agentgw setup {agent} --model NAME",
+                "no endpoint named {model}; the workspace has: {}{more}. Pick one: {pick}",
                 shown.join(", ")
             )
         }
         _ => format!(
-            "no endpoint named {model} (or the gateway URL is wrong); check the names under Serving in the workspace, then: agentgw setup {agent} --model NAME"
+            "no endpoint named {model} (or the gateway URL is wrong); check the names under Serving in the workspace, then: {pick}"
         ),
     }
 }

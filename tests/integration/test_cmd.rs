@@ -52,6 +52,7 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
             "content": [{"type": "text", "text": "pong"}],
             "output": [{"content": [{"type": "output_text", "text": "pong"}]}],
             "candidates": [{"content": {"parts": [{"text": "pong"}]}}],
+            "choices": [{"message": {"role": "assistant", "content": "pong"}}],
         })
         .to_string(),
         delay: Duration::from_millis(1000),
@@ -62,7 +63,7 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
     let out = test(&home, &["all"]);
     let elapsed = started.elapsed();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    // One after another would take 3 s or more.
+    // One after another would take 4 s or more.
     assert!(
         elapsed < Duration::from_millis(2500),
         "not parallel: {elapsed:?}"
@@ -72,6 +73,7 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
         "✓ Claude Code: databricks-claude-opus-4-6 answered in ",
         "✓ Codex CLI: databricks-gpt-5-2 answered in ",
         "✓ Gemini CLI: databricks-gemini-2-5-flash answered in ",
+        "✓ Cursor: databricks-claude-opus-4-6 answered in ",
     ] {
         assert!(said.contains(line), "{said}");
     }
@@ -81,6 +83,7 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
         paths,
         [
             "/ai-gateway/anthropic/v1/messages",
+            "/ai-gateway/cursor/v1/chat/completions",
             "/ai-gateway/gemini/v1beta/models/databricks-gemini-2-5-flash:generateContent",
             "/ai-gateway/openai/v1/responses",
         ]
@@ -236,7 +239,7 @@ fn a_gateway_that_never_answers_is_bounded_by_the_timeout() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stdout(&out).matches("did not answer within 3 s").count(),
-        3,
+        4,
         "{}",
         stdout(&out)
     );
@@ -250,7 +253,8 @@ fn json_output_has_one_object_per_agent() {
     assert_eq!(out.status.code(), Some(1));
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 3);
+    assert_eq!(list.len(), 4);
+    assert_eq!(list[3]["agent"], "cursor");
     assert_eq!(list[0]["agent"], "claude");
     assert_eq!(list[0]["ok"], false);
     assert_eq!(list[0]["status"], 401);
@@ -284,4 +288,28 @@ fn network_failures_get_their_own_hints() {
         "{said}"
     );
     assert!(said.contains("SSL_CERT_FILE"), "{said}");
+}
+
+#[test]
+fn cursor_is_tested_with_the_profiles_model_on_chat_completions() {
+    let gateway = Gateway::start_serving(&["my-cursor-model"]);
+    let home = logged_in(&gateway.url);
+    let config = home.config_dir().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}\n[profiles.default.models]\ncursor = \"my-cursor-model\"\n"),
+    )
+    .unwrap();
+    let out = test(&home, &["cursor"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).starts_with("✓ Cursor: my-cursor-model answered in "),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        gateway.requests()[0].path,
+        "/ai-gateway/cursor/v1/chat/completions"
+    );
 }
