@@ -87,6 +87,19 @@ pub fn assert_stderr_contains(output: &std::process::Output, expected: &str) {
 }
 
 impl TestHome {
+    /// A HOME logged in (profile `default`, file store, not verified) to the workspace at `url`.
+    pub fn logged_in_to(url: &str) -> TestHome {
+        let home = TestHome::new();
+        let out = home
+            .cmd()
+            .args(["login", "--host", url, "--token-stdin", "--no-verify"])
+            .write_stdin(crate::support::GOOD_TOKEN)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        home
+    }
+
     /// `agentgw login --no-verify` of `token` for `profile` with the file store, asserted to succeed.
     pub fn login_unverified(&self, profile: &str, token: &str) {
         let out = self

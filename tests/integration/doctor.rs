@@ -21,20 +21,7 @@ fn doctor(home: &TestHome, args: &[&str]) -> std::process::Output {
 }
 
 fn set_up(gateway_url: &str, agents: &[&str]) -> TestHome {
-    let home = TestHome::new();
-    let out = home
-        .cmd()
-        .args([
-            "login",
-            "--host",
-            gateway_url,
-            "--token-stdin",
-            "--no-verify",
-        ])
-        .write_stdin(GOOD_TOKEN)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let home = TestHome::logged_in_to(gateway_url);
     for agent in agents {
         let out = home
             .cmd()

@@ -5,21 +5,7 @@ use crate::support::{GOOD_TOKEN, Gateway, Scripted};
 use std::time::{Duration, Instant};
 
 fn logged_in(gateway_url: &str) -> TestHome {
-    let home = TestHome::new();
-    let out = home
-        .cmd()
-        .args([
-            "login",
-            "--host",
-            gateway_url,
-            "--token-stdin",
-            "--no-verify",
-        ])
-        .write_stdin(GOOD_TOKEN)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    home
+    TestHome::logged_in_to(gateway_url)
 }
 
 fn test(home: &TestHome, args: &[&str]) -> std::process::Output {

@@ -136,18 +136,13 @@ fn area_order(area: &str) -> usize {
 }
 
 fn print_human(checks: &[Check], verdict: &str) {
-    let mut area = "";
+    let mut area: Option<&str> = None;
     for check in checks {
-        if check.area != area {
-            area = &check.area;
-            println!(
-                "{}{area}",
-                if std::ptr::eq(check, &checks[0]) {
-                    ""
-                } else {
-                    "\n"
-                }
-            );
+        if area != Some(check.area.as_str()) {
+            // A blank line between areas, none before the first.
+            let gap = if area.is_some() { "\n" } else { "" };
+            area = Some(&check.area);
+            println!("{gap}{}", check.area);
         }
         println!("  {} {}", check.status.mark(), check.message);
         if !check.fix.is_empty() {
