@@ -111,7 +111,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help'
         }
         &'agentgw;doctor'= {
-            cand --agent 'Check only this agent (claude, codex or gemini), and fail if it is not set up'
+            cand --agent 'Check only this agent, and fail if it is not set up'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --json 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}'

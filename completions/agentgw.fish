@@ -78,7 +78,9 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s h -l help -d 'P
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -l json -d 'Print JSON: {"profile":{...},"agents":[{...}]} (see README)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l agent -d 'Check only this agent (claude, codex or gemini), and fail if it is not set up' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l agent -d 'Check only this agent, and fail if it is not set up' -r -f -a "claude\t''
+codex\t''
+gemini\t''"
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l json -d 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}'
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l strict -d 'Exit 1 on warnings too'

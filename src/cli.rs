@@ -259,6 +259,24 @@ pub enum AgentChoice {
     All,
 }
 
+/// One agent agentgw configures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentName {
+    Claude,
+    Codex,
+    Gemini,
+}
+
+impl AgentName {
+    pub fn id(self) -> &'static str {
+        match self {
+            AgentName::Claude => "claude",
+            AgentName::Codex => "codex",
+            AgentName::Gemini => "gemini",
+        }
+    }
+}
+
 /// `test` also knows Cursor, which has no config file agentgw writes yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestChoice {
@@ -297,9 +315,9 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Check only this agent (claude, codex or gemini), and fail if it is not set up
+    /// Check only this agent, and fail if it is not set up
     #[arg(long, value_name = "AGENT")]
-    pub agent: Option<String>,
+    pub agent: Option<AgentName>,
 
     /// Exit 1 on warnings too
     #[arg(long)]

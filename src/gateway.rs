@@ -67,6 +67,10 @@ pub enum Failure {
     },
     UnexpectedStatus,
     BadResponse,
+    /// The agent's config names a URL that is not the profile's gateway: the token is not sent.
+    ForeignUrl {
+        gateway: String,
+    },
     Other,
 }
 
@@ -331,12 +335,26 @@ impl Failure {
             Failure::Redirect { .. } => "redirect",
             Failure::UnexpectedStatus => "unexpected_status",
             Failure::BadResponse => "bad_response",
+            Failure::ForeignUrl { .. } => "foreign_url",
             Failure::Other => "other",
         }
     }
 }
 
 impl RequestError {
+    /// The refusal to send the token to `url`, which is not on `gateway` (nor the workspace).
+    pub fn foreign(url: &str, gateway: &str) -> RequestError {
+        RequestError {
+            failure: Failure::ForeignUrl {
+                gateway: gateway.to_string(),
+            },
+            status: None,
+            url: redact_userinfo(url),
+            detail: String::new(),
+            timeout: Duration::ZERO,
+        }
+    }
+
     /// One paragraph: what happened, then what to do. `profile` goes into the commands we suggest.
     pub fn explain(&self, profile: &str) -> String {
         let host = host_of(&self.url);
@@ -392,6 +410,11 @@ impl RequestError {
             ),
             Failure::UnexpectedStatus | Failure::BadResponse => format!(
                 "unexpected answer from {} ({status}{detail})\nCheck that the URL is your Databricks workspace: agentgw profiles",
+                self.url
+            ),
+            Failure::ForeignUrl { gateway } => format!(
+                "{} is not on profile '{profile}''s gateway ({gateway}), so agentgw did not send your token there\n\
+                 Point the agent at this profile's gateway: agentgw setup <agent> --profile {profile} (or name the profile it uses with --profile)",
                 self.url
             ),
             Failure::Other => format!("request to {} failed{detail}", self.url),
@@ -453,6 +476,17 @@ fn server_message(body: &str) -> String {
         Some((cut, _)) => format!("{}…", &one_line[..cut]),
         None => one_line,
     }
+}
+
+/// True when `url` lies on the gateway or the workspace: the only places the token may go.
+pub fn is_ours(url: &str, gateway: &str, host: &str) -> bool {
+    let under = |base: &str| {
+        url == base
+            || url
+                .strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    under(gateway.trim_end_matches('/')) || under(host.trim_end_matches('/'))
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, for a model name in a path.

@@ -4,6 +4,7 @@
 //! lives here so integration tests can drive the edit engine directly.
 
 pub mod agents;
+pub mod bounded;
 pub mod cli;
 pub mod commands;
 pub mod credential;

@@ -65,7 +65,7 @@ impl Agent for Claude {
                     format!("environment ({var}, which outranks the settings file)")
                 }
                 (None, _, Some(_)) => format!("inline in {}", crate::paths::display(&path)),
-                (None, Some(helper), None) => format!("helper: {helper}"),
+                (None, Some(helper), None) => super::describe_helper(helper),
                 (None, None, None) => "none (start it with `agentgw exec claude`)".to_string(),
             },
         )

@@ -8,7 +8,7 @@ use super::{Agent, AgentInfo, Configured, Context, FileSpec, Setup, Version, gat
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::{Result, bail};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const CONFIG: &str = include_str!("../../templates/codex/config.toml");
 const CONFIG_ENV_KEY: &str = include_str!("../../templates/codex/config-env-key.toml");
@@ -36,7 +36,7 @@ impl Agent for Codex {
     }
 
     fn configured(&self) -> Result<Option<Configured>> {
-        let path = super::config_dir("CODEX_HOME", ".codex")?.join("config.toml");
+        let path = configured_file()?;
         Configured::read(
             path,
             Format::Toml,
@@ -46,7 +46,7 @@ impl Agent for Codex {
     }
 
     fn token_helper(&self) -> Result<Option<Vec<String>>> {
-        let path = super::config_dir("CODEX_HOME", ".codex")?.join("config.toml");
+        let path = configured_file()?;
         let auth = |field: &str| {
             vec![
                 "model_providers".to_string(),
@@ -77,7 +77,7 @@ impl Agent for Codex {
     }
 
     fn token_supply(&self) -> Result<String> {
-        let path = super::config_dir("CODEX_HOME", ".codex")?.join("config.toml");
+        let path = configured_file()?;
         let key = |field| ["model_providers", PROVIDER, field];
         let values = super::read_strings(
             &path,
@@ -89,7 +89,12 @@ impl Agent for Codex {
             ],
         )?;
         Ok(match (&values[0], &values[1], &values[2]) {
-            (Some(command), _, _) => format!("helper: {command}"),
+            (Some(command), _, _) => super::describe_helper(
+                &self
+                    .token_helper()?
+                    .map(|c| c.join(" "))
+                    .unwrap_or_else(|| command.clone()),
+            ),
             (None, Some(var), _) if std::env::var_os(var).is_some() => {
                 format!("environment ({var})")
             }
@@ -214,6 +219,38 @@ impl Agent for Codex {
             .flat_map(|(k, v)| ["-c".to_string(), format!("{k}={v}")])
             .collect()
     }
+}
+
+/// The file that holds agentgw's provider: config.toml, or a profile file (`--codex-profile`).
+fn configured_file() -> Result<PathBuf> {
+    let home = super::config_dir("CODEX_HOME", ".codex")?;
+    let default = home.join("config.toml");
+    let has_provider = |path: &Path| {
+        let key = vec![
+            "model_providers".to_string(),
+            PROVIDER.into(),
+            "base_url".into(),
+        ];
+        crate::edit::read_values(path, Format::Toml, &[key]).is_ok_and(|v| v[0].is_some())
+    };
+    if has_provider(&default) {
+        return Ok(default);
+    }
+    let mut profiles: Vec<PathBuf> = std::fs::read_dir(&home)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with(".config.toml"))
+        })
+        .collect();
+    profiles.sort();
+    Ok(profiles
+        .into_iter()
+        .find(|p| has_provider(p))
+        .unwrap_or(default))
 }
 
 fn provider_key(field: &str) -> Vec<String> {

@@ -1,10 +1,9 @@
 //! Finding an installed agent on PATH and asking it for its version.
 
 use super::{Agent, Version};
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// `--version` of a Node-based CLI can take a second on a cold cache; never wait longer than this.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,23 +40,7 @@ fn is_executable(path: &Path) -> bool {
 }
 
 fn read_version(path: &Path) -> Option<Version> {
-    let mut child = Command::new(path)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + VERSION_TIMEOUT;
-    while child.try_wait().ok()?.is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let mut out = String::new();
-    child.stdout.take()?.read_to_string(&mut out).ok()?;
+    let out =
+        crate::bounded::output_within(Command::new(path).arg("--version"), VERSION_TIMEOUT).ok()?;
     Version::find_in(&out)
 }

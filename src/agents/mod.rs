@@ -54,6 +54,32 @@ pub struct FileSpec {
     pub holds_token: bool,
 }
 
+/// A helper command described without showing it: a user's own helper may hold a key inline.
+pub fn describe_helper(command_line: &str) -> String {
+    let program = command_line
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_matches(['\'', '"']);
+    let name = std::path::Path::new(program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name == "agentgw" {
+        let profile = command_line
+            .split_whitespace()
+            .skip_while(|w| *w != "--profile")
+            .nth(1)
+            .unwrap_or("default");
+        format!(
+            "helper: agentgw token --profile {}",
+            profile.trim_matches(['\'', '"'])
+        )
+    } else {
+        format!("your own helper command ({name}; not shown)")
+    }
+}
+
 /// The string values at `keys` of `file` (`None` where absent or not a string).
 fn read_strings(
     file: &std::path::Path,

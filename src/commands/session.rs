@@ -81,43 +81,92 @@ fn agentgw_path() -> std::io::Result<PathBuf> {
     Ok(on_path.unwrap_or(real))
 }
 
-/// Text fit for the terminal: the token and the values of secret-looking keys (`*_TOKEN`,
-/// `*_API_KEY`, `*SECRET*`, `*PASSWORD*`) replaced, line by line. For diffs of config files.
+/// Text fit for the terminal, for diffs of config files: the token replaced, and any line that
+/// looks like it carries a credential (a key or value mentioning a token, secret, password, API
+/// key, Authorization or Bearer) shown with its value hidden.
 pub fn mask_secrets(text: &str, token: Option<&str>) -> String {
     let text = match token.filter(|t| !t.is_empty()) {
         Some(token) => text.replace(token, "[token]"),
         None => text.to_string(),
     };
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        out.push_str(&mask_line(line));
-    }
-    out
+    text.split_inclusive('\n').map(mask_line).collect()
 }
 
+/// Keys whose values name commands or variables, not secrets (agentgw's own helper settings).
+const NOT_SECRET_KEYS: [&str; 5] = [
+    "apiKeyHelper",
+    "otelHeadersHelper",
+    "env_key",
+    "command",
+    "args",
+];
+const SECRET_HINTS: [&str; 8] = [
+    "token",
+    "secret",
+    "password",
+    "api_key",
+    "apikey",
+    "api-key",
+    "authorization",
+    "bearer",
+];
+
 fn mask_line(line: &str) -> String {
-    // `KEY=value`, `KEY = "value"` (TOML) and `"KEY": "value"` (JSON): the key is the last word
-    // before the separator.
+    // `KEY=value`, `KEY = "value"` (TOML) and `"KEY": "value"` (JSON).
     let Some(sep) = line.find(['=', ':']) else {
         return line.to_string();
     };
-    let key: String = line[..sep]
-        .trim_end_matches([' ', '"'])
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let upper = key.to_ascii_uppercase();
-    let secret = upper.contains("TOKEN")
-        || upper.contains("SECRET")
-        || upper.contains("PASSWORD")
-        || upper.ends_with("API_KEY");
-    if !secret || line[sep + 1..].trim().is_empty() {
+    let key = line[..sep].trim_end_matches([' ', '"']);
+    let key = key
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .next()
+        .unwrap_or(key);
+    let value = line[sep + 1..].trim();
+    let lower = line.to_ascii_lowercase();
+    let looks_secret = SECRET_HINTS.iter().any(|hint| lower.contains(hint));
+    let structural = value.is_empty() || value == "{" || value == "[";
+    if !looks_secret || structural || (NOT_SECRET_KEYS.contains(&key) && !lower.contains("bearer"))
+    {
         return line.to_string();
     }
     let newline = if line.ends_with('\n') { "\n" } else { "" };
     format!("{}{} [hidden]{newline}", &line[..sep], &line[sep..=sep])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_secrets;
+
+    #[test]
+    fn credentials_in_diff_lines_are_hidden() {
+        let diff = "\
++GEMINI_API_KEY=AIzaSyMINE
+-    \"ANTHROPIC_CUSTOM_HEADERS\": \"Authorization: Bearer sk-ant-1\",
+ openrouter = { name = \"x\", experimental_bearer_token = \"sk-or-2\" }
++    \"headers\": {\"x-api-key\": \"k3\"},
++  \"apiKeyHelper\": \"/usr/bin/agentgw token --profile default\",
++args = [\"token\", \"--profile\", \"default\"]
++    \"ANTHROPIC_BASE_URL\": \"https://ws/ai-gateway/anthropic\",
++  \"env\": {
++x dapi-agentgw-token
+";
+        let masked = mask_secrets(diff, Some("dapi-agentgw-token"));
+        for secret in [
+            "AIzaSyMINE",
+            "sk-ant-1",
+            "sk-or-2",
+            "k3",
+            "dapi-agentgw-token",
+        ] {
+            assert!(!masked.contains(secret), "{secret} shown:\n{masked}");
+        }
+        for kept in [
+            "/usr/bin/agentgw token --profile default",
+            "\"--profile\", \"default\"",
+            "https://ws/ai-gateway/anthropic",
+            "+  \"env\": {",
+        ] {
+            assert!(masked.contains(kept), "{kept} hidden:\n{masked}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use super::AlreadyReported;
 use super::session::Session;
 use crate::agents;
 use crate::cli::{TestArgs, TestChoice};
-use crate::gateway::{Failure, Http, RequestError, Wire};
+use crate::gateway::{self, Failure, Http, RequestError, Wire};
 use crate::{paths, ui};
 use anyhow::Result;
 use serde_json::json;
@@ -125,9 +125,13 @@ fn target(id: &'static str, session: &Session) -> Result<Target> {
 
 fn send(target: Target, session: &Session, http: &Http) -> Outcome {
     let started = Instant::now();
-    let result = http
-        .probe(target.wire, &target.url, &target.model, &session.token)
-        .map(|reply| reply.text);
+    // The token goes only to this profile's gateway or workspace, whatever the file says.
+    let result = if gateway::is_ours(&target.url, &session.gateway, &session.host) {
+        http.probe(target.wire, &target.url, &target.model, &session.token)
+            .map(|reply| reply.text)
+    } else {
+        Err(RequestError::foreign(&target.url, &session.gateway))
+    };
     let latency_ms = started.elapsed().as_millis();
     Outcome {
         target,
@@ -172,7 +176,9 @@ impl Report {
         match &outcome.result {
             Ok(text) => report.reply = Some(first_words(text)),
             Err(e) => {
-                let explained = e.explain(&session.profile.name);
+                let explained = e
+                    .explain(&session.profile.name)
+                    .replace("<agent>", target.id);
                 let (message, fix) = explained.split_once('\n').unwrap_or((&explained, ""));
                 let mut fix = fix.to_string();
                 if e.failure == Failure::NotFound {

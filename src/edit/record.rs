@@ -95,6 +95,46 @@ impl Previous {
     }
 }
 
+fn remove_at(value: &mut Value, path: &[String]) {
+    match path {
+        [] => {}
+        [last] => {
+            if let Some(object) = value.as_object_mut() {
+                object.shift_remove(last);
+            }
+        }
+        [first, rest @ ..] => {
+            let Some(object) = value.as_object_mut() else {
+                return;
+            };
+            if let Some(inner) = object.get_mut(first) {
+                remove_at(inner, rest);
+                if inner.as_object().is_some_and(|o| o.is_empty()) {
+                    object.shift_remove(first);
+                }
+            }
+        }
+    }
+}
+
+fn set_at(value: &mut Value, path: &[String], new: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut here = value;
+    for p in parents {
+        let Some(object) = here.as_object_mut() else {
+            return;
+        };
+        here = object
+            .entry(p.clone())
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    if let Some(object) = here.as_object_mut() {
+        object.insert(last.clone(), new);
+    }
+}
+
 /// True when `key` lies strictly inside `container`.
 fn is_inside(key: &[String], container: &[String]) -> bool {
     key.len() > container.len() && key.starts_with(container)
@@ -205,9 +245,28 @@ impl Record {
                         .into_iter()
                         .partition::<Vec<_>, _>(|k| is_inside(&k.key, &change.key));
                     file.keys = rest;
+                    // What of the table was the user's: its value without agentgw's additions,
+                    // with what agentgw had replaced put back. Undo restores that.
+                    let mut users = change.before.clone().unwrap_or(Value::Null);
                     for dropped in inner {
+                        let inside = &dropped.key[change.key.len()..];
+                        match dropped.previous {
+                            Previous::Absent => remove_at(&mut users, inside),
+                            Previous::Present { value } => set_at(&mut users, inside, value),
+                        }
                         file.leftover_created_parents
                             .extend(dropped.created_parents);
+                    }
+                    if users.as_object().is_some_and(|o| !o.is_empty()) {
+                        file.keys.push(ManagedKey {
+                            key: change.key.clone(),
+                            previous: Previous::Present { value: users },
+                            previous_source: None,
+                            set: Value::Null,
+                            set_digest: None,
+                            removed: true,
+                            created_parents: Vec::new(),
+                        });
                     }
                 }
                 // agentgw removes a key of the user's: remember it for undo.

@@ -164,7 +164,7 @@ fn the_old_codex_profile_selector_and_a_readable_secret_file_fail() {
     let out = doctor(&home, &[]);
     assert_eq!(out.status.code(), Some(1));
     let said = stdout(&out);
-    assert!(said.contains("  ✗ ~/.codex/config.toml selects `profile = \"work\"`: Codex 0.134 and newer refuse to start\n"), "{said}");
+    assert!(said.contains("  ! ~/.codex/config.toml selects `profile = \"work\"`: Codex 0.134.0 and newer refuse to start\n"), "{said}");
     assert!(
         said.contains("  ✗ ~/.gemini/.env holds the token and others can read it (mode 644)\n"),
         "{said}"
@@ -189,5 +189,57 @@ fn a_project_env_that_shadows_geminis_is_named() {
             project_env.display()
         )),
         "{said}"
+    );
+}
+
+#[test]
+fn an_old_token_left_in_geminis_env_is_found() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["gemini"]);
+    home.login_unverified("default", "dapi-new-token-after-rotation");
+    let out = doctor(&home, &["--agent", "gemini"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.contains("  ✗ ~/.gemini/.env: GEMINI_API_KEY is not the profile's current token"),
+        "{said}"
+    );
+    assert!(
+        said.contains("      fix: agentgw setup gemini --yes\n"),
+        "{said}"
+    );
+    assert!(!said.contains("dapi-new-token-after-rotation"), "{said}");
+}
+
+#[test]
+fn doctor_never_sends_the_token_to_a_url_that_is_not_the_profiles_gateway() {
+    let gateway = Gateway::start();
+    let elsewhere = Gateway::start();
+    let home = set_up(&gateway.url, &[]);
+    let settings = home.path().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let foreign = format!("{}/proxy", elsewhere.url);
+    std::fs::write(
+        &settings,
+        format!(r#"{{"env": {{"ANTHROPIC_BASE_URL": "{foreign}", "ANTHROPIC_MODEL": "m"}}}}"#),
+    )
+    .unwrap();
+    let said = stdout(&doctor(&home, &["--agent", "claude"]));
+    assert!(
+        said.contains(&format!(
+            "  ✗ {foreign} is not on profile 'default''s gateway"
+        )),
+        "{said}"
+    );
+    let out = home.cmd().arg("test").arg("claude").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("so agentgw did not send your token there"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the token went to another host"
     );
 }

@@ -844,3 +844,25 @@ fn remove_goes_on_past_an_agent_it_cannot_undo() {
     );
     assert!(!home.path().join(".codex/config.toml").exists());
 }
+
+#[test]
+fn a_users_own_key_in_a_table_agentgw_removes_comes_back() {
+    let home = home();
+    let path = write(
+        &home,
+        ".codex/config.toml",
+        "[model_providers.databricks.auth]\ntimeout_ms = 20000\n",
+    );
+    assert!(setup(&home, &["codex"]).status.success());
+    fake_program(&home, "codex", "echo 'codex-cli 0.100.0'");
+    assert!(setup(&home, &["codex"]).status.success());
+    assert!(!read(&path).contains("timeout_ms"), "{}", read(&path));
+    assert!(remove(&home, &["codex"]).status.success());
+    let doc: toml_edit::DocumentMut = read(&path).parse().unwrap();
+    assert_eq!(
+        doc["model_providers"]["databricks"]["auth"]["timeout_ms"].as_integer(),
+        Some(20000),
+        "{doc}"
+    );
+    assert!(doc.get("model_provider").is_none(), "{doc}");
+}

@@ -72,7 +72,10 @@ fn status_shows_user_storage_config_token_supply_and_user_edits() {
     ] {
         assert!(said.contains(&line), "want {line:?} in:\n{said}");
     }
-    assert!(said.contains("  token via   helper: /"), "{said}");
+    assert!(
+        said.contains("  token via   helper: agentgw token --profile default\n"),
+        "{said}"
+    );
 
     let json: serde_json::Value =
         serde_json::from_slice(&status(&home, &["--json"]).stdout).unwrap();
@@ -110,4 +113,31 @@ fn a_token_in_the_shell_that_outranks_the_settings_is_named_not_shown() {
         "{said}"
     );
     assert!(!said.contains("sk-ant-secret-value"));
+}
+
+#[test]
+fn a_codex_profile_file_is_found_by_status() {
+    let home = TestHome::new();
+    home.login_unverified("default", GOOD_TOKEN);
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args([
+            "setup",
+            "codex",
+            "--codex-profile",
+            "work",
+            "--yes",
+            "--no-test",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&status(&home, &[]));
+    assert!(
+        said.contains(
+            "Codex CLI\n  installed   not on PATH\n  configured  ~/.codex/work.config.toml\n"
+        ),
+        "{said}"
+    );
 }

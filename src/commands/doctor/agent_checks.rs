@@ -5,12 +5,12 @@
 
 use super::profile_checks::Base;
 use super::{Check, Status};
-use crate::agents::{self, Agent, Configured};
+use crate::agents::{self, Agent, Configured, Version};
 use crate::edit::{self, Format, StateDir};
 use crate::{gateway, paths};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -42,6 +42,7 @@ pub fn run(agent: &dyn Agent, base: &Base, explicit: bool) -> Vec<Check> {
     };
     let mut checks = vec![installed(agent)];
     checks.push(config(agent, base, &configured));
+    checks.extend(inline_token(agent, base, &configured));
     checks.extend(helper(agent));
     checks.extend(specific(agent, &configured));
     checks.push(gateway_answers(agent, base, &configured));
@@ -152,6 +153,40 @@ fn config(agent: &dyn Agent, base: &Base, configured: &Configured) -> Check {
     }
 }
 
+/// A token written into the agent's file (Gemini's `.env`, Claude with --inline-token) must be
+/// the profile's current one: after a new `agentgw login` the file still holds the old token.
+fn inline_token(agent: &dyn Agent, base: &Base, configured: &Configured) -> Option<Check> {
+    let (format, key): (Format, &[&str]) = match agent.id() {
+        "claude" => (Format::Json, &["env", "ANTHROPIC_AUTH_TOKEN"]),
+        "gemini" => (Format::Dotenv, &["GEMINI_API_KEY"]),
+        _ => return None,
+    };
+    let key: Vec<String> = key.iter().map(|k| k.to_string()).collect();
+    let in_file = edit::read_values(&configured.file, format, std::slice::from_ref(&key))
+        .ok()?
+        .remove(0)?;
+    let file = paths::display(&configured.file);
+    let shown = edit::display_key(&key);
+    Some(match base.token() {
+        Some(token) if in_file.as_str() == Some(token) => Check::ok(
+            agent.id(),
+            "inline-token",
+            format!("{file}: {shown} is the profile's token"),
+        ),
+        Some(_) => Check::new(
+            agent.id(),
+            "inline-token",
+            Status::Fail,
+            format!(
+                "{file}: {shown} is not the profile's current token (an old one, or someone else's), so {} sends that",
+                agent.name()
+            ),
+            format!("agentgw setup {} --yes", agent.id()),
+        ),
+        None => return None,
+    })
+}
+
 /// The helper command in the config exists, runs, and prints a token (which is never shown).
 fn helper(agent: &dyn Agent) -> Option<Check> {
     let area = agent.id();
@@ -169,8 +204,8 @@ fn helper(agent: &dyn Agent) -> Option<Check> {
         }
     };
     let shown = match command.as_slice() {
-        [sh, dash_c, script] if sh == "sh" && dash_c == "-c" => script.clone(),
-        words => words.join(" "),
+        [sh, dash_c, script] if sh == "sh" && dash_c == "-c" => agents::describe_helper(script),
+        words => agents::describe_helper(&words.join(" ")),
     };
     let fix = format!("agentgw setup {area} --yes");
     Some(match run_bounded(&command) {
@@ -178,7 +213,7 @@ fn helper(agent: &dyn Agent) -> Option<Check> {
             area,
             "helper",
             Status::Fail,
-            format!("the token helper `{shown}` printed no token"),
+            format!("the token helper printed no token ({shown})"),
             "agentgw login, then agentgw setup again".to_string(),
         ),
         Ok(_) => Check::ok(area, "helper", "the token helper prints a token"),
@@ -186,7 +221,7 @@ fn helper(agent: &dyn Agent) -> Option<Check> {
             area,
             "helper",
             Status::Fail,
-            format!("the token helper `{shown}` {why}"),
+            format!("the token helper {why} ({shown})"),
             fix,
         ),
     })
@@ -195,33 +230,7 @@ fn helper(agent: &dyn Agent) -> Option<Check> {
 /// Runs the helper with a deadline and returns its standard output.
 fn run_bounded(command: &[String]) -> Result<String, String> {
     let (program, args) = command.split_first().ok_or("is empty")?;
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot be started: {e}"))?;
-    let deadline = Instant::now() + HELPER_TIMEOUT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => break,
-            Ok(Some(status)) => return Err(format!("failed ({status})")),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "did not finish within {} s",
-                    HELPER_TIMEOUT.as_secs()
-                ));
-            }
-        }
-    }
-    let mut out = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().ok_or("has no output")?, &mut out)
-        .map_err(|e| e.to_string())?;
-    Ok(out)
+    crate::bounded::output_within(Command::new(program).args(args), HELPER_TIMEOUT)
 }
 
 fn gateway_answers(agent: &dyn Agent, base: &Base, configured: &Configured) -> Check {
@@ -235,6 +244,26 @@ fn gateway_answers(agent: &dyn Agent, base: &Base, configured: &Configured) -> C
             base.login_fix(),
         );
     };
+    let (gateway_url, host) = match &base.profile {
+        Some(p) => (
+            p.gateway().unwrap_or_default(),
+            p.host.clone().unwrap_or_default(),
+        ),
+        None => (String::new(), String::new()),
+    };
+    // The token goes only to this profile's gateway or workspace, whatever the file says.
+    if !gateway::is_ours(&configured.base_url, &gateway_url, &host) {
+        let explained =
+            gateway::RequestError::foreign(&configured.base_url, &gateway_url).explain(&base.name);
+        let (message, fix) = explained.split_once('\n').unwrap_or((&explained, ""));
+        return Check::new(
+            area,
+            "gateway",
+            Status::Fail,
+            message,
+            fix.replace("<agent>", area),
+        );
+    }
     let ca_file = base.profile.as_ref().and_then(|p| p.ca_file.as_deref());
     let result = gateway::Http::new(ca_file)
         .map_err(|e| format!("{e:#}"))
@@ -267,7 +296,7 @@ fn gateway_answers(agent: &dyn Agent, base: &Base, configured: &Configured) -> C
 fn specific(agent: &dyn Agent, configured: &Configured) -> Vec<Check> {
     match agent.id() {
         "claude" => claude(&configured.file),
-        "codex" => codex(&configured.file),
+        "codex" => codex(agent, &configured.file),
         "gemini" => gemini(&configured.file),
         _ => Vec::new(),
     }
@@ -332,26 +361,43 @@ fn claude(settings: &Path) -> Vec<Check> {
     checks
 }
 
-fn codex(config: &Path) -> Vec<Check> {
-    let selector = edit::read_values(config, Format::Toml, &[vec!["profile".to_string()]])
-        .ok()
-        .and_then(|mut v| v.remove(0))
-        .and_then(|v| v.as_str().map(str::to_string));
-    match selector {
-        Some(name) => vec![Check::new(
-            "codex",
-            "legacy-profile",
-            Status::Fail,
-            format!(
-                "{} selects `profile = \"{name}\"`: Codex 0.134 and newer refuse to start",
-                paths::display(config)
-            ),
-            format!(
-                "agentgw setup codex --yes (removes the old Databricks selector), or move that profile to {name}.config.toml"
-            ),
-        )],
-        None => Vec::new(),
-    }
+/// The first Codex release that refuses a `profile = "..."` selector in config.toml.
+const REFUSES_PROFILE_SELECTOR: Version = Version(0, 134, 0);
+
+fn codex(agent: &dyn Agent, config: &Path) -> Vec<Check> {
+    let read = |key: &[&str]| {
+        let key: Vec<String> = key.iter().map(|k| k.to_string()).collect();
+        edit::read_values(config, Format::Toml, &[key])
+            .ok()
+            .and_then(|mut v| v.remove(0))
+    };
+    let Some(name) = read(&["profile"]).and_then(|v| v.as_str().map(str::to_string)) else {
+        return Vec::new();
+    };
+    let version = agents::find_installed(agent).and_then(|i| i.version);
+    let status = match version {
+        Some(v) if v < REFUSES_PROFILE_SELECTOR => return Vec::new(),
+        Some(_) => Status::Fail,
+        None => Status::Warn,
+    };
+    let ours = read(&["profiles", &name, "model_provider"]).is_some_and(|p| p == "databricks");
+    let fix = if ours {
+        "agentgw setup codex --yes (it removes the old Databricks recipe's selector)".to_string()
+    } else {
+        format!(
+            "move [profiles.{name}] to {name}.config.toml, delete the `profile` line, and start Codex with `codex --profile {name}`"
+        )
+    };
+    vec![Check::new(
+        "codex",
+        "legacy-profile",
+        status,
+        format!(
+            "{} selects `profile = \"{name}\"`: Codex {REFUSES_PROFILE_SELECTOR} and newer refuse to start",
+            paths::display(config)
+        ),
+        fix,
+    )]
 }
 
 fn gemini(dotenv: &Path) -> Vec<Check> {
@@ -360,7 +406,7 @@ fn gemini(dotenv: &Path) -> Vec<Check> {
     };
     let mut checks = Vec::new();
     let gemini_dir = dotenv.parent().unwrap_or(Path::new("."));
-    if !trusted(&cwd, &gemini_dir.join("trustedFolders.json")) {
+    if !trusted(&cwd, gemini_dir) {
         checks.push(Check::new(
             "gemini",
             "folder-trust",
@@ -389,28 +435,50 @@ fn gemini(dotenv: &Path) -> Vec<Check> {
     checks
 }
 
-/// Gemini's trust rules: GEMINI_CLI_TRUST_WORKSPACE=true, a TRUST_FOLDER entry for this folder
-/// or one above it, or a TRUST_PARENT entry for a folder whose parent is this one or above it.
-fn trusted(cwd: &Path, trusted_folders: &Path) -> bool {
+/// Gemini's trust rules: trust switched off in settings.json or GEMINI_CLI_TRUST_WORKSPACE=true
+/// trust everything; otherwise the longest rule in trustedFolders.json that covers the folder
+/// decides (TRUST_FOLDER covers the folder and below, TRUST_PARENT its parent and below,
+/// DO_NOT_TRUST nothing).
+fn trusted(cwd: &Path, gemini_dir: &Path) -> bool {
     if std::env::var("GEMINI_CLI_TRUST_WORKSPACE").is_ok_and(|v| v == "true") {
         return true;
     }
-    let Ok(text) = std::fs::read_to_string(trusted_folders) else {
+    let parse = |path: &Path| -> Option<serde_json::Value> {
+        let text = std::fs::read_to_string(path).ok()?;
+        jsonc_parser::parse_to_serde_value(&text, &Default::default()).ok()
+    };
+    let settings = parse(&gemini_dir.join("settings.json"));
+    if settings
+        .as_ref()
+        .and_then(|s| s["security"]["folderTrust"]["enabled"].as_bool())
+        == Some(false)
+    {
+        return true;
+    }
+    let rules_file = std::env::var_os("GEMINI_CLI_TRUSTED_FOLDERS_PATH")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| gemini_dir.join("trustedFolders.json"));
+    let Some(serde_json::Value::Object(rules)) = parse(&rules_file) else {
         return false;
     };
-    let Ok(serde_json::Value::Object(rules)) = serde_json::from_str(&text) else {
-        return false;
-    };
-    rules.iter().any(|(folder, rule)| {
-        let folder = Path::new(folder);
-        match rule.as_str() {
-            Some("TRUST_FOLDER") => cwd.starts_with(folder),
-            Some("TRUST_PARENT") => folder
-                .parent()
-                .is_some_and(|parent| cwd.starts_with(parent)),
-            _ => false,
-        }
-    })
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let covering = rules.iter().filter_map(|(folder, rule)| {
+        let folder =
+            std::fs::canonicalize(folder).unwrap_or_else(|_| std::path::PathBuf::from(folder));
+        let root = match rule.as_str()? {
+            "TRUST_PARENT" => folder.parent()?.to_path_buf(),
+            _ => folder,
+        };
+        cwd.starts_with(&root).then(|| {
+            (
+                root.components().count(),
+                rule.as_str() != Some("DO_NOT_TRUST"),
+            )
+        })
+    });
+    covering
+        .max_by_key(|(depth, _)| *depth)
+        .is_some_and(|(_, trusts)| trusts)
 }
 
 /// The `.gemini/.env` or `.env` Gemini would load before `dotenv`, walking up from `cwd`.
@@ -427,4 +495,57 @@ fn shadowing_dotenv(cwd: &Path, dotenv: &Path) -> Option<PathBuf> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trusted;
+
+    fn rules(dir: &std::path::Path, json: &str) {
+        std::fs::write(dir.join("trustedFolders.json"), json).unwrap();
+    }
+
+    #[test]
+    fn gemini_trust_follows_the_longest_rule() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (gemini, proj) = (tmp.path().join(".gemini"), tmp.path().join("proj"));
+        let inner = proj.join("untrusted");
+        for d in [&gemini, &inner] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        assert!(!trusted(&proj, &gemini), "no rules: not trusted");
+        rules(
+            &gemini,
+            &format!(
+                r#"{{"{}": "TRUST_FOLDER", "{}": "DO_NOT_TRUST"}}"#,
+                proj.display(),
+                inner.display()
+            ),
+        );
+        assert!(trusted(&proj, &gemini));
+        assert!(
+            !trusted(&inner, &gemini),
+            "the longer DO_NOT_TRUST rule wins"
+        );
+        rules(
+            &gemini,
+            &format!(
+                "{{\n  // parent\n  \"{}\": \"TRUST_PARENT\"\n}}",
+                inner.display()
+            ),
+        );
+        assert!(
+            trusted(&proj, &gemini),
+            "TRUST_PARENT covers the parent; comments allowed"
+        );
+        std::fs::write(
+            gemini.join("settings.json"),
+            r#"{"security": {"folderTrust": {"enabled": false}}}"#,
+        )
+        .unwrap();
+        assert!(
+            trusted(tmp.path(), &gemini),
+            "trust switched off trusts everything"
+        );
+    }
 }

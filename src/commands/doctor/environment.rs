@@ -108,25 +108,30 @@ fn startup_files(home: &Path) -> Vec<(PathBuf, String)> {
     .collect()
 }
 
-/// `file:line` of each line that sets `var`: `export VAR=`, `VAR=`, fish's `set -gx VAR`.
+/// `file:line` of each line that exports `var` to programs: `export VAR=…` (also several
+/// assignments on one line), `declare -x` / `typeset -x`, fish's `set -x`/`-gx`. A bare `VAR=…`
+/// stays in the shell and reaches no agent, so it does not count.
 fn exports(file: &Path, text: &str, var: &str) -> Vec<String> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| {
-            let line = line.trim_start();
-            let line = line
-                .strip_prefix("export ")
-                .map(str::trim_start)
-                .unwrap_or(line);
-            line.strip_prefix(var)
-                .is_some_and(|rest| rest.starts_with('='))
-                || line
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .windows(3)
-                    .any(|w| {
-                        w[0] == "set" && w[1].starts_with('-') && w[1].contains('x') && w[2] == var
-                    })
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let assigns = |w: &&str| {
+                w.strip_prefix(var)
+                    .is_some_and(|rest| rest.starts_with('='))
+            };
+            match words.as_slice() {
+                ["export", rest @ ..] => rest.iter().any(assigns),
+                ["declare" | "typeset", flag, rest @ ..]
+                    if flag.starts_with('-') && flag.contains('x') =>
+                {
+                    rest.iter().any(assigns)
+                }
+                ["set", flag, name, ..] => {
+                    flag.starts_with('-') && flag.contains('x') && *name == var
+                }
+                _ => false,
+            }
         })
         .map(|(i, _)| format!("{}:{}", crate::paths::display(file), i + 1))
         .collect()
@@ -138,8 +143,17 @@ mod tests {
 
     #[test]
     fn exports_are_found_in_bash_zsh_and_fish_forms() {
-        let text = "# x\nexport ANTHROPIC_API_KEY=abc\nANTHROPIC_API_KEY=\"d\"\n  set -gx ANTHROPIC_API_KEY e\nexport ANTHROPIC_API_KEY_OLD=1\n";
+        let text = "# x\nexport ANTHROPIC_API_KEY=abc\nANTHROPIC_API_KEY=\"d\"\n  set -gx ANTHROPIC_API_KEY e\n\
+                    export ANTHROPIC_API_KEY_OLD=1\nexport A=1 ANTHROPIC_API_KEY=2\ndeclare -x ANTHROPIC_API_KEY=3\n";
         let found = exports(Path::new("/h/.bashrc"), text, "ANTHROPIC_API_KEY");
-        assert_eq!(found, ["/h/.bashrc:2", "/h/.bashrc:3", "/h/.bashrc:4"]);
+        assert_eq!(
+            found,
+            [
+                "/h/.bashrc:2",
+                "/h/.bashrc:4",
+                "/h/.bashrc:6",
+                "/h/.bashrc:7"
+            ]
+        );
     }
 }

@@ -9,7 +9,7 @@ mod profile_checks;
 use super::AlreadyReported;
 use crate::agents::{self, Agent};
 use crate::cli::DoctorArgs;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::json;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -69,11 +69,8 @@ impl Check {
 }
 
 pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
-    let selected: Vec<&dyn Agent> = match &args.agent {
-        Some(id) => match agents::by_id(id) {
-            Some(agent) => vec![agent],
-            None => bail!("--agent {id:?}: use claude, codex or gemini"),
-        },
+    let selected: Vec<&dyn Agent> = match args.agent {
+        Some(name) => agents::by_id(name.id()).into_iter().collect(),
         None => agents::ALL.to_vec(),
     };
     let base = profile_checks::Base::load(profile_flag)?;
