@@ -45,11 +45,25 @@ pub fn apply(plan: &Plan, state: &StateDir, owner: &str) -> Result<Applied, Edit
         fresh = plan.recompute(current)?;
         &fresh
     };
-    let applied = commit(plan, state)?;
-    if applied.written {
-        record::update(state, |r| r.note_applied(owner, plan))?;
+    if plan.is_noop() {
+        return commit(plan, state);
     }
-    Ok(applied)
+    // Write-ahead: the record learns what agentgw is about to set before the file changes, so a
+    // process killed in between leaves a record that can still undo it (an entry for a change
+    // that never landed only makes undo find those keys already as they were).
+    let mut before = None;
+    record::update(state, |r| {
+        before = Some(r.file(owner, &plan.path).cloned());
+        r.note_applied(owner, plan);
+    })?;
+    match commit(plan, state) {
+        Ok(applied) => Ok(applied),
+        Err(e) => {
+            let before = before.flatten();
+            let _ = record::update(state, |r| r.put_back(owner, &plan.path, before));
+            Err(e)
+        }
+    }
 }
 
 /// Holds the lock for the file `plan` edits.

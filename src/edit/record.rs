@@ -290,6 +290,20 @@ impl Record {
         self.drop_empty_owner(owner);
     }
 
+    /// Puts the owner's entry for `path` back as it was (`None`: no entry), after a failed write.
+    pub fn put_back(&mut self, owner: &str, path: &Path, entry: Option<FileRecord>) {
+        match entry {
+            Some(entry) => {
+                self.owners
+                    .entry(owner.to_string())
+                    .or_default()
+                    .files
+                    .insert(path.to_path_buf(), entry);
+            }
+            None => self.forget(owner, path),
+        }
+    }
+
     /// Forgets everything `owner` recorded for the file at `path`.
     pub fn forget(&mut self, owner: &str, path: &Path) {
         if let Some(owner_record) = self.owners.get_mut(owner) {

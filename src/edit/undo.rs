@@ -95,8 +95,15 @@ fn plan_file_undo(
     // that made a container is the first one set in it, so by its turn the container is empty
     // and goes right away, before later steps could hand comments on to it.
     for (managed, current) in file.keys.iter().zip(current_values).rev() {
-        let as_agentgw_left_it = managed.is_as_set(current.as_ref());
-        if !as_agentgw_left_it {
+        // Already as before agentgw (an undo or a write that was interrupted): nothing to do.
+        let as_before = match &managed.previous {
+            Previous::Absent => current.is_none(),
+            Previous::Present { value } => current.as_ref() == Some(value),
+        };
+        if as_before {
+            continue;
+        }
+        if !managed.is_as_set(current.as_ref()) {
             kept_user_values.push(managed.key.clone());
             continue;
         }

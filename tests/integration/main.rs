@@ -6,6 +6,7 @@ mod support;
 
 mod common;
 mod completions;
+mod crash;
 mod doctor;
 mod exec;
 mod keyring;
