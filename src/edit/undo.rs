@@ -73,10 +73,17 @@ fn plan_file_undo(
     current: Option<String>,
 ) -> Result<UndoPlan, EditError> {
     let Some(text) = current else {
-        // The user deleted the file: nothing to put back, and what agentgw set is gone.
+        // The file is gone: nothing to put back. A file agentgw created is simply undone
+        // already (say, by an undo interrupted before it updated the record); otherwise the
+        // user deleted it, and with it what agentgw had set.
+        let kept = if file.created_file {
+            Vec::new()
+        } else {
+            file.keys.iter().map(|k| k.key.clone()).collect()
+        };
         return Ok(UndoPlan {
             plan: Plan::compute(path.to_path_buf(), file.format, Vec::new(), None)?,
-            kept_user_values: file.keys.iter().map(|k| k.key.clone()).collect(),
+            kept_user_values: kept,
         });
     };
 
