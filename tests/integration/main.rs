@@ -9,6 +9,7 @@ mod completions;
 mod crash;
 mod doctor;
 mod exec;
+mod hostile;
 mod keyring;
 mod login;
 mod logout;

@@ -237,3 +237,42 @@ pub fn plain_http_answering_server() -> String {
     });
     url
 }
+
+/// A server that answers every request with `head` (status line and headers, CRLF-terminated)
+/// and then streams `body_bytes` bytes of filler, or drips one byte a second forever when
+/// `body_bytes` is `None`: for a redirect, a huge or never-ending answer.
+pub fn raw_server(head: &'static str, body_bytes: Option<u64>) -> String {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = [b'x'; 64 * 1024];
+                match body_bytes {
+                    Some(mut left) => {
+                        while left > 0 {
+                            let n = left.min(chunk.len() as u64) as usize;
+                            if stream.write_all(&chunk[..n]).is_err() {
+                                return;
+                            }
+                            left -= n as u64;
+                        }
+                    }
+                    None => loop {
+                        if stream.write_all(b"x").is_err() {
+                            return;
+                        }
+                        thread::sleep(std::time::Duration::from_secs(1));
+                    },
+                }
+            });
+        }
+    });
+    url
+}
