@@ -9,8 +9,12 @@ Examples:
   agentgw login --host https://my-workspace.cloud.databricks.com
   agentgw login --from-databrickscfg            # reuse host and token of ~/.databrickscfg
   echo \"$PAT\" | agentgw login --host $HOST --token-stdin   # unattended, e.g. onboarding scripts
+  agentgw setup claude                          # point Claude Code at the gateway, then test it
+  agentgw setup all --yes                       # every agent on PATH, no questions
+  agentgw doctor                                # what is wrong, and the command that fixes it
+  agentgw test all                              # one real request per agent
+  agentgw remove all                            # undo exactly what setup changed
   agentgw token                                 # print the stored token (agents call this)
-  agentgw profiles
 
 Environment:
   AGENTGW_PROFILE        profile to use when --profile is not given (default: \"default\")
