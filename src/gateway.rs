@@ -70,6 +70,7 @@ pub enum Failure {
     /// The agent's config names a URL that is not the profile's gateway: the token is not sent.
     ForeignUrl {
         gateway: String,
+        agent: &'static str,
     },
     Other,
 }
@@ -343,10 +344,11 @@ impl Failure {
 
 impl RequestError {
     /// The refusal to send the token to `url`, which is not on `gateway` (nor the workspace).
-    pub fn foreign(url: &str, gateway: &str) -> RequestError {
+    pub fn foreign(url: &str, gateway: &str, agent: &'static str) -> RequestError {
         RequestError {
             failure: Failure::ForeignUrl {
                 gateway: gateway.to_string(),
+                agent,
             },
             status: None,
             url: redact_userinfo(url),
@@ -412,9 +414,9 @@ impl RequestError {
                 "unexpected answer from {} ({status}{detail})\nCheck that the URL is your Databricks workspace: agentgw profiles",
                 self.url
             ),
-            Failure::ForeignUrl { gateway } => format!(
+            Failure::ForeignUrl { gateway, agent } => format!(
                 "{} is not on profile '{profile}''s gateway ({gateway}), so agentgw did not send your token there\n\
-                 Point the agent at this profile's gateway: agentgw setup <agent> --profile {profile} (or name the profile it uses with --profile)",
+                 Point the agent at this profile's gateway: agentgw setup {agent} --profile {profile} (or name the profile it uses with --profile)",
                 self.url
             ),
             Failure::Other => format!("request to {} failed{detail}", self.url),

@@ -49,12 +49,7 @@ pub fn config_file(config_dir: &Path) -> PathBuf {
 
 /// Creates agentgw's own folder (config or state) readable by the user alone.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
+    crate::edit::write::create_private_dirs(dir)
         .with_context(|| format!("cannot create {}", dir.display()))
 }
 

@@ -31,3 +31,9 @@ pub fn error(message: &str) {
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
+
+/// Messages and errors are written as what happened (first line) and what to do (the rest):
+/// the two parts, for output that shows them apart.
+pub fn message_and_fix(text: &str) -> (&str, &str) {
+    text.split_once('\n').unwrap_or((text, ""))
+}

@@ -186,7 +186,7 @@ fn with_coding_agent_header(existing: Option<&str>) -> String {
 }
 
 /// True when the file parses only as JSON-with-comments: strict JSON is what Claude Code loads.
-fn has_comments_or_trailing_commas(path: &std::path::Path) -> bool {
+pub fn has_comments_or_trailing_commas(path: &std::path::Path) -> bool {
     let Ok(text) = std::fs::read_to_string(path) else {
         return false;
     };

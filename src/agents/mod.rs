@@ -7,6 +7,7 @@ mod detect;
 mod gemini;
 pub mod template;
 
+pub use claude::has_comments_or_trailing_commas;
 pub use detect::{Installed, find_installed};
 
 use crate::edit::{Change, Format};
@@ -81,7 +82,7 @@ pub fn describe_helper(command_line: &str) -> String {
 }
 
 /// The string values at `keys` of `file` (`None` where absent or not a string).
-fn read_strings(
+pub fn read_strings(
     file: &std::path::Path,
     format: Format,
     keys: &[&[&str]],
@@ -120,15 +121,8 @@ impl Configured {
         base_url: &[&str],
         model: &[&str],
     ) -> Result<Option<Configured>> {
-        let key = |parts: &[&str]| parts.iter().map(|p| p.to_string()).collect::<Vec<_>>();
-        let values = crate::edit::read_values(&file, format, &[key(base_url), key(model)])?;
-        let text = |i: usize| {
-            values[i]
-                .as_ref()
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        Ok(match (text(0), text(1)) {
+        let mut values = read_strings(&file, format, &[base_url, model])?.into_iter();
+        Ok(match (values.next().flatten(), values.next().flatten()) {
             (Some(base_url), Some(model)) => Some(Configured {
                 file,
                 base_url,

@@ -1,12 +1,11 @@
 //! `agentgw remove <agent|all>`: undo exactly what setup changed, from the managed-keys record.
 //! Values the user changed since are kept, and said so.
 
-use super::session::mask_secrets;
+use super::session::{ProfileState, mask_secrets};
 use crate::agents::{self, Agent};
 use crate::cli::RemoveArgs;
 use crate::edit::{self, StateDir, UndoPlan};
-use crate::profile::{self, Config};
-use crate::{credential, paths, ui};
+use crate::{paths, ui};
 use anyhow::{Result, bail};
 
 pub fn run(profile_flag: Option<&str>, args: RemoveArgs) -> Result<()> {
@@ -75,12 +74,10 @@ fn remove_one(
 }
 
 fn current_token(profile_flag: Option<&str>) -> Option<String> {
-    let name = profile::selected_name(profile_flag).ok()?;
-    let config_dir = paths::config_dir().ok()?;
-    let profile = Config::load(&config_dir).ok()?.profile(&name).ok()?;
-    credential::read(&config_dir, profile.as_ref())
+    ProfileState::load(profile_flag)
         .ok()?
-        .map(|(token, _)| token)
+        .token()
+        .map(str::to_string)
 }
 
 fn report_kept(undo: &UndoPlan) {

@@ -1,6 +1,7 @@
 //! What the agent commands share: the logged-in profile and its token, and an agent's context.
 
 use crate::agents::{self, Context, SetupOptions};
+use crate::credential::TokenSource;
 use crate::profile::{self, Config, Profile};
 use crate::{credential, paths};
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -63,6 +64,49 @@ impl Session {
 
     pub fn http(&self) -> Result<crate::gateway::Http> {
         crate::gateway::Http::new(self.profile.ca_file.as_deref())
+    }
+}
+
+/// The selected profile and its token as far as they exist: for the commands that report on a
+/// setup (status, doctor) or only want the token when there is one (remove).
+pub struct ProfileState {
+    pub name: String,
+    pub profile: Option<Profile>,
+    /// `Err` holds why the token could not be read (say, a locked keyring).
+    pub token: Result<Option<(String, TokenSource)>, String>,
+    pub config_dir: std::path::PathBuf,
+}
+
+impl ProfileState {
+    pub fn load(profile_flag: Option<&str>) -> Result<ProfileState> {
+        let name = profile::selected_name(profile_flag)?;
+        let config_dir = paths::config_dir()?;
+        let profile = Config::load(&config_dir)?.profile(&name)?;
+        let token = credential::read(&config_dir, profile.as_ref()).map_err(|e| {
+            format!("{e:#}")
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
+        Ok(ProfileState {
+            name,
+            profile,
+            token,
+            config_dir,
+        })
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token
+            .as_ref()
+            .ok()
+            .and_then(|t| t.as_ref())
+            .map(|(t, _)| t.as_str())
+    }
+
+    pub fn login_fix(&self) -> String {
+        format!("agentgw login --profile {}", self.name)
     }
 }
 

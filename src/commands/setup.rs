@@ -96,17 +96,12 @@ fn setup_one(
         ui::warn(warning);
     }
     let files: Vec<String> = plans.iter().map(|p| paths::display(p.path())).collect();
-    if args.dry_run {
+    if plans.iter().all(edit::Plan::is_noop) {
+        println!("{}: already set up ({})", agent.name(), files.join(", "));
+    } else if args.dry_run {
         for plan in &plans {
             print!("{}", mask_secrets(&plan.diff(), Some(&session.token)));
         }
-        if plans.iter().all(edit::Plan::is_noop) {
-            println!("{}: already set up ({})", agent.name(), files.join(", "));
-        }
-        return Ok(Outcome::Done);
-    }
-    if plans.iter().all(edit::Plan::is_noop) {
-        println!("{}: already set up ({})", agent.name(), files.join(", "));
     } else {
         if ask && !confirm(agent, &plans, &session.token)? {
             println!("{}: nothing written.", agent.name());
@@ -132,7 +127,7 @@ fn setup_one(
             ui::note(&format!("  {note}"));
         }
     }
-    if !args.no_test && !test_request(session, agent, &model)? {
+    if !args.dry_run && !args.no_test && !test_request(session, agent, &model)? {
         return Ok(Outcome::TestFailed);
     }
     Ok(Outcome::Done)

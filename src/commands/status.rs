@@ -2,45 +2,37 @@
 //! installed, what its config says, how it gets its token, and which of agentgw's keys the user
 //! has changed since setup. Read-only; never prints a secret.
 
+use super::session::ProfileState;
 use crate::agents::{self, Agent};
 use crate::cli::StatusArgs;
 use crate::edit::{self, StateDir};
-use crate::profile::{self, Config, TokenStorage};
-use crate::{credential, gateway, paths};
+use crate::profile::TokenStorage;
+use crate::{credential, gateway, paths, ui};
 use anyhow::Result;
 use serde_json::{Value, json};
 
 pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
-    let name = profile::selected_name(profile_flag)?;
-    let config_dir = paths::config_dir()?;
-    let profile = Config::load(&config_dir)?.profile(&name)?;
-    let token = match credential::read(&config_dir, profile.as_ref()) {
-        Ok(found) => Ok(found),
-        Err(e) => Err(format!("{e:#}")
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string()),
-    };
-    let storage = match (&token, profile.as_ref().and_then(|p| p.token_storage)) {
+    let loaded = ProfileState::load(profile_flag)?;
+    let (name, profile, token) = (&loaded.name, &loaded.profile, &loaded.token);
+    let storage = match (token, profile.as_ref().and_then(|p| p.token_storage)) {
         (Err(e), _) => format!("unreadable: {e}"),
         (Ok(Some((_, credential::TokenSource::Env))), _) => "AGENTGW_TOKEN (environment)".into(),
         (Ok(Some(_)), Some(TokenStorage::Keyring)) => "OS keyring".into(),
         (Ok(Some(_)), _) => format!(
             "plaintext file {}",
-            paths::display(&credential::file_store_path(&config_dir))
+            paths::display(&credential::file_store_path(&loaded.config_dir))
         ),
         (Ok(None), _) => format!("not logged in (run: agentgw login --profile {name})"),
     };
     let host = profile.as_ref().and_then(|p| p.host.clone());
     let gateway = profile.as_ref().and_then(|p| p.gateway());
-    let user = match (&host, &token) {
+    let user = match (&host, token) {
         (Some(host), Ok(Some((token, _)))) => Some(
             gateway::Http::new(profile.as_ref().and_then(|p| p.ca_file.as_deref()))
                 .map_err(|e| e.to_string())
                 .and_then(|http| {
                     http.scim_me(host, token)
-                        .map_err(|e| first_line(&e.explain(&name)))
+                        .map_err(|e| ui::message_and_fix(&e.explain(name)).0.to_string())
                 })
                 .map(|me| me.user_name),
         ),
@@ -185,8 +177,4 @@ fn print_human(report: &Value) {
             println!("  changed by you since setup: {}", drift.join(", "));
         }
     }
-}
-
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().to_string()
 }

@@ -130,7 +130,11 @@ fn send(target: Target, session: &Session, http: &Http) -> Outcome {
         http.probe(target.wire, &target.url, &target.model, &session.token)
             .map(|reply| reply.text)
     } else {
-        Err(RequestError::foreign(&target.url, &session.gateway))
+        Err(RequestError::foreign(
+            &target.url,
+            &session.gateway,
+            target.id,
+        ))
     };
     let latency_ms = started.elapsed().as_millis();
     Outcome {
@@ -176,10 +180,8 @@ impl Report {
         match &outcome.result {
             Ok(text) => report.reply = Some(first_words(text)),
             Err(e) => {
-                let explained = e
-                    .explain(&session.profile.name)
-                    .replace("<agent>", target.id);
-                let (message, fix) = explained.split_once('\n').unwrap_or((&explained, ""));
+                let explained = e.explain(&session.profile.name);
+                let (message, fix) = ui::message_and_fix(&explained);
                 let mut fix = fix.to_string();
                 if e.failure == Failure::NotFound {
                     fix = not_found_fix(target.id, &target.model, endpoints);

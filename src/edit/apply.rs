@@ -110,9 +110,8 @@ pub(crate) fn commit(plan: &Plan, state: &StateDir) -> Result<Applied, EditError
 #[cfg(unix)]
 fn restrict_to_owner(target: &std::path::Path) -> Result<(), EditError> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = match fs::metadata(target) {
-        Ok(meta) => meta.permissions().mode() & 0o7777,
-        Err(_) => return Ok(()),
+    let Some(mode) = super::write::file_mode(target) else {
+        return Ok(());
     };
     if mode != 0o600 {
         fs::set_permissions(target, fs::Permissions::from_mode(0o600))

@@ -126,7 +126,7 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Resu
     tmp.write_all(contents)?;
     set_mode(
         tmp.as_file(),
-        mode.or_else(|| existing_mode(&target)).unwrap_or(0o644),
+        mode.or_else(|| file_mode(&target)).unwrap_or(0o644),
     )?;
     tmp.as_file().sync_all()?;
     tmp.persist(&target).map_err(|e| e.error)?;
@@ -146,8 +146,9 @@ pub fn exclusive_lock(lock_path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
+/// The permission bits of the file at `path` (`None` if it cannot be read, or off Unix).
 #[cfg(unix)]
-fn existing_mode(path: &Path) -> Option<u32> {
+pub fn file_mode(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
     fs::metadata(path)
         .ok()
@@ -155,7 +156,7 @@ fn existing_mode(path: &Path) -> Option<u32> {
 }
 
 #[cfg(not(unix))]
-fn existing_mode(_path: &Path) -> Option<u32> {
+pub fn file_mode(_path: &Path) -> Option<u32> {
     None
 }
 

@@ -3,9 +3,9 @@
 //! comment-refusing parser, Codex's legacy profile selector, Gemini's folder trust and `.env`
 //! shadowing).
 
-use super::profile_checks::Base;
 use super::{Check, Status};
 use crate::agents::{self, Agent, Configured, Version};
+use crate::commands::session::ProfileState;
 use crate::edit::{self, Format, StateDir};
 use crate::{gateway, paths};
 use std::path::{Path, PathBuf};
@@ -14,16 +14,12 @@ use std::time::Duration;
 
 const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn run(agent: &dyn Agent, base: &Base, explicit: bool) -> Vec<Check> {
+pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check> {
     let area = agent.id();
     let name = agent.name();
     let configured = match agent.configured() {
         Ok(c) => c,
-        Err(e) => {
-            let text = format!("{e:#}");
-            let (message, fix) = text.split_once('\n').unwrap_or((&text, ""));
-            return vec![Check::new(area, "config", Status::Fail, message, fix)];
-        }
+        Err(e) => return vec![Check::failed(area, "config", &format!("{e:#}"))],
     };
     let Some(configured) = configured else {
         let status = if explicit { Status::Fail } else { Status::Ok };
@@ -105,7 +101,7 @@ fn installed(agent: &dyn Agent) -> Check {
 }
 
 /// The gateway URL it points at, and agentgw's keys the user has changed since.
-fn config(agent: &dyn Agent, base: &Base, configured: &Configured) -> Check {
+fn config(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Check {
     let area = agent.id();
     let file = paths::display(&configured.file);
     if let Some(profile) = &base.profile
@@ -155,7 +151,7 @@ fn config(agent: &dyn Agent, base: &Base, configured: &Configured) -> Check {
 
 /// A token written into the agent's file (Gemini's `.env`, Claude with --inline-token) must be
 /// the profile's current one: after a new `agentgw login` the file still holds the old token.
-fn inline_token(agent: &dyn Agent, base: &Base, configured: &Configured) -> Option<Check> {
+fn inline_token(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Option<Check> {
     let (format, key): (Format, &[&str]) = match agent.id() {
         "claude" => (Format::Json, &["env", "ANTHROPIC_AUTH_TOKEN"]),
         "gemini" => (Format::Dotenv, &["GEMINI_API_KEY"]),
@@ -233,7 +229,7 @@ fn run_bounded(command: &[String]) -> Result<String, String> {
     crate::bounded::output_within(Command::new(program).args(args), HELPER_TIMEOUT)
 }
 
-fn gateway_answers(agent: &dyn Agent, base: &Base, configured: &Configured) -> Check {
+fn gateway_answers(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Check {
     let area = agent.id();
     let Some(token) = base.token() else {
         return Check::new(
@@ -253,16 +249,8 @@ fn gateway_answers(agent: &dyn Agent, base: &Base, configured: &Configured) -> C
     };
     // The token goes only to this profile's gateway or workspace, whatever the file says.
     if !gateway::is_ours(&configured.base_url, &gateway_url, &host) {
-        let explained =
-            gateway::RequestError::foreign(&configured.base_url, &gateway_url).explain(&base.name);
-        let (message, fix) = explained.split_once('\n').unwrap_or((&explained, ""));
-        return Check::new(
-            area,
-            "gateway",
-            Status::Fail,
-            message,
-            fix.replace("<agent>", area),
-        );
+        let refused = gateway::RequestError::foreign(&configured.base_url, &gateway_url, area);
+        return Check::failed(area, "gateway", &refused.explain(&base.name));
     }
     let ca_file = base.profile.as_ref().and_then(|p| p.ca_file.as_deref());
     let result = gateway::Http::new(ca_file)
@@ -286,10 +274,7 @@ fn gateway_answers(agent: &dyn Agent, base: &Base, configured: &Configured) -> C
                 reply.latency.as_millis()
             ),
         ),
-        Err(explained) => {
-            let (message, fix) = explained.split_once('\n').unwrap_or((&explained, ""));
-            Check::new(area, "gateway", Status::Fail, message, fix)
-        }
+        Err(explained) => Check::failed(area, "gateway", &explained),
     }
 }
 
@@ -304,9 +289,7 @@ fn specific(agent: &dyn Agent, configured: &Configured) -> Vec<Check> {
 
 fn claude(settings: &Path) -> Vec<Check> {
     let mut checks = Vec::new();
-    if let Ok(text) = std::fs::read_to_string(settings)
-        && serde_json::from_str::<serde_json::Value>(text.trim_start_matches('\u{feff}')).is_err()
-    {
+    if agents::has_comments_or_trailing_commas(settings) {
         checks.push(Check::new(
             "claude",
             "strict-json",
@@ -366,12 +349,11 @@ const REFUSES_PROFILE_SELECTOR: Version = Version(0, 134, 0);
 
 fn codex(agent: &dyn Agent, config: &Path) -> Vec<Check> {
     let read = |key: &[&str]| {
-        let key: Vec<String> = key.iter().map(|k| k.to_string()).collect();
-        edit::read_values(config, Format::Toml, &[key])
+        agents::read_strings(config, Format::Toml, &[key])
             .ok()
             .and_then(|mut v| v.remove(0))
     };
-    let Some(name) = read(&["profile"]).and_then(|v| v.as_str().map(str::to_string)) else {
+    let Some(name) = read(&["profile"]) else {
         return Vec::new();
     };
     let version = agents::find_installed(agent).and_then(|i| i.version);

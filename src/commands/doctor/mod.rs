@@ -7,6 +7,7 @@ mod environment;
 mod profile_checks;
 
 use super::AlreadyReported;
+use super::session::ProfileState;
 use crate::agents::{self, Agent};
 use crate::cli::DoctorArgs;
 use anyhow::Result;
@@ -63,6 +64,12 @@ impl Check {
         }
     }
 
+    /// A failed check from a two-part explanation (what happened, then what to do).
+    pub fn failed(area: &str, id: &str, explained: &str) -> Check {
+        let (message, fix) = crate::ui::message_and_fix(explained);
+        Check::new(area, id, Status::Fail, message, fix)
+    }
+
     pub fn ok(area: &str, id: &str, message: impl Into<String>) -> Check {
         Check::new(area, id, Status::Ok, message, "")
     }
@@ -73,7 +80,7 @@ pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
         Some(name) => agents::by_id(name.id()).into_iter().collect(),
         None => agents::ALL.to_vec(),
     };
-    let base = profile_checks::Base::load(profile_flag)?;
+    let base = ProfileState::load(profile_flag)?;
     // Every group on its own thread: a hanging gateway delays only its own checks, each bounded
     // by the HTTP timeout, while the rest finish.
     let mut checks: Vec<Check> = std::thread::scope(|scope| {

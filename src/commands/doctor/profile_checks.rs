@@ -1,50 +1,13 @@
 //! The profile, its token and whether the workspace accepts it.
 
 use super::{Check, Status};
-use crate::profile::{self, Config, Profile, TokenStorage};
+use crate::commands::session::ProfileState;
+use crate::profile::TokenStorage;
 use crate::{credential, gateway, paths};
-use anyhow::Result;
 
 const AREA: &str = "profile";
 
-/// What every group needs: the profile and its token, read once.
-pub struct Base {
-    pub name: String,
-    pub profile: Option<Profile>,
-    /// `Err` holds why the token could not be read (say, a locked keyring).
-    pub token: Result<Option<(String, credential::TokenSource)>, String>,
-    pub config_dir: std::path::PathBuf,
-}
-
-impl Base {
-    pub fn load(profile_flag: Option<&str>) -> Result<Base> {
-        let name = profile::selected_name(profile_flag)?;
-        let config_dir = paths::config_dir()?;
-        let profile = Config::load(&config_dir)?.profile(&name)?;
-        let token = credential::read(&config_dir, profile.as_ref())
-            .map_err(|e| first_line(&format!("{e:#}")));
-        Ok(Base {
-            name,
-            profile,
-            token,
-            config_dir,
-        })
-    }
-
-    pub fn token(&self) -> Option<&str> {
-        self.token
-            .as_ref()
-            .ok()
-            .and_then(|t| t.as_ref())
-            .map(|(t, _)| t.as_str())
-    }
-
-    pub fn login_fix(&self) -> String {
-        format!("agentgw login --profile {}", self.name)
-    }
-}
-
-pub fn run(base: &Base) -> Vec<Check> {
+pub fn run(base: &ProfileState) -> Vec<Check> {
     let mut checks = Vec::new();
     let Some(profile) = &base.profile else {
         checks.push(Check::new(
@@ -114,17 +77,14 @@ pub fn run(base: &Base) -> Vec<Check> {
                 "token-valid",
                 format!("the workspace accepts the token ({})", me.user_name),
             ),
-            Err(explained) => {
-                let (message, fix) = explained.split_once('\n').unwrap_or((&explained, ""));
-                Check::new(AREA, "token-valid", Status::Fail, message, fix)
-            }
+            Err(explained) => Check::failed(AREA, "token-valid", &explained),
         });
     }
     checks
 }
 
 /// Every file that holds the token must be readable by its owner alone.
-pub fn secret_files(base: &Base, agent_files: &[std::path::PathBuf]) -> Vec<Check> {
+pub fn secret_files(base: &ProfileState, agent_files: &[std::path::PathBuf]) -> Vec<Check> {
     let Some(token) = base.token() else {
         return Vec::new();
     };
@@ -134,7 +94,7 @@ pub fn secret_files(base: &Base, agent_files: &[std::path::PathBuf]) -> Vec<Chec
         .iter()
         .filter(|f| std::fs::read_to_string(f).is_ok_and(|text| text.contains(token)))
         .filter_map(|f| {
-            let mode = mode(f)?;
+            let mode = crate::edit::write::file_mode(f)?;
             let shown = paths::display(f);
             Some(if mode & 0o077 == 0 {
                 Check::ok(
@@ -153,21 +113,4 @@ pub fn secret_files(base: &Base, agent_files: &[std::path::PathBuf]) -> Vec<Chec
             })
         })
         .collect()
-}
-
-#[cfg(unix)]
-fn mode(path: &std::path::Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .ok()
-        .map(|m| m.permissions().mode() & 0o777)
-}
-
-#[cfg(not(unix))]
-fn mode(_path: &std::path::Path) -> Option<u32> {
-    None
-}
-
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().to_string()
 }
