@@ -97,6 +97,13 @@ fn setup_one(
     }
     let files: Vec<String> = plans.iter().map(|p| paths::display(p.path())).collect();
     if plans.iter().all(edit::Plan::is_noop) {
+        // Applying a no-op writes nothing, but still tightens a token file's mode back to 0600
+        // and cleans up temp files a killed earlier run left.
+        if !args.dry_run {
+            for plan in &plans {
+                edit::apply(plan, state, agent.id())?;
+            }
+        }
         println!("{}: already set up ({})", agent.name(), files.join(", "));
     } else if args.dry_run {
         for plan in &plans {

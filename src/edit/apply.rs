@@ -1,12 +1,12 @@
 //! Carrying out a plan: lock, re-check, back up, write atomically, record.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::EditError;
 use super::backup;
 use super::plan::Plan;
-use super::read::{io_error, read_current, resolved_target};
+use super::read::{check_link_target_folder, io_error, read_current, resolved_target};
 use super::record;
 use super::state::StateDir;
 use super::write::{create_private_dirs, remove_stale_temps, write_atomic};
@@ -76,34 +76,50 @@ pub(crate) fn lock_target(plan: &Plan, state: &StateDir) -> Result<fs::File, Edi
 /// first, then an atomic replace through the symlink chain, or the deletion.
 pub(crate) fn commit(plan: &Plan, state: &StateDir) -> Result<Applied, EditError> {
     let target = resolved_target(&plan.path)?;
+    // Before the no-op check: a run with nothing to write still cleans up after a killed one.
+    remove_stale_temps(&target)
+        .map_err(|e| io_error(&plan.path, "cannot remove stale temp files", e))?;
+    backup::remove_stale(state, &plan.path)?;
     if plan.is_noop() {
         if plan.secret && plan.new.is_some() {
             restrict_to_owner(&target)?;
         }
         return Ok(Applied::nothing());
     }
-    remove_stale_temps(&target)
-        .map_err(|e| io_error(&plan.path, "cannot remove stale temp files", e))?;
     let backup = match &plan.original {
         Some(text) => Some(backup::save(state, &plan.path, text.as_bytes())?),
         None => None,
     };
-    match &plan.new {
-        Some(text) => {
-            if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-                create_private_dirs(dir)
-                    .map_err(|e| io_error(&plan.path, "cannot create the folder", e))?;
-            }
+    let written = match &plan.new {
+        Some(text) => create_folder(plan, &target).and_then(|()| {
             let mode = plan.secret.then_some(0o600);
             write_atomic(&plan.path, text.as_bytes(), mode)
-                .map_err(|e| io_error(&plan.path, "cannot write", e))?;
+                .map_err(|e| io_error(&plan.path, "cannot write", e))
+        }),
+        None => fs::remove_file(&target).map_err(|e| io_error(&plan.path, "cannot delete", e)),
+    };
+    if let Err(e) = written {
+        // The file is as it was: a backup of it would only push a useful one out of rotation.
+        if let Some(backup) = &backup {
+            let _ = fs::remove_file(backup);
         }
-        None => fs::remove_file(&target).map_err(|e| io_error(&plan.path, "cannot delete", e))?,
+        return Err(e);
     }
     Ok(Applied {
         written: true,
         backup,
     })
+}
+
+/// Creates the folder a new file goes in (0700), unless the file is reached through a symlink:
+/// a link whose target folder is missing points somewhere that is not there (a dotfiles
+/// repository not checked out, say), and guessing is worse than saying so.
+fn create_folder(plan: &Plan, target: &Path) -> Result<(), EditError> {
+    let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    check_link_target_folder(&plan.path, target)?;
+    create_private_dirs(dir).map_err(|e| io_error(&plan.path, "cannot create the folder", e))
 }
 
 /// A secret already in place still must not stay readable by others.

@@ -1,6 +1,6 @@
 //! Copies of a file's content taken before each write, so any edit can be reverted by hand.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -8,36 +8,59 @@ use std::time::{Duration, SystemTime};
 use super::EditError;
 use super::clock::utc_stamp;
 use super::state::{StateDir, file_id};
-use super::write::create_private_dirs;
+use super::write::{create_private_dirs, remove_stale_temps};
 
 /// Backups kept per file; older ones are deleted.
 pub(crate) const KEEP_PER_FILE: usize = 10;
 
 /// Saves `contents` as `<state>/backups/<file-id>/<UTC timestamp>.bak` (mode 0600) and prunes
-/// the oldest beyond `KEEP_PER_FILE`. Returns the backup's path.
+/// the oldest beyond `KEEP_PER_FILE`. Returns the backup's path. The copy is written to a temp
+/// file and renamed into place, so a killed run never leaves a torn backup behind.
 pub(crate) fn save(state: &StateDir, path: &Path, contents: &[u8]) -> Result<PathBuf, EditError> {
     let dir = state.subdir("backups")?.join(file_id(path));
     create_private_dirs(&dir)
         .map_err(|e| EditError::io(&dir, "cannot create the backup folder", e))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{TEMP_NAME}.agentgw-tmp-"))
+        .tempfile_in(&dir)
+        .map_err(|e| EditError::io(&dir, "cannot create the backup", e))?;
+    temp.write_all(contents)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| EditError::io(&dir, "cannot write the backup", e))?;
 
     // Two backups within one microsecond would share a name; the later one moves a
     // microsecond on, which keeps names unique and in order.
     let mut time = SystemTime::now();
     let backup = loop {
         let candidate = dir.join(format!("{}.bak", utc_stamp(time)));
-        match create_private_file(&candidate) {
-            Ok(mut file) => {
-                file.write_all(contents)
-                    .and_then(|()| file.sync_all())
-                    .map_err(|e| EditError::io(&candidate, "cannot write the backup", e))?;
-                break candidate;
+        match temp.persist_noclobber(&candidate) {
+            Ok(_) => break candidate,
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
+                temp = e.file;
+                time += Duration::from_micros(1);
             }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => time += Duration::from_micros(1),
-            Err(e) => return Err(EditError::io(&candidate, "cannot create the backup", e)),
+            Err(e) => {
+                return Err(EditError::io(
+                    &candidate,
+                    "cannot create the backup",
+                    e.error,
+                ));
+            }
         }
     };
     prune(&dir).map_err(|e| EditError::io(&dir, "cannot remove old backups", e))?;
     Ok(backup)
+}
+
+/// The name whose temp-file prefix backups are written under.
+const TEMP_NAME: &str = "backup";
+
+/// Deletes backup temp files a killed run left for the file at `path`. Only the holder of the
+/// file's lock writes its backups, so call this holding it.
+pub(crate) fn remove_stale(state: &StateDir, path: &Path) -> Result<(), EditError> {
+    let dir = state.root().join("backups").join(file_id(path));
+    remove_stale_temps(&dir.join(TEMP_NAME))
+        .map_err(|e| EditError::io(&dir, "cannot remove stale temp files", e))
 }
 
 /// The backups of the file at `path`, oldest first.
@@ -66,15 +89,4 @@ fn prune(dir: &Path) -> io::Result<()> {
         fs::remove_file(old)?;
     }
     Ok(())
-}
-
-fn create_private_file(path: &Path) -> io::Result<fs::File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
 }

@@ -16,12 +16,20 @@ pub enum EditError {
         col: usize,
         message: String,
     },
-    /// The file is not UTF-8 text; it was not touched.
-    NotUtf8 { path: PathBuf },
+    /// The file is not UTF-8 text; it was not touched. `line` and `col` (1-based, col in bytes)
+    /// locate the first byte that is not.
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+    },
     /// The path names a directory where a config file was expected.
     IsDirectory { path: PathBuf },
     /// Following the path's symlinks never reaches a file.
     SymlinkLoop { path: PathBuf },
+    /// The path is a symlink to a file that does not exist, in a folder that does not exist
+    /// either: there is nowhere to create it.
+    DanglingSymlink { path: PathBuf, target: PathBuf },
     /// A change cannot be made without destroying something the user wrote, e.g. setting
     /// `env.X` while `env` is a string.
     Conflict {
@@ -57,9 +65,10 @@ impl EditError {
     pub fn path(&self) -> &Path {
         match self {
             EditError::Parse { path, .. }
-            | EditError::NotUtf8 { path }
+            | EditError::NotUtf8 { path, .. }
             | EditError::IsDirectory { path }
             | EditError::SymlinkLoop { path }
+            | EditError::DanglingSymlink { path, .. }
             | EditError::Conflict { path, .. }
             | EditError::UnsupportedValue { path, .. }
             | EditError::Record { path, .. }
@@ -101,20 +110,32 @@ impl fmt::Display for EditError {
                  (or move the file aside), then run the command again.",
                 path.display()
             ),
-            EditError::NotUtf8 { path } => write!(
+            EditError::NotUtf8 { path, line, col } => write!(
                 f,
-                "{}: not UTF-8 text; agentgw edits text config files only and changed nothing",
+                "{}:{line}:{col}: not UTF-8 text (a byte there is not valid UTF-8); agentgw changed nothing.\n\
+                 agentgw edits UTF-8 text only: save the file as UTF-8 (an editor's \"save with encoding\"), \
+                 then run the command again.",
                 path.display()
             ),
             EditError::IsDirectory { path } => write!(
                 f,
-                "{}: is a directory, expected a config file; agentgw changed nothing",
+                "{}: is a directory, expected a config file; agentgw changed nothing.\n\
+                 Move the directory aside (mv '{0}' '{0}.dir'), then run the command again.",
                 path.display()
             ),
             EditError::SymlinkLoop { path } => write!(
                 f,
-                "{}: symlink loop (the links never reach a file); agentgw changed nothing",
+                "{}: symlink loop (the links never reach a file); agentgw changed nothing.\n\
+                 Point the link at a real file (ls -l '{0}' shows where it goes), then run the command again.",
                 path.display()
+            ),
+            EditError::DanglingSymlink { path, target } => write!(
+                f,
+                "{}: is a symlink to {}, whose folder does not exist; agentgw changed nothing.\n\
+                 Create that folder (is your dotfiles repository checked out?) or replace the link, \
+                 then run the command again.",
+                path.display(),
+                target.display()
             ),
             EditError::Conflict { path, key, message } => write!(
                 f,
@@ -138,9 +159,52 @@ impl fmt::Display for EditError {
                 path,
                 action,
                 source,
-            } => write!(f, "{}: {action}: {source}", path.display()),
+            } => {
+                write!(f, "{}: {action}: {source}", path.display())?;
+                match io_fix(path, source) {
+                    Some(fix) => write!(f, "\n{fix}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
+}
+
+/// What to do about an I/O failure the user can fix, in one or two sentences.
+fn io_fix(path: &Path, error: &io::Error) -> Option<String> {
+    let shown = path.display();
+    let folder = path
+        .parent()
+        .map_or_else(|| ".".to_string(), |d| d.display().to_string());
+    if let Some(owner) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<super::write::OwnedByAnotherUser>())
+    {
+        return Some(format!(
+            "agentgw changed nothing: writing would replace a file of uid {} with one of yours. \
+             Run agentgw as that user, or take the file over (sudo chown \"$(id -un)\" '{shown}'), \
+             then run the command again.",
+            owner.uid
+        ));
+    }
+    Some(match error.kind() {
+        io::ErrorKind::PermissionDenied => format!(
+            "agentgw writes the new content to a temp file in '{folder}' and renames it over the file, \
+             so it needs write access to that folder and read access to the file: check their owner \
+             and permissions (ls -ld '{folder}' '{shown}'), then run the command again."
+        ),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge => {
+            format!(
+                "The disk (or your quota or file-size limit) holding '{folder}' is full; the file \
+                 itself was not changed. Free some space, then run the command again."
+            )
+        }
+        io::ErrorKind::ReadOnlyFilesystem => format!(
+            "'{folder}' is on a read-only filesystem; the file was not changed. Remount it \
+             read-write (or point the agent at a writable config folder), then run the command again."
+        ),
+        _ => return None,
+    })
 }
 
 // The I/O cause is part of the message already; not also returning it as `source()` keeps

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use similar::TextDiff;
 
 use super::document::{Op, Outcome, RunError, run_ops};
-use super::read::{absolute, read_current};
+use super::read::{absolute, check_link_target_folder, read_current, resolved_target};
 use super::{Change, EditError, Format, KeyChange, KeyPath};
 
 /// What would change in one file. Computed read-only.
@@ -30,6 +30,9 @@ pub struct Plan {
 pub fn plan(path: &Path, format: Format, changes: &[Change]) -> Result<Plan, EditError> {
     let path = absolute(path)?;
     let original = read_current(&path)?;
+    if original.is_none() {
+        check_link_target_folder(&path, &resolved_target(&path)?)?;
+    }
     let ops = changes
         .iter()
         .map(|change| match change {

@@ -33,11 +33,33 @@ pub(crate) fn read_current(path: &Path) -> Result<Option<String>, EditError> {
         }
         Err(e) => return Err(io_error(path, "cannot read", e)),
     };
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| EditError::NotUtf8 {
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let bytes = e.as_bytes();
+        let bad = e.utf8_error().valid_up_to();
+        let line_start = bytes[..bad]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        EditError::NotUtf8 {
             path: path.to_path_buf(),
-        })
+            line: bytes[..bad].iter().filter(|&&b| b == b'\n').count() + 1,
+            col: bad - line_start + 1,
+        }
+    })
+}
+
+/// A file reached through a symlink can be created only where the link's target folder exists.
+pub(crate) fn check_link_target_folder(path: &Path, target: &Path) -> Result<(), EditError> {
+    let folder_missing = target
+        .parent()
+        .is_some_and(|dir| !dir.as_os_str().is_empty() && !dir.is_dir());
+    if target != path && folder_missing {
+        return Err(EditError::DanglingSymlink {
+            path: path.to_path_buf(),
+            target: target.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 pub(crate) fn io_error(path: &Path, action: &'static str, error: io::Error) -> EditError {

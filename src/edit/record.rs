@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::plan::Plan;
 use super::state::StateDir;
-use super::write::write_atomic;
+use super::write::{remove_stale_temps, write_atomic};
 use super::{EditError, Format, KeyPath};
 
 const RECORD_VERSION: u32 = 1;
@@ -346,6 +346,9 @@ pub(crate) fn load(state: &StateDir) -> Result<Record, EditError> {
 /// Read-modify-write of the record under its own lock, written atomically with mode 0600.
 pub(crate) fn update(state: &StateDir, change: impl FnOnce(&mut Record)) -> Result<(), EditError> {
     let _lock = state.lock(RECORD_LOCK)?;
+    let path = state.record_path();
+    remove_stale_temps(&path)
+        .map_err(|e| EditError::io(&path, "cannot remove stale temp files", e))?;
     let mut record = load(state)?;
     let before = serde_json::to_value(&record).ok();
     change(&mut record);
@@ -353,7 +356,6 @@ pub(crate) fn update(state: &StateDir, change: impl FnOnce(&mut Record)) -> Resu
     if serde_json::to_value(&record).ok() == before {
         return Ok(());
     }
-    let path = state.record_path();
     let mut text = serde_json::to_string_pretty(&record).map_err(|e| EditError::Record {
         path: path.clone(),
         message: e.to_string(),

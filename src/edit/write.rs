@@ -109,9 +109,12 @@ pub fn remove_stale_temps(target: &Path) -> io::Result<()> {
 /// Replaces the content of `path` atomically: the bytes go to a temp file beside the real target
 /// (after resolving symlinks, so a symlinked dotfile stays a symlink), are fsynced, then renamed
 /// over the target. `mode` is applied to the new file on Unix; `None` keeps the existing file's
-/// mode, or 0644 for a new file.
+/// mode, or 0644 for a new file. The file keeps its owner: run as root, the new file is given
+/// the old one's owner; run as anyone else, a file of another user is refused
+/// ([`OwnedByAnotherUser`]) rather than silently taken over.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Result<()> {
     let target = resolve_symlinks(path)?;
+    let owner = owner_to_keep(&target)?;
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -124,6 +127,10 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Resu
         .prefix(&format!(".{file_name}.agentgw-tmp-"))
         .tempfile_in(&dir)?;
     tmp.write_all(contents)?;
+    #[cfg(unix)]
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid))?;
+    }
     set_mode(
         tmp.as_file(),
         mode.or_else(|| file_mode(&target)).unwrap_or(0o644),
@@ -132,6 +139,58 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Resu
     tmp.persist(&target).map_err(|e| e.error)?;
     sync_dir(&dir);
     Ok(())
+}
+
+/// The error inside the `io::Error` (kind `PermissionDenied`) that `write_atomic` returns for a
+/// file owned by another user.
+#[derive(Debug)]
+pub struct OwnedByAnotherUser {
+    pub path: PathBuf,
+    pub uid: u32,
+}
+
+impl fmt::Display for OwnedByAnotherUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} belongs to another user (uid {})",
+            self.path.display(),
+            self.uid
+        )
+    }
+}
+
+impl std::error::Error for OwnedByAnotherUser {}
+
+/// The owner (uid, gid) the new file must be given: `Some` only when running as root over
+/// another user's file. Run as anyone else, another user's file is an error: the rename would
+/// hand the file over to the caller.
+#[cfg(unix)]
+fn owner_to_keep(target: &Path) -> io::Result<Option<(u32, u32)>> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = match fs::metadata(target) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    match (me, meta.uid()) {
+        (_, owner) if owner == me => Ok(None),
+        (0, owner) => Ok(Some((owner, meta.gid()))),
+        (_, owner) => Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            OwnedByAnotherUser {
+                path: target.to_path_buf(),
+                uid: owner,
+            },
+        )),
+    }
+}
+
+#[cfg(not(unix))]
+fn owner_to_keep(_target: &Path) -> io::Result<Option<(u32, u32)>> {
+    Ok(None)
 }
 
 /// Takes an exclusive advisory lock, held until the returned file is dropped. The lock lives in

@@ -31,12 +31,19 @@ impl TestHome {
     /// Like `cmd` but with the default storage choice (OS keyring first) and no D-Bus session:
     /// callers add the bus they want.
     pub fn bare_cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("agentgw").unwrap();
+        let mut cmd = Command::from_std(self.process());
+        cmd.timeout(std::time::Duration::from_secs(60));
+        cmd
+    }
+
+    /// `bare_cmd`'s clean environment on a plain `std::process::Command`, for tests that spawn
+    /// and kill agentgw themselves.
+    pub fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("agentgw"));
         cmd.env_clear()
             .env("HOME", self.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .timeout(std::time::Duration::from_secs(60));
+            .env("NO_COLOR", "1");
         cmd
     }
 

@@ -1,15 +1,14 @@
-//! Killing agentgw at random moments never leaves a torn, unparseable or de-linked config file.
+//! Killing agentgw at random moments never leaves a torn, unparseable or de-linked config file,
+//! and the next complete run cleans up after it.
 
-use crate::common::TestHome;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use crate::rich_home::{REMOVE, RichHome, SETUP};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
-const SETTINGS: &str = "{\n  \"permissions\": {\n    \"allow\": [\"Bash(ls)\"]\n  },\n  \"env\": {\n    \"FOO\": \"1\"\n  }\n}\n";
-/// Runs of setup and remove, each killed at a random moment in its first 10 ms (if still running).
-const ROUNDS: usize = 300;
-const CODEX: &str =
-    "# mine\napproval_policy = \"never\"\n\n[mcp_servers.docs]\ncommand = \"true\"\n";
+/// SIGKILLs sent, each at a random moment of a `setup all` or `remove all` run.
+const KILLS: usize = 520;
+/// After this many kills, one run goes to completion: it must clean up what the killed ones left.
+const COMPLETE_EVERY: usize = 40;
 
 /// A cheap deterministic sequence: the test is repeatable, the kill moments still vary widely.
 fn next(seed: &mut u64) -> u64 {
@@ -19,72 +18,40 @@ fn next(seed: &mut u64) -> u64 {
     *seed
 }
 
-fn assert_intact(home: &Path, round: usize) {
-    let settings = home.join("dotfiles/settings.json");
-    let text = std::fs::read_to_string(&settings).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("round {round}: torn JSON ({e}):\n{text}"));
-    assert_eq!(
-        json["permissions"]["allow"][0], "Bash(ls)",
-        "round {round}: user key lost:\n{text}"
-    );
-    assert_eq!(
-        json["env"]["FOO"], "1",
-        "round {round}: user key lost:\n{text}"
-    );
-    let link = home.join(".claude/settings.json");
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink(),
-        "round {round}: symlink replaced"
-    );
-    if let Ok(text) = std::fs::read_to_string(home.join(".codex/config.toml")) {
-        let doc: toml_edit::DocumentMut = text
-            .parse()
-            .unwrap_or_else(|e| panic!("round {round}: torn TOML ({e}):\n{text}"));
-        assert_eq!(
-            doc["approval_policy"].as_str(),
-            Some("never"),
-            "round {round}: user key lost:\n{text}"
-        );
+/// How long a complete run takes here (the slower of setup and remove, median of 5): kill
+/// moments are spread over that span, so most kills land while agentgw is working.
+fn calibrate(rich: &RichHome) -> Duration {
+    let mut setups = Vec::new();
+    let mut removes = Vec::new();
+    for _ in 0..5 {
+        for (args, times) in [(SETUP, &mut setups), (REMOVE, &mut removes)] {
+            let started = Instant::now();
+            rich.run_to_completion(args);
+            times.push(started.elapsed());
+        }
     }
-    if let Ok(text) = std::fs::read_to_string(home.join(".local/state/agentgw/managed.json")) {
-        serde_json::from_str::<serde_json::Value>(&text)
-            .unwrap_or_else(|e| panic!("round {round}: torn record ({e}):\n{text}"));
-    }
+    setups.sort();
+    removes.sort();
+    setups[2].max(removes[2])
 }
 
 #[test]
 fn setup_and_remove_killed_at_random_moments_leave_every_file_whole() {
-    let home = TestHome::new();
-    home.login_unverified("default", crate::support::GOOD_TOKEN);
-    let dotfiles = home.path().join("dotfiles");
-    std::fs::create_dir_all(&dotfiles).unwrap();
-    std::fs::create_dir_all(home.path().join(".claude")).unwrap();
-    std::fs::create_dir_all(home.path().join(".codex")).unwrap();
-    std::fs::write(dotfiles.join("settings.json"), SETTINGS).unwrap();
-    std::os::unix::fs::symlink(
-        dotfiles.join("settings.json"),
-        home.path().join(".claude/settings.json"),
-    )
-    .unwrap();
-    std::fs::write(home.path().join(".codex/config.toml"), CODEX).unwrap();
-
-    let binary = assert_cmd::cargo::cargo_bin!("agentgw");
+    let rich = RichHome::new();
+    let span = calibrate(&rich).as_micros() as u64;
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut killed = 0;
-    for round in 0..ROUNDS {
-        let args: &[&str] = if round % 2 == 0 {
-            &["setup", "all", "--force", "--yes", "--no-test"]
+    let mut mid_way = 0;
+    for kill in 0..KILLS {
+        // Whichever has more to do, so that most kills interrupt real work.
+        let args = if rich.files_as_written() >= 2 {
+            SETUP
         } else {
-            &["remove", "all", "--yes"]
+            REMOVE
         };
-        let mut child = Command::new(binary)
+        let mut child = rich
+            .home
+            .process()
             .args(args)
-            .env_clear()
-            .env("HOME", home.path())
             .env("PATH", "/usr/bin:/bin")
             .env("AGENTGW_AUTH_STORAGE", "file")
             .stdin(Stdio::null())
@@ -92,101 +59,33 @@ fn setup_and_remove_killed_at_random_moments_leave_every_file_whole() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_micros(next(&mut seed) % 10_000));
+        std::thread::sleep(Duration::from_micros(next(&mut seed) % span));
         if child.try_wait().unwrap().is_none() {
-            killed += 1;
+            mid_way += 1;
         }
         let _ = child.kill();
         let _ = child.wait();
-        assert_intact(home.path(), round);
-    }
-    // The next complete run cleans up after the killed ones and can undo everything exactly.
-    for args in [
-        &["setup", "all", "--force", "--yes", "--no-test"][..],
-        &["remove", "all", "--yes"][..],
-    ] {
-        let out = home
-            .cmd()
-            .env("PATH", "/usr/bin:/bin")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    assert_eq!(
-        std::fs::read_to_string(dotfiles.join("settings.json")).unwrap(),
-        SETTINGS
-    );
-    assert_eq!(
-        std::fs::read_to_string(home.path().join(".codex/config.toml")).unwrap(),
-        CODEX
-    );
-    let leftovers: Vec<_> = std::fs::read_dir(&dotfiles)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().contains(".agentgw-tmp-"))
-        .collect();
-    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
-    eprintln!("{killed} of {ROUNDS} runs were killed mid-way");
-}
+        rich.assert_whole(&format!("after kill {kill} of {args:?}"));
 
-#[test]
-fn eight_concurrent_setups_and_removes_keep_every_file_whole_and_undoable() {
-    let home = TestHome::new();
-    home.login_unverified("default", crate::support::GOOD_TOKEN);
-    std::fs::create_dir_all(home.path().join(".claude")).unwrap();
-    std::fs::write(home.path().join(".claude/settings.json"), SETTINGS).unwrap();
-    std::fs::create_dir_all(home.path().join(".codex")).unwrap();
-    std::fs::write(home.path().join(".codex/config.toml"), CODEX).unwrap();
-    for _ in 0..5 {
-        let children: Vec<_> = (0..8)
-            .map(|i| {
-                let args: &[&str] = if i % 2 == 0 {
-                    &["setup", "all", "--force", "--yes", "--no-test"]
-                } else {
-                    &["remove", "all", "--yes"]
-                };
-                Command::new(assert_cmd::cargo::cargo_bin!("agentgw"))
-                    .args(args)
-                    .env_clear()
-                    .env("HOME", home.path())
-                    .env("PATH", "/usr/bin:/bin")
-                    .env("AGENTGW_AUTH_STORAGE", "file")
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        for child in children {
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+        if (kill + 1) % COMPLETE_EVERY == 0 {
+            let args = if next(&mut seed) % 2 == 0 {
+                SETUP
+            } else {
+                REMOVE
+            };
+            rich.run_to_completion(args);
+            rich.assert_whole(&format!("after a complete {args:?}"));
+            let left = rich.temp_files();
+            assert!(left.is_empty(), "a complete {args:?} left {left:?}");
         }
-        let text = std::fs::read_to_string(home.path().join(".claude/settings.json")).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(json["env"]["FOO"], "1", "{text}");
     }
-    let out = home
-        .cmd()
-        .env("PATH", "/usr/bin:/bin")
-        .args(["remove", "all", "--yes"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert_eq!(
-        std::fs::read_to_string(home.path().join(".claude/settings.json")).unwrap(),
-        SETTINGS
-    );
-    assert_eq!(
-        std::fs::read_to_string(home.path().join(".codex/config.toml")).unwrap(),
-        CODEX
+    // The next complete runs can undo everything exactly, whatever the killed ones left.
+    rich.run_to_completion(SETUP);
+    rich.run_to_completion(REMOVE);
+    rich.assert_as_written();
+    let left = rich.temp_files();
+    assert!(left.is_empty(), "temp files left: {left:?}");
+    eprintln!(
+        "{KILLS} kills survived, {mid_way} of them while agentgw was running (kill moments spread over {span} µs)"
     );
 }

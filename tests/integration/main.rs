@@ -6,6 +6,7 @@ mod support;
 
 mod common;
 mod completions;
+mod concurrency;
 mod crash;
 mod doctor;
 mod exec;
@@ -15,6 +16,7 @@ mod login;
 mod logout;
 mod profiles;
 mod prompts;
+mod rich_home;
 mod setup;
 mod status;
 mod test_cmd;
