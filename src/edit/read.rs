@@ -71,3 +71,8 @@ pub(crate) fn io_error(path: &Path, action: &'static str, error: io::Error) -> E
         EditError::io(path, action, error)
     }
 }
+
+/// True when `path` itself is a symlink.
+pub(crate) fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}

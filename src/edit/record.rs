@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::plan::Plan;
+use super::read::is_symlink;
 use super::state::StateDir;
 use super::write::{remove_stale_temps, write_atomic};
 use super::{EditError, Format, KeyPath};
@@ -37,6 +38,10 @@ pub(crate) struct FileRecord {
     pub format: Format,
     /// agentgw created the file; undo deletes it if nothing else is left in it.
     pub created_file: bool,
+    /// agentgw created it through a dangling symlink: undo deletes the file and leaves the
+    /// link dangling again, as it found it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created_through_symlink: bool,
     #[serde(default)]
     pub keys: Vec<ManagedKey>,
     /// Containers created for keys that agentgw has since removed itself; undo still removes
@@ -182,12 +187,16 @@ impl Record {
             .or_insert_with(|| FileRecord {
                 format: plan.format,
                 created_file: false,
+                created_through_symlink: false,
                 keys: Vec::new(),
                 leftover_created_parents: Vec::new(),
                 container_sources: Vec::new(),
             });
         // A file agentgw (re)creates holds nothing of the user's, whatever happened before.
-        file.created_file |= plan.original.is_none();
+        if plan.original.is_none() {
+            file.created_file = true;
+            file.created_through_symlink = is_symlink(&plan.path);
+        }
         file.format = plan.format;
 
         for (key, source) in &plan.container_sources {
@@ -355,6 +364,16 @@ pub(crate) fn update(state: &StateDir, change: impl FnOnce(&mut Record)) -> Resu
     record.version = RECORD_VERSION;
     if serde_json::to_value(&record).ok() == before {
         return Ok(());
+    }
+    // Nothing managed: no record, so a failed first write (or a complete remove) leaves
+    // agentgw's state as if it had never run.
+    if record.owners.is_empty() {
+        return match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(EditError::io(&path, "cannot delete", e))
+            }
+            _ => Ok(()),
+        };
     }
     let mut text = serde_json::to_string_pretty(&record).map_err(|e| EditError::Record {
         path: path.clone(),

@@ -1,13 +1,12 @@
 //! Undo from the managed-keys record: put back what was there before agentgw, but never over a
 //! value the user has changed since.
 
-use std::fs;
 use std::path::Path;
 
 use super::apply::{Applied, commit, lock_target};
 use super::document::{Op, read_values};
 use super::plan::Plan;
-use super::read::read_current;
+use super::read::{is_symlink, read_current};
 use super::record::{self, FileRecord, Previous};
 use super::state::StateDir;
 use super::{EditError, KeyPath};
@@ -148,7 +147,12 @@ fn plan_file_undo(
     }));
 
     let mut plan = Plan::compute(path.to_path_buf(), file.format, ops, Some(text))?;
-    if file.created_file && plan_leaves_nothing(&plan)? && !is_symlink(path) {
+    // A file agentgw created but the user has since turned into a symlink (say, into a dotfiles
+    // repository) is the user's now: it is emptied, not deleted.
+    if file.created_file
+        && plan_leaves_nothing(&plan)?
+        && (file.created_through_symlink || !is_symlink(path))
+    {
         plan.new = None;
     }
     Ok(UndoPlan {
@@ -176,10 +180,4 @@ fn plan_leaves_nothing(plan: &Plan) -> Result<bool, EditError> {
         col: syntax.col,
         message: syntax.message,
     })
-}
-
-/// A file agentgw created but the user has since turned into a symlink (say, into a dotfiles
-/// repository) is the user's now: it is emptied, not deleted.
-fn is_symlink(path: &Path) -> bool {
-    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }

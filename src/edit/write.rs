@@ -125,8 +125,10 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Resu
         .unwrap_or_default();
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{file_name}.agentgw-tmp-"))
-        .tempfile_in(&dir)?;
-    tmp.write_all(contents)?;
+        .tempfile_in(&dir)
+        .map_err(without_temp_path)?;
+    // Through the File itself: the OS error as it is, without the temp file's name.
+    tmp.as_file_mut().write_all(contents)?;
     #[cfg(unix)]
     if let Some((uid, gid)) = owner {
         std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid))?;
@@ -141,22 +143,32 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Resu
     Ok(())
 }
 
+/// tempfile names its random temp file in its errors; the user needs to know about the file
+/// being written (the caller names it), not about a temp file that never came to be.
+fn without_temp_path(error: io::Error) -> io::Error {
+    // A kind without a name of its own ("other error", "uncategorized error") says less than
+    // the message with the temp path.
+    let named = !matches!(
+        io::Error::from(error.kind()).to_string().as_str(),
+        "other error" | "uncategorized error"
+    );
+    if named && error.get_ref().is_some() {
+        io::Error::from(error.kind())
+    } else {
+        error
+    }
+}
+
 /// The error inside the `io::Error` (kind `PermissionDenied`) that `write_atomic` returns for a
 /// file owned by another user.
 #[derive(Debug)]
 pub struct OwnedByAnotherUser {
-    pub path: PathBuf,
     pub uid: u32,
 }
 
 impl fmt::Display for OwnedByAnotherUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} belongs to another user (uid {})",
-            self.path.display(),
-            self.uid
-        )
+        write!(f, "the file belongs to another user (uid {})", self.uid)
     }
 }
 
@@ -180,10 +192,7 @@ fn owner_to_keep(target: &Path) -> io::Result<Option<(u32, u32)>> {
         (0, owner) => Ok(Some((owner, meta.gid()))),
         (_, owner) => Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
-            OwnedByAnotherUser {
-                path: target.to_path_buf(),
-                uid: owner,
-            },
+            OwnedByAnotherUser { uid: owner },
         )),
     }
 }

@@ -39,7 +39,21 @@ impl TestHome {
     /// `bare_cmd`'s clean environment on a plain `std::process::Command`, for tests that spawn
     /// and kill agentgw themselves.
     pub fn process(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("agentgw"));
+        self.process_through(assert_cmd::cargo::cargo_bin!("agentgw"), &[])
+    }
+
+    /// `process`, started through `program` with `args` before agentgw's path (say, `setpriv`
+    /// to run it as another user).
+    pub fn process_through(
+        &self,
+        program: impl AsRef<std::ffi::OsStr>,
+        args: &[&str],
+    ) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(args);
+        if !args.is_empty() {
+            cmd.arg(assert_cmd::cargo::cargo_bin!("agentgw"));
+        }
         cmd.env_clear()
             .env("HOME", self.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -10,6 +10,7 @@ mod concurrency;
 mod crash;
 mod doctor;
 mod exec;
+mod faults;
 mod hostile;
 mod keyring;
 mod login;
