@@ -46,6 +46,9 @@ pub(crate) trait Document {
     /// True when the document holds nothing a user could have written: no keys, no comments.
     fn holds_nothing(&self) -> bool;
 
+    /// True when the document sets at least one key.
+    fn has_keys(&self) -> bool;
+
     fn render(&self) -> String;
 }
 
@@ -121,6 +124,8 @@ pub(crate) struct Outcome {
     /// Compact containers (see `Document::compact_container_source`) as they were before the
     /// first key was set inside them.
     pub container_sources: Vec<(KeyPath, String)>,
+    /// The text set no key before the edit (empty, blank or only comments).
+    pub was_keyless: bool,
 }
 
 const BOM: char = '\u{feff}';
@@ -157,6 +162,7 @@ pub(crate) fn run_ops(format: Format, text: &str, ops: &[Op]) -> Result<Outcome,
         None => (false, text),
     };
     let mut doc = parse(format, body).map_err(RunError::Syntax)?;
+    let was_keyless = !doc.has_keys();
     let mut key_changes: Vec<KeyChange> = Vec::new();
     let mut created_parents = Vec::new();
     let mut previous_sources = Vec::new();
@@ -244,6 +250,7 @@ pub(crate) fn run_ops(format: Format, text: &str, ops: &[Op]) -> Result<Outcome,
         created_parents,
         previous_sources,
         container_sources,
+        was_keyless,
     })
 }
 

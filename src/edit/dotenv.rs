@@ -208,6 +208,12 @@ impl Document for DotenvDocument {
         })
     }
 
+    fn has_keys(&self) -> bool {
+        self.lines
+            .iter()
+            .any(|line| matches!(line, Line::Assignment(_)))
+    }
+
     fn render(&self) -> String {
         let mut out = String::new();
         for line in &self.lines {

@@ -39,7 +39,13 @@ impl JsonDocument {
         let root = CstRootNode::parse(text, &parse_options()).map_err(|e| SyntaxError {
             line: e.line_display(),
             col: e.column_display(),
-            message: lowercase_first(&e.kind().to_string()),
+            message: match e.kind() {
+                // The parser stops at 512 levels rather than recursing until the stack runs out.
+                jsonc_parser::errors::ParseErrorKind::NestingDepthExceeded => {
+                    "nested more than 512 levels deep, more than agentgw edits".to_string()
+                }
+                kind => lowercase_first(&kind.to_string()),
+            },
         })?;
         Ok(JsonDocument { root })
     }
@@ -47,14 +53,81 @@ impl JsonDocument {
     fn object_at(&self, path: &[String]) -> Option<CstObject> {
         let mut object = self.root.object_value()?;
         for segment in path {
-            object = object.get(segment)?.value()?.as_object()?;
+            object = last_named(&object, segment)?.value()?.as_object()?;
         }
         Some(object)
     }
 
+    /// The property at `key`. With duplicate names the last one counts, as in JavaScript's
+    /// JSON.parse, which is what Claude Code and Gemini CLI read their settings with.
     fn property(&self, key: &[String]) -> Option<CstObjectProp> {
         let (leaf, parents) = key.split_last()?;
-        self.object_at(parents)?.get(leaf)
+        last_named(&self.object_at(parents)?, leaf)
+    }
+
+    /// Refuses an edit at `key` when a name on its way appears more than once in its object:
+    /// the agents read the last one, and writing the wrong one would silently do nothing.
+    fn check_unique(&self, key: &[String]) -> Result<(), KeyError> {
+        let Some(mut object) = self.root.object_value() else {
+            return Ok(());
+        };
+        for (depth, segment) in key.iter().enumerate() {
+            let named = named(&object, segment);
+            if named.len() > 1 {
+                let lines: Vec<String> = named
+                    .iter()
+                    .map(|p| {
+                        line_of(&CstNode::Container(CstContainerNode::ObjectProp(p.clone())))
+                            .to_string()
+                    })
+                    .collect();
+                return Err(conflict(
+                    key,
+                    &format!(
+                        "{} appears {} times in its object (lines {}); Claude Code and Gemini CLI \
+                         read only the last one, so editing would be silently ignored. Delete all but \
+                         one of them, then run the command again",
+                        display_key(&key[..=depth]),
+                        named.len(),
+                        lines.join(", ")
+                    ),
+                ));
+            }
+            match named.first().and_then(CstObjectProp::value) {
+                Some(CstNode::Container(CstContainerNode::Object(inner))) => object = inner,
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The properties of `object` called `name`, in file order.
+fn named(object: &CstObject, name: &str) -> Vec<CstObjectProp> {
+    object
+        .properties()
+        .into_iter()
+        .filter(|p| p.decoded_name().as_deref() == Some(name))
+        .collect()
+}
+
+fn last_named(object: &CstObject, name: &str) -> Option<CstObjectProp> {
+    named(object, name).pop()
+}
+
+/// The 1-based line `node` starts on: the line breaks in everything printed before it.
+fn line_of(node: &CstNode) -> usize {
+    let mut breaks = 0;
+    let mut current = node.clone();
+    loop {
+        breaks += current
+            .previous_siblings()
+            .map(|sibling| sibling.to_string().matches('\n').count())
+            .sum::<usize>();
+        match current.parent() {
+            Some(parent) => current = CstNode::Container(parent),
+            None => return breaks + 1,
+        }
     }
 }
 
@@ -68,6 +141,7 @@ impl Document for JsonDocument {
         let Some((leaf, parents)) = key.split_last() else {
             return Err(conflict(key, "an empty key path cannot be set"));
         };
+        self.check_unique(key)?;
         let mut object = match self.root.value() {
             None => self.root.object_value_or_set(),
             Some(node) => node
@@ -115,6 +189,9 @@ impl Document for JsonDocument {
     }
 
     fn set_value_source(&mut self, key: &[String], source: &str) -> bool {
+        if self.check_unique(key).is_err() {
+            return false;
+        }
         let Some(prop) = self.property(key) else {
             return false;
         };
@@ -149,6 +226,7 @@ impl Document for JsonDocument {
     }
 
     fn remove(&mut self, key: &[String]) -> Result<bool, KeyError> {
+        self.check_unique(key)?;
         match self.property(key) {
             Some(prop) => {
                 prop.remove();
@@ -228,6 +306,12 @@ impl Document for JsonDocument {
             }
             other => other.is_whitespace() || other.is_newline(),
         })
+    }
+
+    fn has_keys(&self) -> bool {
+        self.root
+            .object_value()
+            .is_some_and(|object| !object.properties().is_empty())
     }
 
     fn render(&self) -> String {

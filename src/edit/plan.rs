@@ -23,6 +23,8 @@ pub struct Plan {
     pub(crate) created_parents: Vec<(KeyPath, Vec<KeyPath>)>,
     pub(crate) previous_sources: Vec<(KeyPath, String)>,
     pub(crate) container_sources: Vec<(KeyPath, String)>,
+    /// The original text set no key (empty, blank or only comments).
+    pub(crate) original_keyless: bool,
     pub(crate) secret: bool,
 }
 
@@ -70,6 +72,7 @@ impl Plan {
             created_parents: outcome.created_parents,
             previous_sources: outcome.previous_sources,
             container_sources: outcome.container_sources,
+            original_keyless: outcome.was_keyless,
             secret: false,
         })
     }

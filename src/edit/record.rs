@@ -42,6 +42,13 @@ pub(crate) struct FileRecord {
     /// link dangling again, as it found it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub created_through_symlink: bool,
+    /// The file's text when agentgw first edited it, if it held no keys (empty, blank, or only
+    /// comments): undo gives back those bytes rather than an empty `{}` after them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyless_original: Option<String>,
+    /// The file did not end with a line break when agentgw first edited it: undo leaves it so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_final_newline: bool,
     #[serde(default)]
     pub keys: Vec<ManagedKey>,
     /// Containers created for keys that agentgw has since removed itself; undo still removes
@@ -188,6 +195,11 @@ impl Record {
                 format: plan.format,
                 created_file: false,
                 created_through_symlink: false,
+                keyless_original: plan.original.clone().filter(|_| plan.original_keyless),
+                no_final_newline: plan
+                    .original
+                    .as_ref()
+                    .is_some_and(|text| !text.is_empty() && !text.ends_with('\n')),
                 keys: Vec::new(),
                 leftover_created_parents: Vec::new(),
                 container_sources: Vec::new(),

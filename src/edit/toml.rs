@@ -230,8 +230,21 @@ impl Document for TomlDocument {
         self.doc.as_table().is_empty() && self.render().trim().is_empty()
     }
 
+    fn has_keys(&self) -> bool {
+        !self.doc.as_table().is_empty()
+    }
+
     fn render(&self) -> String {
-        let text = format!("{}{}", self.leading, self.doc);
+        let body = self.doc.to_string();
+        // A keyless file ending in a comment without a line break would swallow the first
+        // key added after it into that comment.
+        let separator =
+            if !body.is_empty() && !self.leading.is_empty() && !self.leading.ends_with('\n') {
+                "\n"
+            } else {
+                ""
+            };
+        let text = format!("{}{separator}{body}", self.leading);
         if self.crlf { to_crlf(&text) } else { text }
     }
 }
@@ -439,6 +452,33 @@ fn describe_item(item: &Item) -> &'static str {
     }
 }
 
+/// A string as a one-line basic string, line breaks and other control characters escaped.
+/// toml_edit would write a value with a line break as a multi-line string, whose raw line breaks
+/// are part of the value: in a CRLF file they would be turned into CRLF with the rest, changing
+/// the value.
+fn single_line_string(s: &str) -> toml_edit::Value {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    let mut quoted = String::with_capacity(s.len() + 2);
+    quoted.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+        .parse()
+        .expect("an escaped basic string is valid TOML")
+}
+
 fn json_to_toml(value: &Value) -> Result<toml_edit::Value, String> {
     Ok(match value {
         Value::Null => return Err("TOML has no null value".to_string()),
@@ -452,7 +492,7 @@ fn json_to_toml(value: &Value) -> Result<toml_edit::Value, String> {
                 return Err(format!("{n} does not fit a TOML integer"));
             }
         }
-        Value::String(s) => s.as_str().into(),
+        Value::String(s) => single_line_string(s),
         Value::Array(items) => {
             let mut array = Array::new();
             for item in items {

@@ -154,11 +154,40 @@ fn plan_file_undo(
         && (file.created_through_symlink || !is_symlink(path))
     {
         plan.new = None;
+    } else if let Some(original) = &file.keyless_original
+        && plan
+            .new
+            .as_deref()
+            .is_some_and(|new| same_but_layout(new, original))
+    {
+        plan.new = Some(original.clone());
+    } else if file.no_final_newline
+        && let Some(new) = &mut plan.new
+        && new.ends_with('\n')
+    {
+        new.pop();
+        if new.ends_with('\r') {
+            new.pop();
+        }
     }
     Ok(UndoPlan {
         plan,
         kept_user_values,
     })
+}
+
+/// True when `undone` differs from `original` only in whitespace and one empty `{}` (the
+/// object agentgw had to add to a JSON file without one): nothing the user wrote since is lost
+/// by giving back `original`.
+fn same_but_layout(undone: &str, original: &str) -> bool {
+    let squeeze = |text: &str| {
+        text.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+    };
+    let undone = squeeze(undone);
+    let original = squeeze(original);
+    undone == original || undone.replacen("{}", "", 1) == original
 }
 
 fn innermost_first(mut containers: Vec<KeyPath>) -> impl Iterator<Item = Op> {

@@ -1,5 +1,8 @@
 //! Tests of the format-preserving edit engine (`agentgw::edit`): exact bytes in, exact bytes out.
 
+#[path = "../../fuzz/src/check.rs"]
+mod check;
+mod corpus;
 mod dotenv;
 mod errors;
 mod files;

@@ -3,7 +3,7 @@
 use agentgw::edit::{self, Format};
 use serde_json::json;
 
-use crate::support::{Sandbox, read, remove, set};
+use crate::support::{Sandbox, key_path, read, remove, set};
 
 /// A realistic Codex config: top and inline comments, another provider, MCP servers.
 pub const CODEX_CONFIG: &str = r#"# Codex CLI configuration
@@ -259,4 +259,18 @@ fn removing_a_headerless_table_hands_its_comment_forward() {
     let path = sandbox.write("config.toml", original);
     sandbox.apply(&path, Format::Toml, &[remove("p")]);
     assert_eq!(read(&path), "[a]\nx = 1\n\n# about p\n\n[z]\nw = 3\n");
+}
+
+#[test]
+fn a_value_with_line_breaks_in_a_crlf_file_keeps_its_exact_value() {
+    // Found by the fuzzer: written as a multi-line string, its line breaks became CRLF with the
+    // rest of the file, and the value changed.
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("config.toml", "model = \"o3\"\r\n");
+    let value = "two\nlines\r\nand \"quotes\" \\ \u{7f}";
+    sandbox.apply(&path, Format::Toml, &[set("a.b", value)]);
+    let text = read(&path);
+    assert!(!text.replace("\r\n", "").contains('\n'), "{text:?}");
+    let read_back = edit::read_values(&path, Format::Toml, &[key_path("a.b")]).unwrap();
+    assert_eq!(read_back[0], Some(json!(value)));
 }
