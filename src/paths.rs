@@ -49,7 +49,7 @@ pub fn config_file(config_dir: &Path) -> PathBuf {
 
 /// Creates agentgw's own folder (config or state) readable by the user alone.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
-    crate::edit::write::create_private_dirs(dir)
+    crate::edit::write::create_own_private_dir(dir)
         .with_context(|| format!("cannot create {}", dir.display()))
 }
 

@@ -123,9 +123,11 @@ impl Configured {
     ) -> Result<Option<Configured>> {
         let mut values = read_strings(&file, format, &[base_url, model])?.into_iter();
         Ok(match (values.next().flatten(), values.next().flatten()) {
+            // A user:password in the URL must never reach a message (status, doctor and test
+            // all show this URL).
             (Some(base_url), Some(model)) => Some(Configured {
                 file,
-                base_url,
+                base_url: crate::urls::redact_userinfo(&base_url),
                 model,
             }),
             _ => None,

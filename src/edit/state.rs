@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::EditError;
 use super::backup;
 use super::read::absolute;
-use super::write::{create_private_dirs, exclusive_lock};
+use super::write::{create_own_private_dir, create_private_dirs, exclusive_lock};
 
 /// agentgw's state directory (backups, locks, the managed-keys record). The caller supplies the
 /// root (e.g. `~/.local/state/agentgw`); it and its subfolders are created with mode 0700 on
@@ -34,7 +34,8 @@ impl StateDir {
     /// A subfolder of the state directory, created (0700) if missing.
     pub(crate) fn subdir(&self, name: &str) -> Result<PathBuf, EditError> {
         let dir = self.root.join(name);
-        create_private_dirs(&dir)
+        create_own_private_dir(&self.root)
+            .and_then(|()| create_private_dirs(&dir))
             .map_err(|e| EditError::io(&dir, "cannot create agentgw's state directory", e))?;
         Ok(dir)
     }

@@ -76,6 +76,22 @@ pub fn create_private_dirs(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// Like `create_private_dirs`, and an existing `dir` that others can read is made 0700 too:
+/// for agentgw's own folders (config and state), which hold tokens and backups of files that
+/// may contain them. Never for an agent's folder, whose permissions are the user's business.
+pub fn create_own_private_dir(dir: &Path) -> io::Result<()> {
+    create_private_dirs(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
+}
+
 /// Deletes temp files that a killed earlier run left beside `target`. Only call this while
 /// holding the target's lock: then no other agentgw process is mid-write there.
 pub fn remove_stale_temps(target: &Path) -> io::Result<()> {

@@ -27,12 +27,17 @@ fn eight_concurrent_setups_and_removes_keep_files_whole_and_the_record_consisten
                     .unwrap()
             })
             .collect();
-        for child in children {
+        for (i, child) in children.into_iter().enumerate() {
             let out = child.wait_with_output().unwrap();
             assert!(
                 out.status.success(),
                 "round {round}: {}",
                 String::from_utf8_lossy(&out.stderr)
+            );
+            let args = if i % 2 == 0 { SETUP } else { REMOVE };
+            rich.home.check_output(
+                &args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                &out,
             );
         }
         let when = format!("after round {round}");
@@ -97,19 +102,32 @@ fn assert_record_matches_files(rich: &RichHome, when: &str) {
     }
 }
 
-fn spawn_login(home: &TestHome, token: &str, insecure_flag: bool) -> Child {
-    let mut cmd = home.process();
-    cmd.args(["login", "--host", "https://ws.example.com", "--token-stdin"])
-        .arg("--no-verify")
+/// Starts `agentgw login` of `token` for `profile` (--no-verify), with `extra` arguments and
+/// environment.
+pub fn spawn_login(
+    home: &TestHome,
+    profile: &str,
+    token: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Child {
+    let mut child = home
+        .process()
+        .args([
+            "login",
+            "--profile",
+            profile,
+            "--host",
+            "https://ws.example.com",
+        ])
+        .args(["--token-stdin", "--no-verify"])
+        .args(extra)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if insecure_flag {
-        cmd.arg("--insecure-storage");
-    } else {
-        cmd.env("AGENTGW_AUTH_STORAGE", "file");
-    }
-    let mut child = cmd.spawn().unwrap();
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child
         .stdin
         .take()
@@ -119,12 +137,30 @@ fn spawn_login(home: &TestHome, token: &str, insecure_flag: bool) -> Child {
     child
 }
 
-/// What `agentgw token` prints, asserted to be one of `tokens`.
-pub fn one_of_the_tokens(home: &TestHome, tokens: &[&str], env: &[(&str, &str)]) -> String {
+/// Waits for the logins, asserting each succeeded and printed no secret.
+pub fn wait_for_logins(home: &TestHome, children: Vec<Child>) {
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        home.check_output(&["login".to_string()], &out);
+    }
+}
+
+/// What `agentgw token --profile P` prints, asserted to be one of `tokens`.
+pub fn one_of_the_tokens(
+    home: &TestHome,
+    profile: &str,
+    tokens: &[&str],
+    env: &[(&str, &str)],
+) -> String {
     let out = home
         .bare_cmd()
         .envs(env.iter().copied())
-        .arg("token")
+        .args(["token", "--profile", profile])
         .output()
         .unwrap();
     assert!(
@@ -132,33 +168,35 @@ pub fn one_of_the_tokens(home: &TestHome, tokens: &[&str], env: &[(&str, &str)])
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let printed = String::from_utf8(out.stdout).unwrap();
-    let printed = printed.trim_end().to_string();
+    let printed = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim_end()
+        .to_string();
     assert!(tokens.contains(&printed.as_str()), "token {printed:?}");
     printed
 }
 
+pub const TOKEN_A: &str = "dapiAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+pub const TOKEN_B: &str = "dapiBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
 #[test]
 fn two_simultaneous_logins_leave_one_of_their_tokens() {
-    const A: &str = "dapiAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    const B: &str = "dapiBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
     for attempt in 0..10 {
         // A fresh HOME each time, so the two also race to create agentgw's folders and files.
         let home = TestHome::new();
-        let insecure_flag = attempt % 2 == 0;
-        let children = [
-            spawn_login(&home, A, insecure_flag),
-            spawn_login(&home, B, insecure_flag),
-        ];
-        for child in children {
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "attempt {attempt}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let token = one_of_the_tokens(&home, &[A, B], &[]);
+        home.secret(TOKEN_A);
+        home.secret(TOKEN_B);
+        // Both ways of choosing the file store.
+        let (extra, env): (&[&str], &[(&str, &str)]) = if attempt % 2 == 0 {
+            (&["--insecure-storage"], &[])
+        } else {
+            (&[], &[("AGENTGW_AUTH_STORAGE", "file")])
+        };
+        let children = [TOKEN_A, TOKEN_B]
+            .map(|token| spawn_login(&home, "default", token, extra, env))
+            .into();
+        wait_for_logins(&home, children);
+        let token = one_of_the_tokens(&home, "default", &[TOKEN_A, TOKEN_B], &[]);
         let config: toml_edit::DocumentMut = home.config_toml().unwrap().parse().unwrap();
         assert_eq!(
             config["profiles"]["default"]["token_storage"].as_str(),

@@ -160,6 +160,7 @@ fn the_old_codex_profile_selector_and_a_readable_secret_file_fail() {
     std::fs::write(&config, format!("profile = \"work\"\n{text}")).unwrap();
     let env = home.path().join(".gemini/.env");
     std::fs::set_permissions(&env, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    home.secret_put_there_by_the_test(&env);
 
     let out = doctor(&home, &[]);
     assert_eq!(out.status.code(), Some(1));

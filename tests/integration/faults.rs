@@ -124,10 +124,16 @@ fn run_unprivileged(home: &TestHome, args: &[&str]) -> Output {
     } else {
         home.process()
     };
-    cmd.env("AGENTGW_AUTH_STORAGE", "file")
+    let out = cmd
+        .env("AGENTGW_AUTH_STORAGE", "file")
         .args(args)
         .output()
-        .unwrap()
+        .unwrap();
+    home.check_output(
+        &args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        &out,
+    );
+    out
 }
 
 fn claude_home(settings: &str) -> (TestHome, PathBuf) {

@@ -1,7 +1,9 @@
 //! The OS keyring, for real: a Secret Service (gnome-keyring) on the D-Bus session that
 //! scripts/test.sh starts, and a private bus with no Secret Service at all.
 
-use crate::common::{TestHome, assert_no_secret, assert_stderr_contains, mode, stderr, stdout};
+use crate::common::{
+    Agentgw, TestHome, assert_no_secret, assert_stderr_contains, mode, stderr, stdout,
+};
 use crate::support::GOOD_TOKEN;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -24,13 +26,13 @@ fn secret_service_bus() -> Option<String> {
     }
 }
 
-fn keyring_cmd(home: &TestHome, bus: &str) -> assert_cmd::Command {
+fn keyring_cmd<'h>(home: &'h TestHome, bus: &str) -> Agentgw<'h> {
     let mut cmd = home.bare_cmd();
     cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
     cmd
 }
 
-fn login(cmd: &mut assert_cmd::Command, profile: &str, token: &str) -> std::process::Output {
+fn login(cmd: &mut Agentgw<'_>, profile: &str, token: &str) -> std::process::Output {
     cmd.args([
         "login",
         "--profile",
@@ -69,6 +71,11 @@ fn the_token_goes_to_the_keyring_and_survives_into_a_new_process() {
     // A fresh process, a fresh HOME with only the profile: the token can only come from the keyring.
     let other = TestHome::new();
     std::fs::create_dir_all(other.config_dir()).unwrap();
+    std::fs::set_permissions(
+        other.config_dir(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     std::fs::copy(
         home.config_dir().join("config.toml"),
         other.config_dir().join("config.toml"),
@@ -271,4 +278,37 @@ fn without_any_session_bus_login_falls_back_quickly() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_stderr_contains(&out, "NO OS KEYRING");
+}
+
+#[test]
+fn two_simultaneous_logins_to_the_keyring_leave_one_of_their_tokens() {
+    use crate::concurrency::{TOKEN_A, TOKEN_B, one_of_the_tokens, spawn_login, wait_for_logins};
+    let Some(bus) = secret_service_bus() else {
+        return;
+    };
+    let home = TestHome::new();
+    home.secret(TOKEN_A);
+    home.secret(TOKEN_B);
+    let profile = format!("kr-race-{}", std::process::id());
+    let env = [("DBUS_SESSION_BUS_ADDRESS", bus.as_str())];
+    for _ in 0..5 {
+        let children = [TOKEN_A, TOKEN_B]
+            .map(|token| spawn_login(&home, &profile, token, &[], &env))
+            .into();
+        wait_for_logins(&home, children);
+        one_of_the_tokens(&home, &profile, &[TOKEN_A, TOKEN_B], &env);
+        assert!(
+            home.config_toml()
+                .unwrap()
+                .contains("token_storage = \"keyring\""),
+            "{:?}",
+            home.config_toml()
+        );
+        assert_eq!(home.tokens_toml(), None, "a plaintext copy");
+    }
+    let out = keyring_cmd(&home, &bus)
+        .args(["logout", "--profile", &profile])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -165,6 +165,7 @@ fn no_verify_stores_without_any_request() {
 fn from_databrickscfg_reads_the_default_or_a_named_section() {
     let gw = Gateway::start();
     let home = TestHome::new();
+    home.secret_put_there_by_the_test(&home.path().join(".databrickscfg"));
     std::fs::write(
         home.path().join(".databrickscfg"),
         format!(
@@ -213,6 +214,7 @@ fn databricks_config_file_moves_the_databrickscfg() {
     let gw = Gateway::start();
     let home = TestHome::new();
     let cfg = home.path().join("elsewhere.cfg");
+    home.secret_put_there_by_the_test(&cfg);
     std::fs::write(
         &cfg,
         format!("[staging]\nhost = {}\ntoken = {GOOD_TOKEN}\n", gw.url),

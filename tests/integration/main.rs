@@ -18,6 +18,7 @@ mod logout;
 mod profiles;
 mod prompts;
 mod rich_home;
+mod secrets;
 mod setup;
 mod status;
 mod test_cmd;
