@@ -4,6 +4,8 @@
 #   2. installs the pinned agent CLIs from the npm registry (scripts/install-agents.sh; cached);
 #   3. starts a private D-Bus session with an unlocked gnome-keyring: a real Secret Service;
 #   4. runs `cargo test` inside it (extra arguments are passed to cargo test).
+# In CI (CI=true) the edit engine's property tests run 4096 cases each instead of 512
+# (PROPTEST_CASES, if set, wins): about 50 s more on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,5 +22,9 @@ if ((${#missing[@]})); then
 fi
 
 scripts/install-agents.sh >/dev/null
+
+if [[ ${CI:-} == true ]]; then
+    export PROPTEST_CASES=${PROPTEST_CASES:-4096}
+fi
 
 exec dbus-run-session -- scripts/with-secret-service.sh cargo test --locked "$@"

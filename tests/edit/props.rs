@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use tempfile::TempDir;
 
-/// 512 cases per property by default; PROPTEST_CASES=N for a longer hunt.
+/// 512 cases per property by default; PROPTEST_CASES=N for a longer hunt (scripts/test.sh sets
+/// 4096 in CI).
 fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
