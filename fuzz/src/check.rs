@@ -1,6 +1,5 @@
 //! The property agentgw's editors keep on any input, shared by the cargo-fuzz targets
-//! (fuzz/fuzz_targets/), the stable driver (fuzz/src/bin/drive.rs) and the corpus tests
-//! (tests/edit/corpus.rs, which include this file):
+//! (fuzz/fuzz_targets/) and the corpus tests (tests/edit/corpus.rs, which include this file):
 //!
 //! never a panic; when an edit is produced, the result parses back, the edited keys have their
 //! new values, every other key keeps its value, a byte-order mark and CRLF line endings stay,

@@ -47,6 +47,7 @@ impl JsonDocument {
                 kind => lowercase_first(&kind.to_string()),
             },
         })?;
+        check_numbers(&CstNode::Container(CstContainerNode::Root(root.clone())))?;
         Ok(JsonDocument { root })
     }
 
@@ -99,6 +100,27 @@ impl JsonDocument {
             }
         }
         Ok(())
+    }
+}
+
+/// Refuses a number that cannot be read as a value (`1e999`): agentgw would see the key as
+/// absent, and undo would then drop it instead of putting it back.
+fn check_numbers(node: &CstNode) -> Result<(), SyntaxError> {
+    match node {
+        CstNode::Leaf(CstLeafNode::NumberLit(number)) => {
+            let text = number.to_string();
+            if text.parse::<f64>().is_ok_and(f64::is_finite) {
+                Ok(())
+            } else {
+                Err(SyntaxError {
+                    line: line_of(node),
+                    col: 1,
+                    message: format!("the number {text} is out of range for agentgw"),
+                })
+            }
+        }
+        CstNode::Container(container) => container.children().iter().try_for_each(check_numbers),
+        CstNode::Leaf(_) => Ok(()),
     }
 }
 

@@ -34,6 +34,10 @@ const REFUSED: &[(&str, &str)] = &[
         "settings.json:2:15: not UTF-8 text",
     ),
     (
+        "json/number-out-of-range.json",
+        "settings.json:2:1: the number 1e999 is out of range for agentgw",
+    ),
+    (
         "json/top-level-array.json",
         "the file's top level is not a JSON object",
     ),

@@ -83,9 +83,10 @@ fn assert_record_matches_files(rich: &RichHome, when: &str) {
         let Some(entry) = entry else { continue };
         for managed in entry["keys"].as_array().unwrap() {
             let key: Vec<String> = serde_json::from_value(managed["key"].clone()).unwrap();
-            let now = agentgw::edit::read_values(&file.path, file.format, &[key.clone()])
-                .unwrap()
-                .remove(0);
+            let now =
+                agentgw::edit::read_values(&file.path, file.format, std::slice::from_ref(&key))
+                    .unwrap()
+                    .remove(0);
             if managed["removed"] == true {
                 assert_eq!(now, None, "{when}: {} {key:?} is back", file.name);
             } else if managed.get("set_digest").is_some() {

@@ -68,7 +68,7 @@ fn setup_and_remove_killed_at_random_moments_leave_every_file_whole() {
         rich.assert_whole(&format!("after kill {kill} of {args:?}"));
 
         if (kill + 1) % COMPLETE_EVERY == 0 {
-            let args = if next(&mut seed) % 2 == 0 {
+            let args = if next(&mut seed).is_multiple_of(2) {
                 SETUP
             } else {
                 REMOVE
