@@ -7,6 +7,7 @@ mod support;
 mod common;
 mod completions;
 mod concurrency;
+mod corpus_setup;
 mod crash;
 mod doctor;
 mod exec;
