@@ -189,13 +189,14 @@ pub fn check(dir: &Path, format: Format, data: &[u8], changes: &[Change]) -> Ver
         return check_dotenv(dir, original, new, changes, &what);
     }
     if format == Format::Toml {
-        // A TOML table exists in the text only through its keys: one the edit created and left
-        // empty is not written at all.
+        // A TOML table without a `[header]` exists in the text only through its keys: one the
+        // edit left empty (created, or emptied of dotted keys) is no longer there. Only empty
+        // tables on the edited paths may go.
         for change in changes {
             let (Change::Set { key, .. } | Change::Remove { key }) = change;
             for depth in (1..key.len()).rev() {
                 let parents = &key[..depth];
-                if lookup(&before, parents).is_none()
+                if lookup(&after, parents).is_none()
                     && lookup(&expected, parents).is_some_and(|v| v == &json!({}))
                 {
                     model_remove(&mut expected, parents);

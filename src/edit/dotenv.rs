@@ -51,6 +51,13 @@ impl Line {
         }
     }
 
+    fn ends_with_carriage_return(&self) -> bool {
+        match self {
+            Line::Verbatim { text, .. } => text.ends_with('\r'),
+            Line::Assignment(a) => format!("{}{}", a.source, a.tail).ends_with('\r'),
+        }
+    }
+
     fn assignment(&self, name: &str) -> Option<&Assignment> {
         match self {
             Line::Assignment(a) if a.name == name => Some(a),
@@ -138,7 +145,13 @@ impl Document for DotenvDocument {
         // between the old last line and the new one.
         let eol = match self.lines.last_mut() {
             Some(last) if last.eol().is_empty() => {
-                *last.eol_mut() = self.newline.to_string();
+                // A stray carriage return at the very end would pair with a "\n" into a CRLF,
+                // and undo would then take it away with the line break.
+                *last.eol_mut() = if last.ends_with_carriage_return() {
+                    "\r\n".to_string()
+                } else {
+                    self.newline.to_string()
+                };
                 String::new()
             }
             Some(_) => self.newline.to_string(),
@@ -337,7 +350,7 @@ fn parse_line(text: &str, start: usize) -> Result<(Line, usize), SyntaxError> {
     // rest.
     let (content_end, next) = line_bounds(text, source_end);
     let tail = &text[source_end..content_end];
-    let after_blanks = tail.trim_start_matches([' ', '\t']);
+    let after_blanks = tail.trim_start_matches([' ', '\t', '\r']);
     if !after_blanks.is_empty() && !after_blanks.starts_with('#') {
         return Err(SyntaxError::at_offset(
             text,
@@ -382,7 +395,8 @@ fn skip_blanks(text: &str, mut pos: usize) -> usize {
 }
 
 /// An unquoted value runs to a comment (a '#' after whitespace) or the end of the line, without
-/// trailing whitespace.
+/// trailing whitespace. Stray carriage returns count as whitespace, as in dotenv loaders: a
+/// value must not change when a line break is added after it and one of them becomes a CRLF.
 fn unquoted_value_len(raw: &str) -> usize {
     let mut end = raw.len();
     let bytes = raw.as_bytes();
@@ -392,7 +406,7 @@ fn unquoted_value_len(raw: &str) -> usize {
             break;
         }
     }
-    raw[..end].trim_end_matches([' ', '\t']).len()
+    raw[..end].trim_end_matches([' ', '\t', '\r']).len()
 }
 
 fn closing_double_quote(text: &str, open: usize) -> Option<usize> {
