@@ -145,14 +145,18 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__doctor)
-            opts="-p -h --json --agent --strict --profile --help"
+            opts="-p -h --json --agent --strict --cursor-dir --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --agent)
-                    COMPREPLY=($(compgen -W "claude codex gemini" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "claude codex gemini cursor" -- "${cur}"))
+                    return 0
+                    ;;
+                --cursor-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -497,7 +501,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__remove)
-            opts="-y -p -h --dry-run --yes --profile --help claude codex gemini all"
+            opts="-y -p -h --dry-run --yes --profile --help claude codex gemini cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,7 +523,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__setup)
-            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --profile --help claude codex gemini all"
+            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --write-cursor-db --cursor-dir --profile --help claude codex gemini cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,6 +538,10 @@ _agentgw() {
                     return 0
                     ;;
                 --codex-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -553,12 +561,16 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__status)
-            opts="-p -h --json --profile --help"
+            opts="-p -h --json --cursor-dir --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cursor-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -575,12 +587,16 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__test)
-            opts="-p -h --json --profile --help claude codex gemini cursor all"
+            opts="-p -h --json --cursor-dir --profile --help claude codex gemini cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cursor-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

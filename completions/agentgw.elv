@@ -64,9 +64,10 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help'
         }
         &'agentgw;setup'= {
-            cand --model 'Model (gateway endpoint name) to use [default: the profile''s, else the product default]'
+            cand --model 'Model (gateway endpoint name) to use [default: the profile''s, else the product default]. Cursor takes several: repeat the flag or separate names with commas'
             cand --otel-tables 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}'
             cand --codex-profile 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)'
+            cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --dry-run 'Print the diff of each file and change nothing'
@@ -77,6 +78,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --inline-token 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`'
             cand --keep-experimental-betas 'Claude: keep Claude Code''s experimental betas (their headers may be refused by the gateway)'
             cand --no-token-file 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)'
+            cand --write-cursor-db 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -97,6 +99,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help'
         }
         &'agentgw;test'= {
+            cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --json 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]'
@@ -104,6 +107,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help'
         }
         &'agentgw;status'= {
+            cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --json 'Print JSON: {"profile":{...},"agents":[{...}]} (see README)'
@@ -112,6 +116,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         }
         &'agentgw;doctor'= {
             cand --agent 'Check only this agent, and fail if it is not set up'
+            cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --json 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}'

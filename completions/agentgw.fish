@@ -53,9 +53,10 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s p -l profile 
 complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l model -d 'Model (gateway endpoint name) to use [default: the profile\'s, else the product default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l model -d 'Model (gateway endpoint name) to use [default: the profile\'s, else the product default]. Cursor takes several: repeat the flag or separate names with commas' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l otel-tables -d 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l codex-profile -d 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l dry-run -d 'Print the diff of each file and change nothing'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s y -l yes -d 'Do not ask; write the changes (the default without a terminal)'
@@ -64,6 +65,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l force -d 'With
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l inline-token -d 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l keep-experimental-betas -d 'Claude: keep Claude Code\'s experimental betas (their headers may be refused by the gateway)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-token-file -d 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l write-cursor-db -d 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -l dry-run -d 'Print the diff of each file and change nothing'
@@ -72,15 +74,19 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s h -l help -d 
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -l model -d 'Model (gateway endpoint name) [default: the profile\'s, else the product default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand test" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand test" -l json -d 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]'
 complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand status" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -l json -d 'Print JSON: {"profile":{...},"agents":[{...}]} (see README)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l agent -d 'Check only this agent, and fail if it is not set up' -r -f -a "claude\t''
 codex\t''
-gemini\t''"
+gemini\t''
+cursor\t''"
+complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l json -d 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}'
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l strict -d 'Exit 1 on warnings too'

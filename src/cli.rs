@@ -83,6 +83,9 @@ Examples:
   agentgw setup codex --dry-run             # print the diff only
   agentgw setup claude --otel-tables main.agents.claude   # also export telemetry to Unity Catalog
   agentgw setup codex --codex-profile databricks          # a profile file; start with `codex --profile databricks`
+  agentgw setup cursor                      # print Cursor's Settings > Models steps, values filled in
+  agentgw setup cursor --write-cursor-db    # write them into Cursor's settings database (quit Cursor first)
+  agentgw setup cursor --model a,b --model c   # Cursor takes several models
 
 Every file gets a timestamped backup first, and `agentgw remove` puts back exactly what was there.")]
     Setup(SetupArgs),
@@ -184,12 +187,13 @@ pub struct LoginArgs {
 
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// The agent to configure, or all agents found on PATH
+    /// The agent to configure, or all agents found on PATH (and Cursor when installed)
     pub agent: AgentChoice,
 
-    /// Model (gateway endpoint name) to use [default: the profile's, else the product default]
-    #[arg(long, value_name = "NAME")]
-    pub model: Option<String>,
+    /// Model (gateway endpoint name) to use [default: the profile's, else the product default].
+    /// Cursor takes several: repeat the flag or separate names with commas
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub model: Vec<String>,
 
     /// Print the diff of each file and change nothing
     #[arg(long)]
@@ -226,6 +230,21 @@ pub struct SetupArgs {
     /// Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)
     #[arg(long)]
     pub no_token_file: bool,
+
+    /// Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed
+    #[arg(long)]
+    pub write_cursor_db: bool,
+
+    #[command(flatten)]
+    pub cursor: CursorDirArg,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CursorDirArg {
+    /// Cursor's user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor,
+    /// ~/Library/Application Support/Cursor, %APPDATA%\Cursor]
+    #[arg(long, value_name = "DIR", env = "AGENTGW_CURSOR_DIR")]
+    pub cursor_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -260,6 +279,7 @@ pub enum AgentChoice {
     Claude,
     Codex,
     Gemini,
+    Cursor,
     All,
 }
 
@@ -269,6 +289,7 @@ pub enum AgentName {
     Claude,
     Codex,
     Gemini,
+    Cursor,
 }
 
 impl AgentName {
@@ -277,11 +298,11 @@ impl AgentName {
             AgentName::Claude => "claude",
             AgentName::Codex => "codex",
             AgentName::Gemini => "gemini",
+            AgentName::Cursor => "cursor",
         }
     }
 }
 
-/// `test` also knows Cursor, which has no config file agentgw writes yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestChoice {
     Claude,
@@ -298,6 +319,7 @@ impl AgentChoice {
             AgentChoice::Claude => Some("claude"),
             AgentChoice::Codex => Some("codex"),
             AgentChoice::Gemini => Some("gemini"),
+            AgentChoice::Cursor => Some("cursor"),
             AgentChoice::All => None,
         }
     }
@@ -311,6 +333,9 @@ pub struct TestArgs {
     /// Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub cursor: CursorDirArg,
 }
 
 #[derive(Debug, Args)]
@@ -326,6 +351,9 @@ pub struct DoctorArgs {
     /// Exit 1 on warnings too
     #[arg(long)]
     pub strict: bool,
+
+    #[command(flatten)]
+    pub cursor: CursorDirArg,
 }
 
 #[derive(Debug, Args)]
@@ -333,6 +361,9 @@ pub struct StatusArgs {
     /// Print JSON: {"profile":{...},"agents":[{...}]} (see README)
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub cursor: CursorDirArg,
 }
 
 #[derive(Debug, Args)]

@@ -140,6 +140,21 @@ impl Http {
 
     /// `GET <host>/api/2.0/serving-endpoints`: the names of the workspace's model endpoints.
     pub fn serving_endpoints(&self, host: &str, token: &str) -> Result<Vec<String>, RequestError> {
+        self.endpoints_where(host, token, |_| true)
+    }
+
+    /// The workspace's chat model endpoints (task `llm/v1/chat`): the ones a chat client such as
+    /// Cursor can use, without the embedding and custom-model endpoints.
+    pub fn chat_endpoints(&self, host: &str, token: &str) -> Result<Vec<String>, RequestError> {
+        self.endpoints_where(host, token, |e| e["task"] == "llm/v1/chat")
+    }
+
+    fn endpoints_where(
+        &self,
+        host: &str,
+        token: &str,
+        keep: impl Fn(&serde_json::Value) -> bool,
+    ) -> Result<Vec<String>, RequestError> {
         let url = format!("{host}/api/2.0/serving-endpoints");
         let result = self
             .agent
@@ -147,8 +162,9 @@ impl Http {
             .header("Authorization", format!("Bearer {token}"))
             .call();
         let json = self.json_response(&url, token, result)?;
-        let names = json["endpoints"].as_array().into_iter().flatten();
-        Ok(names
+        let endpoints = json["endpoints"].as_array().into_iter().flatten();
+        Ok(endpoints
+            .filter(|e| keep(e))
             .filter_map(|e| e["name"].as_str().map(str::to_string))
             .collect())
     }

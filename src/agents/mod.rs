@@ -3,12 +3,13 @@
 
 mod claude;
 mod codex;
+pub mod cursor;
 mod detect;
 mod gemini;
 pub mod template;
 
 pub use claude::has_comments_or_trailing_commas;
-pub use detect::{Installed, find_installed};
+pub use detect::{Installed, find_installed, find_on_path};
 
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
@@ -221,11 +222,16 @@ pub fn by_id(id: &str) -> Option<&'static dyn Agent> {
 
 /// The agent's URL on the gateway: `<gateway><base path>`; the profile may override the path.
 pub fn gateway_base(agent: &dyn Agent, gateway: &str, profile: &Profile) -> String {
+    let info = agent.info();
+    gateway_base_of(info.id, info.default_base_path, gateway, profile)
+}
+
+fn gateway_base_of(id: &str, default_path: &str, gateway: &str, profile: &Profile) -> String {
     let path = profile
         .base_paths
-        .get(agent.id())
+        .get(id)
         .map(String::as_str)
-        .unwrap_or(agent.info().default_base_path);
+        .unwrap_or(default_path);
     format!("{gateway}/{}", path.trim_matches('/'))
 }
 

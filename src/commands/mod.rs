@@ -9,6 +9,7 @@ mod profiles;
 mod remove;
 mod session;
 mod setup;
+mod setup_cursor;
 mod status;
 mod test;
 mod token;

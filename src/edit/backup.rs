@@ -16,6 +16,16 @@ pub(crate) const KEEP_PER_FILE: usize = 10;
 /// Saves `contents` as `<state>/backups/<file-id>/<UTC timestamp>.bak` (mode 0600) and prunes
 /// the oldest beyond `KEEP_PER_FILE`. Returns the backup's path.
 pub(crate) fn save(state: &StateDir, path: &Path, contents: &[u8]) -> Result<PathBuf, EditError> {
+    save_with(state, path, |file, _| file.write_all(contents))
+}
+
+/// Like `save`, but `fill` writes the backup: it gets the new, empty 0600 file both open and by
+/// name (a database snapshots itself into a file it names).
+pub(crate) fn save_with(
+    state: &StateDir,
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File, &Path) -> io::Result<()>,
+) -> Result<PathBuf, EditError> {
     let dir = state.subdir("backups")?.join(file_id(path));
     create_private_dirs(&dir)
         .map_err(|e| EditError::io(&dir, "cannot create the backup folder", e))?;
@@ -27,9 +37,11 @@ pub(crate) fn save(state: &StateDir, path: &Path, contents: &[u8]) -> Result<Pat
         let candidate = dir.join(format!("{}.bak", utc_stamp(time)));
         match create_private_file(&candidate) {
             Ok(mut file) => {
-                file.write_all(contents)
-                    .and_then(|()| file.sync_all())
-                    .map_err(|e| EditError::io(&candidate, "cannot write the backup", e))?;
+                let filled = fill(&mut file, &candidate).and_then(|()| file.sync_all());
+                if let Err(e) = filled {
+                    let _ = fs::remove_file(&candidate);
+                    return Err(EditError::io(&candidate, "cannot write the backup", e));
+                }
                 break candidate;
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => time += Duration::from_micros(1),

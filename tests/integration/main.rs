@@ -7,6 +7,8 @@ mod support;
 mod common;
 mod completions;
 mod crash;
+#[cfg(feature = "cursor")]
+mod cursor;
 mod doctor;
 mod exec;
 mod hostile;

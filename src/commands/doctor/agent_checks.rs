@@ -41,7 +41,12 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
     checks.extend(inline_token(agent, base, &configured));
     checks.extend(helper(agent));
     checks.extend(specific(agent, &configured));
-    checks.push(gateway_answers(agent, base, &configured));
+    checks.push(gateway_answers(
+        agent.id(),
+        agent.info().wire,
+        base,
+        &configured,
+    ));
     checks
 }
 
@@ -229,8 +234,13 @@ fn run_bounded(command: &[String]) -> Result<String, String> {
     crate::bounded::output_within(Command::new(program).args(args), HELPER_TIMEOUT)
 }
 
-fn gateway_answers(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Check {
-    let area = agent.id();
+/// One request in the agent's wire format, with the URL and model its config names.
+pub fn gateway_answers(
+    area: &'static str,
+    wire: gateway::Wire,
+    base: &ProfileState,
+    configured: &Configured,
+) -> Check {
     let Some(token) = base.token() else {
         return Check::new(
             area,
@@ -256,13 +266,8 @@ fn gateway_answers(agent: &dyn Agent, base: &ProfileState, configured: &Configur
     let result = gateway::Http::new(ca_file)
         .map_err(|e| format!("{e:#}"))
         .and_then(|http| {
-            http.probe(
-                agent.info().wire,
-                &configured.base_url,
-                &configured.model,
-                token,
-            )
-            .map_err(|e| e.explain(&base.name))
+            http.probe(wire, &configured.base_url, &configured.model, token)
+                .map_err(|e| e.explain(&base.name))
         });
     match result {
         Ok(reply) => Check::ok(
