@@ -20,8 +20,21 @@ enum Row {
     Absent,
     /// A value that is not a JSON object (a plain string such as an API key).
     Text(String),
-    /// A JSON object, edited in place.
-    Json(JsonDocument),
+    /// A JSON object, edited in place. `compact`: written without any whitespace between tokens,
+    /// as `JSON.stringify` writes it (Cursor's way), and so kept that way after an edit.
+    Json {
+        doc: JsonDocument,
+        compact: bool,
+    },
+}
+
+impl Row {
+    fn json_text(doc: &JsonDocument, compact: bool) -> String {
+        match compact {
+            true => minified(&doc.render()),
+            false => doc.render(),
+        }
+    }
 }
 
 impl TableDocument {
@@ -36,12 +49,13 @@ impl TableDocument {
             .into_iter()
             .map(|(key, value)| {
                 let row = match value {
-                    Value::String(s) if s.trim_start().starts_with('{') => {
-                        Row::Json(JsonDocument::parse(&s).map_err(|e| SyntaxError {
+                    Value::String(s) if s.trim_start().starts_with('{') => Row::Json {
+                        doc: JsonDocument::parse(&s).map_err(|e| SyntaxError {
                             message: format!("in the row {key:?}: {}", e.message),
                             ..e
-                        })?)
-                    }
+                        })?,
+                        compact: minified(&s) == s,
+                    },
                     Value::String(s) => Row::Text(s),
                     _ => Row::Absent,
                 };
@@ -63,7 +77,7 @@ impl TableDocument {
     fn json_row<'k>(&self, key: &'k [String]) -> Option<(&JsonDocument, &'k [String])> {
         match key {
             [row, rest @ ..] if !rest.is_empty() => match self.row(row)? {
-                Row::Json(doc) => Some((doc, rest)),
+                Row::Json { doc, .. } => Some((doc, rest)),
                 _ => None,
             },
             _ => None,
@@ -75,7 +89,7 @@ impl TableDocument {
             return Err(conflict(key, "an empty key path cannot be set"));
         };
         match self.row_mut(row) {
-            Some(Row::Json(doc)) => Ok((doc, 1)),
+            Some(Row::Json { doc, .. }) => Ok((doc, 1)),
             Some(Row::Text(_)) => Err(conflict(
                 key,
                 &format!("the row {row:?} does not hold a JSON object"),
@@ -91,7 +105,7 @@ impl Document for TableDocument {
             [row] => match self.row(row)? {
                 Row::Absent => None,
                 Row::Text(s) => Some(Value::String(s.clone())),
-                Row::Json(doc) => Some(Value::String(doc.render())),
+                Row::Json { doc, compact } => Some(Value::String(Row::json_text(doc, *compact))),
             },
             _ => {
                 let (doc, rest) = self.json_row(key)?;
@@ -140,7 +154,7 @@ impl Document for TableDocument {
     fn compact_container_source(&self, key: &[String]) -> Option<String> {
         match key {
             [row, rest @ ..] => match self.row(row)? {
-                Row::Json(doc) => doc.compact_container_source(rest),
+                Row::Json { doc, .. } => doc.compact_container_source(rest),
                 _ => None,
             },
             [] => None,
@@ -193,7 +207,7 @@ impl Document for TableDocument {
                 let value = match row {
                     Row::Absent => Value::Null,
                     Row::Text(s) => Value::String(s.clone()),
-                    Row::Json(doc) => Value::String(doc.render()),
+                    Row::Json { doc, compact } => Value::String(Row::json_text(doc, *compact)),
                 };
                 (key.clone(), value)
             })
@@ -220,6 +234,29 @@ pub(crate) fn view_rows(text: &str) -> Vec<(String, Option<String>)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `text` without the whitespace between JSON tokens (strings are kept as they are).
+fn minified(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn prefixed(error: KeyError, prefix: &[String]) -> KeyError {
@@ -282,6 +319,10 @@ mod tests {
         let parsed: Value = serde_json::from_str(&new_app).unwrap();
         assert_eq!(parsed["url"], "http://gw");
         assert!(new_app.contains(r#""z":{"n":[1,2]}"#), "{new_app}");
+        assert!(
+            new_app.ends_with(r#","url":"http://gw"}"#),
+            "a one-line row stays one line: {new_app}"
+        );
         assert!(new_app.contains(r#""s":"é\u00e9""#), "{new_app}");
         assert_eq!(rows[1].1.as_deref(), Some("sk-new"));
         // The row's one-line text is remembered for undo.

@@ -228,10 +228,23 @@ fn write_sets_the_fields_and_keeps_every_other_field_and_row() {
     assert_eq!(keys(&after), keys(&original));
     assert_eq!(keys(&after["aiSettings"]), keys(&original["aiSettings"]));
     // Escapes and number spellings of untouched values stay as written.
-    let text = row_text(&f.db(), APP_ROW).unwrap();
-    for verbatim in [r#""Ünïcödé ☕ \u00e9\n""#, "12345678901234567", "-0.0005"] {
-        assert!(text.contains(verbatim), "{verbatim} lost: {text}");
-    }
+    // Byte for byte: only the four values differ, and the row stays on one line as Cursor
+    // writes it (escapes and number spellings of the rest as they were).
+    let expected = APP_JSON
+        .replace(
+            r#""openAIBaseUrl":null"#,
+            &format!(r#""openAIBaseUrl":"{}/cursor/v1""#, f.gateway_url()),
+        )
+        .replace(r#""useOpenAIKey":false"#, r#""useOpenAIKey":true"#)
+        .replace(
+            r#""userAddedModels":["my-local-llama"]"#,
+            r#""userAddedModels":["my-local-llama","databricks-a","databricks-b"]"#,
+        )
+        .replace(
+            r#""modelOverrideEnabled":["claude-4-sonnet","my-local-llama"]"#,
+            r#""modelOverrideEnabled":["claude-4-sonnet","my-local-llama","databricks-a","databricks-b"]"#,
+        );
+    assert_eq!(row_text(&f.db(), APP_ROW).unwrap(), expected);
     assert_eq!(others(&f.db()), before_others, "another row changed");
     assert_eq!(row_text(&f.db(), KEY_ROW), None, "no key row was created");
     assert_eq!(f.backups(), 1);
@@ -682,4 +695,46 @@ fn several_models_are_for_cursor_only() {
         &out,
         "--model takes one name for claude; only cursor takes several",
     );
+}
+
+#[test]
+fn remove_restores_a_row_that_had_no_ai_settings() {
+    let f = Fixture::offline();
+    let original = r#"{"cppEnabled":true,"membershipType":"pro"}"#;
+    f.make_db(Some(original), None);
+    assert!(f.write_db(&["--model", "databricks-a"]).status.success());
+    let after = app(&f.db());
+    assert_eq!(
+        after["aiSettings"],
+        serde_json::json!({"userAddedModels": ["databricks-a"], "modelOverrideEnabled": ["databricks-a"]})
+    );
+    let out = f.run(&["remove", "cursor", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(row_text(&f.db(), APP_ROW).as_deref(), Some(original));
+}
+
+#[test]
+fn status_reads_a_wal_database_while_another_program_writes() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    assert!(f.write_db(&[]).status.success());
+    // Cursor keeps its database open in WAL mode and writes to it as it runs.
+    let cursor = Connection::open(f.db()).unwrap();
+    let mode: String = cursor
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    cursor.execute_batch("BEGIN IMMEDIATE").unwrap();
+    cursor
+        .execute(
+            "UPDATE ItemTable SET value = '1' WHERE key = 'workbench.panel.width'",
+            [],
+        )
+        .unwrap();
+    let out = f.run(&["status", "--json"]);
+    cursor.execute_batch("ROLLBACK").unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(status["agents"][3]["configured"], true, "{status}");
+    assert_eq!(status["agents"][3]["config_error"], Value::Null);
 }
