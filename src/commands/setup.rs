@@ -47,15 +47,15 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     let session = Session::load(profile_flag)?;
     let state = StateDir::new(paths::state_dir()?);
     let ask = ui::interactive() && !args.yes && !args.dry_run;
-    // One agent's trouble (a config that does not parse, a failed test) must not keep the others
-    // from being set up: report it, go on, exit 1 at the end.
-    let cursor_dir = cursor::user_dir(args.cursor.cursor_dir.as_deref())?;
+    let cursor_dir = cursor::user_dir(args.cursor.cursor_dir.as_deref());
     // `all` takes Cursor only where it is installed, and then in its safe mode unless told.
     let with_cursor = match args.agent {
         AgentChoice::Cursor => true,
-        AgentChoice::All => cursor_dir.is_dir(),
+        AgentChoice::All => cursor_dir.as_ref().is_ok_and(|d| d.is_dir()),
         _ => false,
     };
+    // One agent's trouble (a config that does not parse, a failed test) must not keep the others
+    // from being set up: report it, go on, exit 1 at the end.
     let mut failed = Vec::new();
     let mut note = |name: &str, result: Result<Outcome>| match result {
         Ok(Outcome::Done) => {}
@@ -74,6 +74,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         }
     }
     if with_cursor {
+        let cursor_dir = cursor_dir?;
         let setup = super::setup_cursor::CursorSetup {
             session: &session,
             state: &state,

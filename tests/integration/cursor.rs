@@ -738,3 +738,23 @@ fn status_reads_a_wal_database_while_another_program_writes() {
     assert_eq!(status["agents"][3]["configured"], true, "{status}");
     assert_eq!(status["agents"][3]["config_error"], Value::Null);
 }
+
+#[test]
+fn xdg_config_home_moves_cursors_folder() {
+    let f = Fixture::offline();
+    let xdg = f.home.path().join("xdg");
+    let db = xdg.join("Cursor/User/globalStorage/state.vscdb");
+    make_db(&db, Some(APP_JSON), None);
+    let out = f
+        .home
+        .cmd()
+        .env("XDG_CONFIG_HOME", &xdg)
+        // (agentgw's own folder moves with it; keep the profile where login put it)
+        .env("AGENTGW_CONFIG_DIR", f.home.config_dir())
+        .args(["setup", "cursor", "--write-cursor-db", "--yes", "--no-test"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(app(&db)["useOpenAIKey"], true);
+    assert!(!f.db().exists(), "~/.config/Cursor was used");
+}
