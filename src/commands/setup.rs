@@ -6,6 +6,7 @@ use crate::agents::{self, Agent, SetupOptions};
 use crate::cli::{Cli, SetupArgs};
 use crate::edit::{self, StateDir};
 use crate::gateway::Http;
+use crate::otel::Tables;
 use crate::{paths, ui};
 use anyhow::{Result, bail};
 use clap::CommandFactory;
@@ -26,7 +27,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         otel_tables: args
             .otel_tables
             .as_deref()
-            .map(validate_otel_tables)
+            .map(|t| Tables::parse(t, "--otel-tables"))
             .transpose()?,
         keep_experimental_betas: args.keep_experimental_betas,
         codex_profile: args.codex_profile.clone(),
@@ -47,6 +48,16 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
                 failed.push(agent.name().to_string());
             }
         }
+    }
+    // `agentgw otel check` and `agentgw usage` then need no --tables.
+    if let Some(tables) = &options.otel_tables
+        && !args.dry_run
+        && !failed.iter().any(|f| f.starts_with("Claude"))
+    {
+        super::otel::remember(
+            &session.profile.name,
+            &[("otel_tables", &tables.to_string())],
+        )?;
     }
     if !failed.is_empty() {
         bail!(
@@ -218,23 +229,4 @@ fn test_request(session: &Session, agent: &dyn Agent, model: &str) -> Result<boo
             Ok(false)
         }
     }
-}
-
-/// `CATALOG.SCHEMA.PREFIX`, each a plain SQL identifier: the value ends up in HTTP headers and
-/// table names.
-fn validate_otel_tables(text: &str) -> Result<String> {
-    let parts: Vec<&str> = text.split('.').collect();
-    let identifier = |p: &&str| {
-        !p.is_empty()
-            && p.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if parts.len() != 3 || !parts.iter().all(identifier) {
-        bail!(
-            "--otel-tables {text:?} must be CATALOG.SCHEMA.PREFIX, three names of letters, digits and '_' (e.g. main.agents.claude)"
-        );
-    }
-    Ok(text.to_string())
 }
