@@ -253,6 +253,12 @@ fn each_failure_is_classified_with_its_fix() {
             "[SCHEMA_NOT_FOUND] The schema `main`.`nope` cannot be found.",
             "CREATE SCHEMA IF NOT EXISTS main.nope",
         ),
+        (
+            "main.agents.`team$a`",
+            WAREHOUSE_ID,
+            "the warehouse refused a name: [INVALID_IDENTIFIER]",
+            "Check the names given with --tables",
+        ),
     ];
     assert_eq!(DENIED_CATALOG, "locked");
     assert_eq!(MISSING_SCHEMA, "nope");

@@ -15,6 +15,8 @@ pub const STOPPED_WAREHOUSE_ID: &str = "5709ed0000000000";
 pub const DENIED_CATALOG: &str = "locked";
 /// A schema that does not exist, in any catalog (ingest into it finds no table).
 pub const MISSING_SCHEMA: &str = "nope";
+/// Table names with this character are refused by the warehouse's parser.
+pub const REFUSED_NAME_CHAR: char = '$';
 
 /// How the warehouse behaves; set per test.
 #[derive(Clone, Debug)]
@@ -213,6 +215,12 @@ impl State {
             }
             if let Some(failed) = refuse(catalog, schema, "CREATE TABLE") {
                 return failed;
+            }
+            if table.contains(REFUSED_NAME_CHAR) {
+                return Outcome::Failed {
+                    code: "BAD_REQUEST",
+                    message: format!("[INVALID_IDENTIFIER] The identifier {table} is invalid."),
+                };
             }
             self.warehouse
                 .tables
