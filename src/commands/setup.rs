@@ -39,7 +39,8 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     // One agent's trouble (a config that does not parse, a failed test) must not keep the others
     // from being set up: report it, go on, exit 1 at the end.
     let mut failed = Vec::new();
-    for agent in selected_agents(&args)? {
+    let agents = selected_agents(&args)?;
+    for &agent in &agents {
         match setup_one(agent, &session, &state, &options, &args, ask) {
             Ok(Outcome::Done) => {}
             Ok(Outcome::TestFailed) => failed.push(format!("{} (test request)", agent.name())),
@@ -52,6 +53,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     // `agentgw otel check` and `agentgw usage` then need no --tables.
     if let Some(tables) = &options.otel_tables
         && !args.dry_run
+        && agents.iter().any(|a| a.id() == "claude")
         && !failed.iter().any(|f| f.starts_with("Claude"))
     {
         super::otel::remember(

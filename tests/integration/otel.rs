@@ -424,6 +424,12 @@ fn doctor_checks_the_telemetry_claude_is_set_up_with() {
         assert!(out.status.success(), "{}", stderr(&out));
     };
     setup(TABLES);
+    let out = otel(&home, &["check"]);
+    assert!(
+        out.status.success(),
+        "setup remembers the tables: {}",
+        stderr(&out)
+    );
     gateway.take_requests();
     let doctor = || {
         home.cmd()
