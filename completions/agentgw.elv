@@ -34,6 +34,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
             cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
+            cand otel 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to'
+            cand usage 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -130,6 +132,66 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'agentgw;otel'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand sql 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
+            cand create 'Create both tables (if they do not exist) through a SQL warehouse'
+            cand check 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentgw;otel;sql'= {
+            cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;otel;create'= {
+            cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
+            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s]'
+            cand --timeout 'Seconds to wait for the warehouse (it may have to start) before cancelling'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --dry-run 'Print the statements that would run and send nothing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;otel;check'= {
+            cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;otel;help'= {
+            cand sql 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
+            cand create 'Create both tables (if they do not exist) through a SQL warehouse'
+            cand check 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentgw;otel;help;sql'= {
+        }
+        &'agentgw;otel;help;create'= {
+        }
+        &'agentgw;otel;help;check'= {
+        }
+        &'agentgw;otel;help;help'= {
+        }
+        &'agentgw;usage'= {
+            cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
+            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s]'
+            cand --timeout 'Seconds to wait for the warehouse (it may have to start) before cancelling'
+            cand --days 'How many days back, today included'
+            cand --by 'One row per day, model or user'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --json 'Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'agentgw;profiles'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
@@ -154,6 +216,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
             cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
+            cand otel 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to'
+            cand usage 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -177,6 +241,19 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;doctor'= {
         }
         &'agentgw;help;otel-headers'= {
+        }
+        &'agentgw;help;otel'= {
+            cand sql 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
+            cand create 'Create both tables (if they do not exist) through a SQL warehouse'
+            cand check 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
+        }
+        &'agentgw;help;otel;sql'= {
+        }
+        &'agentgw;help;otel;create'= {
+        }
+        &'agentgw;help;otel;check'= {
+        }
+        &'agentgw;help;usage'= {
         }
         &'agentgw;help;profiles'= {
         }

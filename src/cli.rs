@@ -136,6 +136,27 @@ Read-only. Exit 1 when a check failed (with --strict: or warned).")]
     #[command(after_help = "Examples:\n  agentgw otel-headers")]
     OtelHeaders,
 
+    /// Create and check the Unity Catalog tables Claude Code's telemetry goes to
+    #[command(after_help = "\
+Examples:
+  agentgw otel sql --tables main.agents.claude          # the CREATE TABLE statements, to run yourself
+  agentgw otel create --tables main.agents.claude --warehouse-id 1234567890abcdef
+  agentgw otel check                                    # does the ingest endpoint accept our export?
+
+Then: agentgw setup claude --otel-tables main.agents.claude, and later: agentgw usage")]
+    Otel(OtelArgs),
+
+    /// Claude Code's cost and tokens per day, model or user, from the telemetry tables
+    #[command(after_help = "\
+Examples:
+  agentgw usage --tables main.agents.claude --warehouse-id 1234567890abcdef
+  agentgw usage --by model --days 30
+  agentgw usage --by user --json | jq '.rows[0]'
+
+Reads claude_code.cost.usage and claude_code.token.usage from <PREFIX>_otel_metrics through the SQL
+warehouse. Tables and warehouse are remembered in the profile after the first use.")]
+    Usage(UsageArgs),
+
     /// List profiles with their workspace, gateway and token storage
     #[command(after_help = "Examples:\n  agentgw profiles\n  agentgw profiles --json")]
     Profiles(ProfilesArgs),
@@ -272,6 +293,76 @@ pub struct ExecArgs {
     #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     #[arg(value_name = "AGENT [ARGS]")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OtelArgs {
+    #[command(subcommand)]
+    pub command: OtelCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OtelCommand {
+    /// Print the two CREATE TABLE statements (metrics and logs) of the product page
+    Sql(OtelTablesArg),
+
+    /// Create both tables (if they do not exist) through a SQL warehouse
+    Create(OtelCreateArgs),
+
+    /// Send an empty OpenTelemetry export to both tables and say whether ingest accepts it
+    Check(OtelTablesArg),
+}
+
+#[derive(Debug, Args)]
+pub struct OtelTablesArg {
+    /// CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile's]
+    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX")]
+    pub tables: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OtelCreateArgs {
+    #[command(flatten)]
+    pub tables: OtelTablesArg,
+
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+
+    /// Print the statements that would run and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WarehouseArgs {
+    /// SQL warehouse to run the statements on [default: the profile's]
+    #[arg(long, value_name = "ID")]
+    pub warehouse_id: Option<String>,
+
+    /// Seconds to wait for the warehouse (it may have to start) before cancelling
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    #[command(flatten)]
+    pub tables: OtelTablesArg,
+
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+
+    /// How many days back, today included
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+
+    /// One row per day, model or user
+    #[arg(long, value_enum, default_value_t = crate::otel::usage::GroupBy::Day)]
+    pub by: crate::otel::usage::GroupBy,
+
+    /// Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,7 +8,7 @@ mod detect;
 mod gemini;
 pub mod template;
 
-pub use claude::has_comments_or_trailing_commas;
+pub use claude::{TelemetryTarget, has_comments_or_trailing_commas, telemetry_targets};
 pub use detect::{Installed, find_installed, find_on_path};
 
 use crate::edit::{Change, Format};
@@ -37,8 +37,8 @@ pub struct Context<'a> {
 pub struct SetupOptions {
     /// Claude: write the token into settings.json instead of the key helper.
     pub inline_token: bool,
-    /// Claude: `CATALOG.SCHEMA.PREFIX` of the OpenTelemetry tables.
-    pub otel_tables: Option<String>,
+    /// Claude: the Unity Catalog tables of the OpenTelemetry export.
+    pub otel_tables: Option<crate::otel::Tables>,
     /// Claude: keep Claude Code's experimental betas on (the gateway may reject their headers).
     pub keep_experimental_betas: bool,
     /// Codex: write `$CODEX_HOME/<NAME>.config.toml` instead of config.toml.

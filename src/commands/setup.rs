@@ -7,6 +7,7 @@ use crate::agents::{self, Agent, SetupOptions};
 use crate::cli::{AgentChoice, Cli, SetupArgs};
 use crate::edit::{self, StateDir};
 use crate::gateway::{Http, Wire};
+use crate::otel::Tables;
 use crate::{paths, ui};
 use anyhow::{Result, bail};
 use clap::CommandFactory;
@@ -38,7 +39,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         otel_tables: args
             .otel_tables
             .as_deref()
-            .map(validate_otel_tables)
+            .map(|t| Tables::parse(t, "--otel-tables"))
             .transpose()?,
         keep_experimental_betas: args.keep_experimental_betas,
         codex_profile: args.codex_profile.clone(),
@@ -57,6 +58,10 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     // One agent's trouble (a config that does not parse, a failed test) must not keep the others
     // from being set up: report it, go on, exit 1 at the end.
     let mut failed = Vec::new();
+    let agents = match args.agent {
+        AgentChoice::Cursor => Vec::new(),
+        _ => selected_agents(&args, with_cursor)?,
+    };
     let mut note = |name: &str, result: Result<Outcome>| match result {
         Ok(Outcome::Done) => {}
         Ok(Outcome::TestFailed) => failed.push(format!("{name} (test request)")),
@@ -65,13 +70,11 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
             failed.push(name.to_string());
         }
     };
-    if args.agent != AgentChoice::Cursor {
-        for agent in selected_agents(&args, with_cursor)? {
-            note(
-                agent.name(),
-                setup_one(agent, &session, &state, &options, &args, ask),
-            );
-        }
+    for &agent in &agents {
+        note(
+            agent.name(),
+            setup_one(agent, &session, &state, &options, &args, ask),
+        );
     }
     if with_cursor {
         let cursor_dir = cursor_dir?;
@@ -83,6 +86,17 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
             user_dir: &cursor_dir,
         };
         note(cursor::NAME, setup.run());
+    }
+    // `agentgw otel check` and `agentgw usage` then need no --tables.
+    if let Some(tables) = &options.otel_tables
+        && !args.dry_run
+        && agents.iter().any(|a| a.id() == "claude")
+        && !failed.iter().any(|f| f.starts_with("Claude"))
+    {
+        super::otel::remember(
+            &session.profile.name,
+            &[("otel_tables", &tables.to_string())],
+        )?;
     }
     if !failed.is_empty() {
         bail!(
@@ -269,23 +283,4 @@ pub(super) fn test_request(
             Ok(false)
         }
     }
-}
-
-/// `CATALOG.SCHEMA.PREFIX`, each a plain SQL identifier: the value ends up in HTTP headers and
-/// table names.
-fn validate_otel_tables(text: &str) -> Result<String> {
-    let parts: Vec<&str> = text.split('.').collect();
-    let identifier = |p: &&str| {
-        !p.is_empty()
-            && p.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if parts.len() != 3 || !parts.iter().all(identifier) {
-        bail!(
-            "--otel-tables {text:?} must be CATALOG.SCHEMA.PREFIX, three names of letters, digits and '_' (e.g. main.agents.claude)"
-        );
-    }
-    Ok(text.to_string())
 }

@@ -7,7 +7,7 @@ use super::{Check, Status};
 use crate::agents::{self, Agent, Configured, Version};
 use crate::commands::session::ProfileState;
 use crate::edit::{self, Format, StateDir};
-use crate::{gateway, paths};
+use crate::{gateway, otel, paths};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -47,7 +47,79 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
         base,
         &configured,
     ));
+    if area == "claude" {
+        checks.extend(telemetry(base, &configured.file));
+    }
     checks
+}
+
+/// Claude's telemetry: each signal's export, sent empty to the same endpoint and table, must be
+/// accepted (the same check as `agentgw otel check`).
+fn telemetry(base: &ProfileState, settings: &Path) -> Vec<Check> {
+    let targets = agents::telemetry_targets(settings);
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let Some(token) = base.token() else {
+        return Vec::new(); // gateway_answers already says how to log in
+    };
+    let host = base
+        .profile
+        .as_ref()
+        .and_then(|p| p.host.clone())
+        .unwrap_or_default();
+    let ca_file = base.profile.as_ref().and_then(|p| p.ca_file.as_deref());
+    let http = match gateway::Http::new(ca_file) {
+        Ok(http) => http,
+        Err(e) => return vec![Check::failed("claude", "telemetry", &format!("{e:#}"))],
+    };
+    targets
+        .iter()
+        .map(|target| {
+            let id = format!("telemetry-{}", target.signal.path());
+            // Like the gateway check: the token goes only to this profile's workspace.
+            if !gateway::is_ours(&target.endpoint, &host, &host) {
+                return Check::new(
+                    "claude",
+                    &id,
+                    Status::Warn,
+                    format!(
+                        "{} telemetry goes to {}, not this profile's workspace; not checked",
+                        target.signal.path(),
+                        target.endpoint
+                    ),
+                    "agentgw setup claude --otel-tables CATALOG.SCHEMA.PREFIX",
+                );
+            }
+            match otel::check_ingest(&http, &target.endpoint, token, &target.table) {
+                Ok(_) => Check::ok(
+                    "claude",
+                    &id,
+                    format!(
+                        "{} telemetry to {} is accepted",
+                        target.signal.path(),
+                        target.table
+                    ),
+                ),
+                Err(e) => {
+                    let tables = target
+                        .table
+                        .strip_suffix(&format!("_otel_{}", target.signal.path()))
+                        .and_then(|spec| otel::Tables::parse(spec, "the table header").ok());
+                    Check::failed(
+                        "claude",
+                        &id,
+                        &otel::explain_ingest_failure(
+                            &e,
+                            &target.table,
+                            tables.as_ref(),
+                            &base.name,
+                        ),
+                    )
+                }
+            }
+        })
+        .collect()
 }
 
 fn installed(agent: &dyn Agent) -> Check {
