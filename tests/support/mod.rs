@@ -68,6 +68,9 @@ pub struct Scripted {
     pub body: String,
     pub headers: Vec<(&'static str, String)>,
     pub delay: std::time::Duration,
+    /// Answer no gateway request before this many have arrived (at most 10 s): requests sent one
+    /// after another then time out, requests sent in parallel all get through.
+    pub hold_until: usize,
 }
 
 pub struct Gateway {
@@ -120,6 +123,7 @@ impl Gateway {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
         let sql = Arc::clone(&serving.sql);
+        let arrived = Arc::new((Mutex::new(0usize), std::sync::Condvar::new()));
         thread::spawn(move || {
             for mut request in server.incoming_requests() {
                 let mut body = Vec::new();
@@ -138,6 +142,12 @@ impl Gateway {
                 let script = scripted
                     .as_ref()
                     .filter(|_| recorded.route().starts_with("/ai-gateway/"));
+                let hold_until = script.map_or(0, |s| s.hold_until);
+                if script.is_some() {
+                    *arrived.0.lock().unwrap() += 1;
+                    arrived.1.notify_all();
+                }
+                let arrived = Arc::clone(&arrived);
                 let (response, delay) = match script {
                     Some(s) => {
                         let mut response =
@@ -161,6 +171,15 @@ impl Gateway {
                 log.lock().unwrap().push(recorded);
                 // Answer on a thread of its own: a delayed answer must not hold up the others.
                 thread::spawn(move || {
+                    let (count, changed) = &*arrived;
+                    let _held = changed
+                        .wait_timeout_while(
+                            count.lock().unwrap(),
+                            std::time::Duration::from_secs(10),
+                            |n| *n < hold_until,
+                        )
+                        .unwrap();
+                    drop(_held);
                     thread::sleep(delay);
                     let _ = request.respond(response);
                 });
