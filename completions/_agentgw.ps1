@@ -37,6 +37,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the profile and, per agent, what is installed, configured and how it gets its token')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check everything between you and the gateway and say how to fix what is wrong')
             [CompletionResult]::new('otel-headers', 'otel-headers', [CompletionResultType]::ParameterValue, 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)')
+            [CompletionResult]::new('otel', 'otel', [CompletionResultType]::ParameterValue, 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -71,9 +73,10 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;setup' {
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model (gateway endpoint name) to use [default: the profile''s, else the product default]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model (gateway endpoint name) to use [default: the profile''s, else the product default]. Cursor takes several: repeat the flag or separate names with commas')
             [CompletionResult]::new('--otel-tables', '--otel-tables', [CompletionResultType]::ParameterName, 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}')
             [CompletionResult]::new('--codex-profile', '--codex-profile', [CompletionResultType]::ParameterName, 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)')
+            [CompletionResult]::new('--cursor-dir', '--cursor-dir', [CompletionResultType]::ParameterName, 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the diff of each file and change nothing')
@@ -84,6 +87,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('--inline-token', '--inline-token', [CompletionResultType]::ParameterName, 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`')
             [CompletionResult]::new('--keep-experimental-betas', '--keep-experimental-betas', [CompletionResultType]::ParameterName, 'Claude: keep Claude Code''s experimental betas (their headers may be refused by the gateway)')
             [CompletionResult]::new('--no-token-file', '--no-token-file', [CompletionResultType]::ParameterName, 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)')
+            [CompletionResult]::new('--write-cursor-db', '--write-cursor-db', [CompletionResultType]::ParameterName, 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -107,6 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;test' {
+            [CompletionResult]::new('--cursor-dir', '--cursor-dir', [CompletionResultType]::ParameterName, 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]')
@@ -115,6 +120,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;status' {
+            [CompletionResult]::new('--cursor-dir', '--cursor-dir', [CompletionResultType]::ParameterName, 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"profile":{...},"agents":[{...}]} (see README)')
@@ -124,6 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
         }
         'agentgw;doctor' {
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Check only this agent, and fail if it is not set up')
+            [CompletionResult]::new('--cursor-dir', '--cursor-dir', [CompletionResultType]::ParameterName, 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}')
@@ -135,6 +142,76 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
         'agentgw;otel-headers' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'agentgw;otel' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Print the two CREATE TABLE statements (metrics and logs) of the product page')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create both tables (if they do not exist) through a SQL warehouse')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'agentgw;otel;sql' {
+            [CompletionResult]::new('--tables', '--tables', [CompletionResultType]::ParameterName, 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'agentgw;otel;create' {
+            [CompletionResult]::new('--tables', '--tables', [CompletionResultType]::ParameterName, 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]')
+            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the warehouse (it may have to start) before cancelling')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the statements that would run and send nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'agentgw;otel;check' {
+            [CompletionResult]::new('--tables', '--tables', [CompletionResultType]::ParameterName, 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'agentgw;otel;help' {
+            [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Print the two CREATE TABLE statements (metrics and logs) of the product page')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create both tables (if they do not exist) through a SQL warehouse')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'agentgw;otel;help;sql' {
+            break
+        }
+        'agentgw;otel;help;create' {
+            break
+        }
+        'agentgw;otel;help;check' {
+            break
+        }
+        'agentgw;otel;help;help' {
+            break
+        }
+        'agentgw;usage' {
+            [CompletionResult]::new('--tables', '--tables', [CompletionResultType]::ParameterName, 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]')
+            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the warehouse (it may have to start) before cancelling')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'How many days back, today included')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'One row per day, model or user')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -165,6 +242,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the profile and, per agent, what is installed, configured and how it gets its token')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check everything between you and the gateway and say how to fix what is wrong')
             [CompletionResult]::new('otel-headers', 'otel-headers', [CompletionResultType]::ParameterValue, 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)')
+            [CompletionResult]::new('otel', 'otel', [CompletionResultType]::ParameterValue, 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -198,6 +277,24 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;help;otel-headers' {
+            break
+        }
+        'agentgw;help;otel' {
+            [CompletionResult]::new('sql', 'sql', [CompletionResultType]::ParameterValue, 'Print the two CREATE TABLE statements (metrics and logs) of the product page')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create both tables (if they do not exist) through a SQL warehouse')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it')
+            break
+        }
+        'agentgw;help;otel;sql' {
+            break
+        }
+        'agentgw;help;otel;create' {
+            break
+        }
+        'agentgw;help;otel;check' {
+            break
+        }
+        'agentgw;help;usage' {
             break
         }
         'agentgw;help;profiles' {

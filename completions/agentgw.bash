@@ -34,6 +34,9 @@ _agentgw() {
             agentgw,logout)
                 cmd="agentgw__subcmd__logout"
                 ;;
+            agentgw,otel)
+                cmd="agentgw__subcmd__otel"
+                ;;
             agentgw,otel-headers)
                 cmd="agentgw__subcmd__otel__subcmd__headers"
                 ;;
@@ -55,6 +58,9 @@ _agentgw() {
             agentgw,token)
                 cmd="agentgw__subcmd__token"
                 ;;
+            agentgw,usage)
+                cmd="agentgw__subcmd__usage"
+                ;;
             agentgw__subcmd__help,completions)
                 cmd="agentgw__subcmd__help__subcmd__completions"
                 ;;
@@ -72,6 +78,9 @@ _agentgw() {
                 ;;
             agentgw__subcmd__help,logout)
                 cmd="agentgw__subcmd__help__subcmd__logout"
+                ;;
+            agentgw__subcmd__help,otel)
+                cmd="agentgw__subcmd__help__subcmd__otel"
                 ;;
             agentgw__subcmd__help,otel-headers)
                 cmd="agentgw__subcmd__help__subcmd__otel__subcmd__headers"
@@ -94,6 +103,42 @@ _agentgw() {
             agentgw__subcmd__help,token)
                 cmd="agentgw__subcmd__help__subcmd__token"
                 ;;
+            agentgw__subcmd__help,usage)
+                cmd="agentgw__subcmd__help__subcmd__usage"
+                ;;
+            agentgw__subcmd__help__subcmd__otel,check)
+                cmd="agentgw__subcmd__help__subcmd__otel__subcmd__check"
+                ;;
+            agentgw__subcmd__help__subcmd__otel,create)
+                cmd="agentgw__subcmd__help__subcmd__otel__subcmd__create"
+                ;;
+            agentgw__subcmd__help__subcmd__otel,sql)
+                cmd="agentgw__subcmd__help__subcmd__otel__subcmd__sql"
+                ;;
+            agentgw__subcmd__otel,check)
+                cmd="agentgw__subcmd__otel__subcmd__check"
+                ;;
+            agentgw__subcmd__otel,create)
+                cmd="agentgw__subcmd__otel__subcmd__create"
+                ;;
+            agentgw__subcmd__otel,help)
+                cmd="agentgw__subcmd__otel__subcmd__help"
+                ;;
+            agentgw__subcmd__otel,sql)
+                cmd="agentgw__subcmd__otel__subcmd__sql"
+                ;;
+            agentgw__subcmd__otel__subcmd__help,check)
+                cmd="agentgw__subcmd__otel__subcmd__help__subcmd__check"
+                ;;
+            agentgw__subcmd__otel__subcmd__help,create)
+                cmd="agentgw__subcmd__otel__subcmd__help__subcmd__create"
+                ;;
+            agentgw__subcmd__otel__subcmd__help,help)
+                cmd="agentgw__subcmd__otel__subcmd__help__subcmd__help"
+                ;;
+            agentgw__subcmd__otel__subcmd__help,sql)
+                cmd="agentgw__subcmd__otel__subcmd__help__subcmd__sql"
+                ;;
             *)
                 ;;
         esac
@@ -101,7 +146,7 @@ _agentgw() {
 
     case "${cmd}" in
         agentgw)
-            opts="-p -h -V --profile --help --version login logout token setup remove exec test status doctor otel-headers profiles completions help"
+            opts="-p -h -V --profile --help --version login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,14 +190,18 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__doctor)
-            opts="-p -h --json --agent --strict --profile --help"
+            opts="-p -h --json --agent --strict --cursor-dir --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --agent)
-                    COMPREPLY=($(compgen -W "claude codex gemini" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "claude codex gemini cursor" -- "${cur}"))
+                    return 0
+                    ;;
+                --cursor-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -197,7 +246,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help)
-            opts="login logout token setup remove exec test status doctor otel-headers profiles completions help"
+            opts="login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,9 +343,65 @@ _agentgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        agentgw__subcmd__help__subcmd__otel)
+            opts="sql create check"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         agentgw__subcmd__help__subcmd__otel__subcmd__headers)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__otel__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__otel__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__otel__subcmd__sql)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -392,6 +497,20 @@ _agentgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        agentgw__subcmd__help__subcmd__usage)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         agentgw__subcmd__login)
             opts="-p -h --host --gateway-url --token-stdin --from-databrickscfg --insecure-storage --no-verify --ca-file --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -452,6 +571,28 @@ _agentgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        agentgw__subcmd__otel)
+            opts="-p -h --profile --help sql create check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         agentgw__subcmd__otel__subcmd__headers)
             opts="-p -h --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -459,6 +600,162 @@ _agentgw() {
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__otel__subcmd__check)
+            opts="-p -h --tables --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tables)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__otel__subcmd__create)
+            opts="-p -h --tables --warehouse-id --timeout --dry-run --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tables)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__otel__subcmd__help)
+            opts="sql create check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__otel__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__otel__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__otel__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__otel__subcmd__help__subcmd__sql)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__otel__subcmd__sql)
+            opts="-p -h --tables --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tables)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -497,7 +794,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__remove)
-            opts="-y -p -h --dry-run --yes --profile --help claude codex gemini all"
+            opts="-y -p -h --dry-run --yes --profile --help claude codex gemini cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,7 +816,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__setup)
-            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --profile --help claude codex gemini all"
+            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --write-cursor-db --cursor-dir --profile --help claude codex gemini cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,6 +831,10 @@ _agentgw() {
                     return 0
                     ;;
                 --codex-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -553,12 +854,16 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__status)
-            opts="-p -h --json --profile --help"
+            opts="-p -h --json --cursor-dir --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cursor-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -575,12 +880,16 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__test)
-            opts="-p -h --json --profile --help claude codex gemini cursor all"
+            opts="-p -h --json --cursor-dir --profile --help claude codex gemini cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cursor-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -603,6 +912,48 @@ _agentgw() {
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__usage)
+            opts="-p -h --tables --warehouse-id --timeout --days --by --json --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tables)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -W "day model user" -- "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

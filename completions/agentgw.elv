@@ -34,6 +34,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
             cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
+            cand otel 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to'
+            cand usage 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -64,9 +66,10 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help'
         }
         &'agentgw;setup'= {
-            cand --model 'Model (gateway endpoint name) to use [default: the profile''s, else the product default]'
+            cand --model 'Model (gateway endpoint name) to use [default: the profile''s, else the product default]. Cursor takes several: repeat the flag or separate names with commas'
             cand --otel-tables 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}'
             cand --codex-profile 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)'
+            cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --dry-run 'Print the diff of each file and change nothing'
@@ -77,6 +80,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --inline-token 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`'
             cand --keep-experimental-betas 'Claude: keep Claude Code''s experimental betas (their headers may be refused by the gateway)'
             cand --no-token-file 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)'
+            cand --write-cursor-db 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -97,6 +101,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help'
         }
         &'agentgw;test'= {
+            cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --json 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]'
@@ -104,6 +109,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help'
         }
         &'agentgw;status'= {
+            cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --json 'Print JSON: {"profile":{...},"agents":[{...}]} (see README)'
@@ -112,6 +118,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         }
         &'agentgw;doctor'= {
             cand --agent 'Check only this agent, and fail if it is not set up'
+            cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --json 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}'
@@ -122,6 +129,66 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;otel-headers'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;otel'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand sql 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
+            cand create 'Create both tables (if they do not exist) through a SQL warehouse'
+            cand check 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentgw;otel;sql'= {
+            cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;otel;create'= {
+            cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
+            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s]'
+            cand --timeout 'Seconds to wait for the warehouse (it may have to start) before cancelling'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --dry-run 'Print the statements that would run and send nothing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;otel;check'= {
+            cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;otel;help'= {
+            cand sql 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
+            cand create 'Create both tables (if they do not exist) through a SQL warehouse'
+            cand check 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentgw;otel;help;sql'= {
+        }
+        &'agentgw;otel;help;create'= {
+        }
+        &'agentgw;otel;help;check'= {
+        }
+        &'agentgw;otel;help;help'= {
+        }
+        &'agentgw;usage'= {
+            cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
+            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s]'
+            cand --timeout 'Seconds to wait for the warehouse (it may have to start) before cancelling'
+            cand --days 'How many days back, today included'
+            cand --by 'One row per day, model or user'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --json 'Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -149,6 +216,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
             cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
+            cand otel 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to'
+            cand usage 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -172,6 +241,19 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;doctor'= {
         }
         &'agentgw;help;otel-headers'= {
+        }
+        &'agentgw;help;otel'= {
+            cand sql 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
+            cand create 'Create both tables (if they do not exist) through a SQL warehouse'
+            cand check 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
+        }
+        &'agentgw;help;otel;sql'= {
+        }
+        &'agentgw;help;otel;create'= {
+        }
+        &'agentgw;help;otel;check'= {
+        }
+        &'agentgw;help;usage'= {
         }
         &'agentgw;help;profiles'= {
         }

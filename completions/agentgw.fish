@@ -37,6 +37,8 @@ complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "test" -d 'Send one 
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "status" -d 'Show the profile and, per agent, what is installed, configured and how it gets its token'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "doctor" -d 'Check everything between you and the gateway and say how to fix what is wrong'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "otel" -d 'Create and check the Unity Catalog tables Claude Code\'s telemetry goes to'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "usage" -d 'Claude Code\'s cost and tokens per day, model or user, from the telemetry tables'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -53,9 +55,10 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s p -l profile 
 complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l model -d 'Model (gateway endpoint name) to use [default: the profile\'s, else the product default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l model -d 'Model (gateway endpoint name) to use [default: the profile\'s, else the product default]. Cursor takes several: repeat the flag or separate names with commas' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l otel-tables -d 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l codex-profile -d 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l dry-run -d 'Print the diff of each file and change nothing'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s y -l yes -d 'Do not ask; write the changes (the default without a terminal)'
@@ -64,6 +67,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l force -d 'With
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l inline-token -d 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l keep-experimental-betas -d 'Claude: keep Claude Code\'s experimental betas (their headers may be refused by the gateway)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-token-file -d 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l write-cursor-db -d 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -l dry-run -d 'Print the diff of each file and change nothing'
@@ -72,36 +76,77 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s h -l help -d 
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -l model -d 'Model (gateway endpoint name) [default: the profile\'s, else the product default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand test" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand test" -l json -d 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]'
 complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand status" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -l json -d 'Print JSON: {"profile":{...},"agents":[{...}]} (see README)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l agent -d 'Check only this agent, and fail if it is not set up' -r -f -a "claude\t''
 codex\t''
-gemini\t''"
+gemini\t''
+cursor\t''"
+complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l json -d 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}'
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l strict -d 'Exit 1 on warnings too'
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and not __fish_seen_subcommand_from sql create check help" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and not __fish_seen_subcommand_from sql create check help" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and not __fish_seen_subcommand_from sql create check help" -f -a "sql" -d 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and not __fish_seen_subcommand_from sql create check help" -f -a "create" -d 'Create both tables (if they do not exist) through a SQL warehouse'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and not __fish_seen_subcommand_from sql create check help" -f -a "check" -d 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and not __fish_seen_subcommand_from sql create check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from sql" -l tables -d 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from sql" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from sql" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l tables -d 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds to wait for the warehouse (it may have to start) before cancelling' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l dry-run -d 'Print the statements that would run and send nothing'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from check" -l tables -d 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from check" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from help" -f -a "sql" -d 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create both tables (if they do not exist) through a SQL warehouse'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from help" -f -a "check" -d 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l tables -d 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l timeout -d 'Seconds to wait for the warehouse (it may have to start) before cancelling' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l days -d 'How many days back, today included' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l by -d 'One row per day, model or user' -r -f -a "day\t''
+model\t''
+user\t''"
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l json -d 'Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}'
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -l json -d 'Print JSON: {"profiles":[{"name","host","gateway_url","token_storage","active"}]}'
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "login" -d 'Verify a personal access token and store it for a profile'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "exec" -d 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "test" -d 'Send one real request per agent through the gateway, as the agent would'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "status" -d 'Show the profile and, per agent, what is installed, configured and how it gets its token'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "doctor" -d 'Check everything between you and the gateway and say how to fix what is wrong'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers profiles completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "login" -d 'Verify a personal access token and store it for a profile'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "exec" -d 'Run an agent with the gateway settings and token in its environment (nothing on disk)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "test" -d 'Send one real request per agent through the gateway, as the agent would'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "status" -d 'Show the profile and, per agent, what is installed, configured and how it gets its token'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "doctor" -d 'Check everything between you and the gateway and say how to fix what is wrong'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "otel" -d 'Create and check the Unity Catalog tables Claude Code\'s telemetry goes to'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "usage" -d 'Claude Code\'s cost and tokens per day, model or user, from the telemetry tables'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from otel" -f -a "sql" -d 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from otel" -f -a "create" -d 'Create both tables (if they do not exist) through a SQL warehouse'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from otel" -f -a "check" -d 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'

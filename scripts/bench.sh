@@ -9,6 +9,8 @@
 #   - `agentgw doctor` and `agentgw test all` against a gateway that answers every request after
 #     800 ms (target for doctor: under 1.5 s, the checks run in parallel), and against one that
 #     never answers (bounded by AGENTGW_HTTP_TIMEOUT, here 5 s, not by the number of checks)
+#   - how long `agentgw otel create --timeout 10` waits in all for statements that stay PENDING
+#     (bounded by the deadline), and `agentgw usage --by user` on 10,000 result rows
 # Needs hyperfine (installed from Debian's packages when missing) and, for the Secret Service
 # figure, dbus + gnome-keyring (as scripts/test.sh installs).
 set -euo pipefail
@@ -74,8 +76,8 @@ gateway_home() { # port: a fresh HOME logged in to that gateway, all three agent
         AGENTGW_AUTH_STORAGE=file "$bin" login --host "http://127.0.0.1:$1" --token-stdin --no-verify >/dev/null 2>&1
     AGENTGW_AUTH_STORAGE=file "$bin" setup all --yes --no-test --force >/dev/null 2>&1
 }
-start_gateway() { # delay: starts scripts/slow-gateway.py, sets $gateway_pid and $gateway_port
-    coproc GATEWAY { exec python3 scripts/slow-gateway.py "$1"; }
+start_gateway() { # delay [statements]: starts scripts/slow-gateway.py, sets $gateway_pid and $gateway_port
+    coproc GATEWAY { exec python3 scripts/slow-gateway.py "$@"; }
     gateway_pid=$GATEWAY_PID
     read -r gateway_port <&"${GATEWAY[0]}"
 }
@@ -94,5 +96,22 @@ started=$(date +%s.%N)
 AGENTGW_HTTP_TIMEOUT=5 "$bin" doctor >/dev/null 2>&1 || true
 ended=$(date +%s.%N)
 python3 -c 'import sys; print("gateway never answering, AGENTGW_HTTP_TIMEOUT=5: agentgw doctor took %.1f s" % (float(sys.argv[2]) - float(sys.argv[1])))' "$started" "$ended"
+kill "$gateway_pid"
+rm -rf "$HOME"
+
+# The SQL warehouse: a statement that never finishes, and a large usage result.
+start_gateway 0 pending
+gateway_home "$gateway_port"
+started=$(date +%s.%N)
+"$bin" otel create --tables main.agents.claude --warehouse-id bench --timeout 10 >/dev/null 2>&1 || true
+ended=$(date +%s.%N)
+python3 -c 'import sys; print("statement PENDING forever, --timeout 10: agentgw otel create took %.1f s" % (float(sys.argv[2]) - float(sys.argv[1])))' "$started" "$ended"
+kill "$gateway_pid"
+rm -rf "$HOME"
+start_gateway 0 rows=10000
+gateway_home "$gateway_port"
+echo "agentgw usage --by user on 10,000 result rows, median of 10 runs:"
+echo "  table with bars:       $(median_ms 10 "$bin" usage --by user --tables main.agents.claude --warehouse-id bench) ms"
+echo "  --json:                $(median_ms 10 "$bin" usage --by user --json --tables main.agents.claude --warehouse-id bench) ms"
 kill "$gateway_pid"
 rm -rf "$HOME"

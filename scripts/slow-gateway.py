@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A stand-in workspace + gateway for scripts/bench.sh: answers every request after DELAY seconds
 with one JSON body that every agentgw reader understands, or (DELAY = "never") accepts
-connections and never answers. Prints its port, then serves until killed. Loopback only."""
+connections and never answers. Prints its port, then serves until killed. Loopback only.
+
+The SQL statements API answers by the second argument: "pending" keeps every statement PENDING
+forever; "rows=N" finishes every statement at once with N usage rows (user, cost, tokens)."""
 import http.server
 import json
 import socket
@@ -28,15 +31,29 @@ BODY = json.dumps({
 }).encode()
 
 
+statements = sys.argv[2] if len(sys.argv) > 2 else "pending"
+if statements.startswith("rows="):
+    rows = [["user%05d@example.com" % i, "%.2f" % (i % 97 / 10), str(i * 37 % 100000)]
+            for i in range(int(statements[5:]))]
+    STATEMENT = json.dumps({
+        "statement_id": "bench", "status": {"state": "SUCCEEDED"},
+        "manifest": {"schema": {"columns": [{"name": "user"}, {"name": "cost_usd"}, {"name": "tokens"}]}},
+        "result": {"data_array": rows},
+    }).encode()
+else:
+    STATEMENT = json.dumps({"statement_id": "bench", "status": {"state": "PENDING"}}).encode()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def answer(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         time.sleep(float(delay))
+        body = STATEMENT if self.path.startswith("/api/2.0/sql/statements") else BODY
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(BODY)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(BODY)
+        self.wfile.write(body)
 
     do_GET = do_POST = answer
 

@@ -83,6 +83,9 @@ Examples:
   agentgw setup codex --dry-run             # print the diff only
   agentgw setup claude --otel-tables main.agents.claude   # also export telemetry to Unity Catalog
   agentgw setup codex --codex-profile databricks          # a profile file; start with `codex --profile databricks`
+  agentgw setup cursor                      # print Cursor's Settings > Models steps, values filled in
+  agentgw setup cursor --write-cursor-db    # write them into Cursor's settings database (quit Cursor first)
+  agentgw setup cursor --model a,b --model c   # Cursor takes several models
 
 Every file gets a timestamped backup first, and `agentgw remove` puts back exactly what was there.")]
     Setup(SetupArgs),
@@ -132,6 +135,27 @@ Read-only. Exit 1 when a check failed (with --strict: or warned).")]
     /// Print {"Authorization":"Bearer <token>"} (Claude Code's otelHeadersHelper)
     #[command(after_help = "Examples:\n  agentgw otel-headers")]
     OtelHeaders,
+
+    /// Create and check the Unity Catalog tables Claude Code's telemetry goes to
+    #[command(after_help = "\
+Examples:
+  agentgw otel sql --tables main.agents.claude          # the CREATE TABLE statements, to run yourself
+  agentgw otel create --tables main.agents.claude --warehouse-id 1234567890abcdef
+  agentgw otel check                                    # does the ingest endpoint accept our export?
+
+Then: agentgw setup claude --otel-tables main.agents.claude, and later: agentgw usage")]
+    Otel(OtelArgs),
+
+    /// Claude Code's cost and tokens per day, model or user, from the telemetry tables
+    #[command(after_help = "\
+Examples:
+  agentgw usage --tables main.agents.claude --warehouse-id 1234567890abcdef
+  agentgw usage --by model --days 30
+  agentgw usage --by user --json | jq '.rows[0]'
+
+Reads claude_code.cost.usage and claude_code.token.usage from <PREFIX>_otel_metrics through the SQL
+warehouse. Tables and warehouse are remembered in the profile after the first use.")]
+    Usage(UsageArgs),
 
     /// List profiles with their workspace, gateway and token storage
     #[command(after_help = "Examples:\n  agentgw profiles\n  agentgw profiles --json")]
@@ -184,12 +208,13 @@ pub struct LoginArgs {
 
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// The agent to configure, or all agents found on PATH
+    /// The agent to configure, or all agents found on PATH (and Cursor when installed)
     pub agent: AgentChoice,
 
-    /// Model (gateway endpoint name) to use [default: the profile's, else the product default]
-    #[arg(long, value_name = "NAME")]
-    pub model: Option<String>,
+    /// Model (gateway endpoint name) to use [default: the profile's, else the product default].
+    /// Cursor takes several: repeat the flag or separate names with commas
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub model: Vec<String>,
 
     /// Print the diff of each file and change nothing
     #[arg(long)]
@@ -226,6 +251,21 @@ pub struct SetupArgs {
     /// Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)
     #[arg(long)]
     pub no_token_file: bool,
+
+    /// Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed
+    #[arg(long)]
+    pub write_cursor_db: bool,
+
+    #[command(flatten)]
+    pub cursor: CursorDirArg,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CursorDirArg {
+    /// Cursor's user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor,
+    /// ~/Library/Application Support/Cursor, %APPDATA%\Cursor]
+    #[arg(long, value_name = "DIR", env = "AGENTGW_CURSOR_DIR")]
+    pub cursor_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -255,11 +295,82 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct OtelArgs {
+    #[command(subcommand)]
+    pub command: OtelCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OtelCommand {
+    /// Print the two CREATE TABLE statements (metrics and logs) of the product page
+    Sql(OtelTablesArg),
+
+    /// Create both tables (if they do not exist) through a SQL warehouse
+    Create(OtelCreateArgs),
+
+    /// Send an empty OpenTelemetry export to both tables and say whether ingest accepts it
+    Check(OtelTablesArg),
+}
+
+#[derive(Debug, Args)]
+pub struct OtelTablesArg {
+    /// CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile's]
+    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX")]
+    pub tables: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OtelCreateArgs {
+    #[command(flatten)]
+    pub tables: OtelTablesArg,
+
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+
+    /// Print the statements that would run and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WarehouseArgs {
+    /// SQL warehouse to run the statements on [default: the profile's]
+    #[arg(long, value_name = "ID")]
+    pub warehouse_id: Option<String>,
+
+    /// Seconds to wait for the warehouse (it may have to start) before cancelling
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    #[command(flatten)]
+    pub tables: OtelTablesArg,
+
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+
+    /// How many days back, today included
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+
+    /// One row per day, model or user
+    #[arg(long, value_enum, default_value_t = crate::otel::usage::GroupBy::Day)]
+    pub by: crate::otel::usage::GroupBy,
+
+    /// Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AgentChoice {
     Claude,
     Codex,
     Gemini,
+    Cursor,
     All,
 }
 
@@ -269,6 +380,7 @@ pub enum AgentName {
     Claude,
     Codex,
     Gemini,
+    Cursor,
 }
 
 impl AgentName {
@@ -277,11 +389,11 @@ impl AgentName {
             AgentName::Claude => "claude",
             AgentName::Codex => "codex",
             AgentName::Gemini => "gemini",
+            AgentName::Cursor => "cursor",
         }
     }
 }
 
-/// `test` also knows Cursor, which has no config file agentgw writes yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestChoice {
     Claude,
@@ -298,6 +410,7 @@ impl AgentChoice {
             AgentChoice::Claude => Some("claude"),
             AgentChoice::Codex => Some("codex"),
             AgentChoice::Gemini => Some("gemini"),
+            AgentChoice::Cursor => Some("cursor"),
             AgentChoice::All => None,
         }
     }
@@ -311,6 +424,9 @@ pub struct TestArgs {
     /// Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub cursor: CursorDirArg,
 }
 
 #[derive(Debug, Args)]
@@ -326,6 +442,9 @@ pub struct DoctorArgs {
     /// Exit 1 on warnings too
     #[arg(long)]
     pub strict: bool,
+
+    #[command(flatten)]
+    pub cursor: CursorDirArg,
 }
 
 #[derive(Debug, Args)]
@@ -333,6 +452,9 @@ pub struct StatusArgs {
     /// Print JSON: {"profile":{...},"agents":[{...}]} (see README)
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub cursor: CursorDirArg,
 }
 
 #[derive(Debug, Args)]

@@ -108,6 +108,11 @@ impl Http {
         })
     }
 
+    /// How long one request may take in total.
+    pub fn timeout(&self) -> Duration {
+        self.total_timeout
+    }
+
     /// `GET <host>/api/2.0/preview/scim/v2/Me`: proves the token works and names its owner.
     pub fn scim_me(&self, host: &str, token: &str) -> Result<Me, RequestError> {
         let url = format!("{host}/api/2.0/preview/scim/v2/Me");
@@ -140,6 +145,21 @@ impl Http {
 
     /// `GET <host>/api/2.0/serving-endpoints`: the names of the workspace's model endpoints.
     pub fn serving_endpoints(&self, host: &str, token: &str) -> Result<Vec<String>, RequestError> {
+        self.endpoints_where(host, token, |_| true)
+    }
+
+    /// The workspace's chat model endpoints (task `llm/v1/chat`): the ones a chat client such as
+    /// Cursor can use, without the embedding and custom-model endpoints.
+    pub fn chat_endpoints(&self, host: &str, token: &str) -> Result<Vec<String>, RequestError> {
+        self.endpoints_where(host, token, |e| e["task"] == "llm/v1/chat")
+    }
+
+    fn endpoints_where(
+        &self,
+        host: &str,
+        token: &str,
+        keep: impl Fn(&serde_json::Value) -> bool,
+    ) -> Result<Vec<String>, RequestError> {
         let url = format!("{host}/api/2.0/serving-endpoints");
         let result = self
             .agent
@@ -147,10 +167,60 @@ impl Http {
             .header("Authorization", format!("Bearer {token}"))
             .call();
         let json = self.json_response(&url, token, result)?;
-        let names = json["endpoints"].as_array().into_iter().flatten();
-        Ok(names
+        let endpoints = json["endpoints"].as_array().into_iter().flatten();
+        Ok(endpoints
+            .filter(|e| keep(e))
             .filter_map(|e| e["name"].as_str().map(str::to_string))
             .collect())
+    }
+
+    /// `GET url` with the token: a 2xx JSON answer, or the classified failure.
+    pub fn get_json(&self, url: &str, token: &str) -> Result<serde_json::Value, RequestError> {
+        let result = self
+            .agent
+            .get(url)
+            .header("Authorization", format!("Bearer {token}"))
+            .call();
+        self.json_response(url, token, result)
+    }
+
+    /// `POST url` with a JSON body and the token: a 2xx JSON answer, or the classified failure.
+    pub fn post_json(
+        &self,
+        url: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, RequestError> {
+        let result = self
+            .agent
+            .post(url)
+            .header("Authorization", format!("Bearer {token}"))
+            .send_json(body);
+        self.json_response(url, token, result)
+    }
+
+    /// One OTLP `http/protobuf` export to the Unity Catalog `table`, as Claude Code's exporter sends
+    /// it. Ok when the ingest endpoint accepts it.
+    pub fn post_otlp(
+        &self,
+        url: &str,
+        token: &str,
+        table: &str,
+        body: &[u8],
+    ) -> Result<(), RequestError> {
+        let result = self
+            .agent
+            .post(url)
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/x-protobuf")
+            .header("X-Databricks-UC-Table-Name", table)
+            .send(body);
+        let (status, headers, body) = self.read(url, token, result)?;
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(self.classify_status(url, status, &headers, &body))
+        }
     }
 
     /// One tiny real request in an agent's wire format through the gateway, as the agent would
@@ -273,15 +343,21 @@ impl Http {
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response
+        let bytes = response
             .body_mut()
             .with_config()
             .limit(MAX_BODY_BYTES)
-            .read_to_string()
+            .read_to_vec()
             .map_err(|e| {
                 let (failure, detail) = classify_transport(&e);
                 fail(failure, detail)
             })?;
+        // OTLP endpoints answer errors as a protobuf google.rpc.Status: keep only its message.
+        let protobuf = header(&headers, "content-type").is_some_and(|t| t.contains("protobuf"));
+        let body = match crate::otel::otlp::rpc_status_message(&bytes).filter(|_| protobuf) {
+            Some(message) => message,
+            None => String::from_utf8_lossy(&bytes).into_owned(),
+        };
         Ok((status, headers, mask(&body, token)))
     }
 

@@ -8,6 +8,9 @@
 //! token_storage = "keyring"            # or "file"; absent when logged out
 //! ca_file = "/etc/ssl/corp-ca.pem"     # optional
 //!
+//! otel_tables = "main.agents.claude"   # remembered by `agentgw otel` / `agentgw usage`
+//! warehouse_id = "1234567890abcdef"    # remembered by `agentgw otel create` / `agentgw usage`
+//!
 //! [profiles.default.models]            # optional per-agent model
 //! claude = "databricks-claude-opus-4-6"
 //!
@@ -57,6 +60,10 @@ pub struct Profile {
     pub ca_file: Option<PathBuf>,
     pub models: BTreeMap<String, String>,
     pub base_paths: BTreeMap<String, String>,
+    /// CATALOG.SCHEMA.PREFIX of the telemetry tables, remembered by `otel` and `usage`.
+    pub otel_tables: Option<String>,
+    /// SQL warehouse id, remembered by `otel create` and `usage`.
+    pub warehouse_id: Option<String>,
 }
 
 impl Profile {
@@ -185,6 +192,8 @@ impl Config {
             ca_file: string("ca_file")?.map(PathBuf::from),
             models: map("models")?,
             base_paths: map("base_paths")?,
+            otel_tables: string("otel_tables")?,
+            warehouse_id: string("warehouse_id")?,
         }))
     }
 

@@ -37,6 +37,8 @@ fn agentgw_keys(format: Format) -> &'static [&'static str] {
             "model",
         ],
         Format::Dotenv => &["GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GEMINI_MODEL"],
+        // Cursor's database is not a text file to fuzz; its rows are edited by the JSON editor.
+        Format::Sqlite => &[],
     }
 }
 
@@ -111,6 +113,7 @@ pub fn check(dir: &Path, format: Format, data: &[u8], changes: &[Change]) -> Ver
         Format::Json => "settings.json",
         Format::Toml => "config.toml",
         Format::Dotenv => ".env",
+        Format::Sqlite => panic!("only the text formats are checked here"),
     });
     std::fs::write(&path, data).unwrap();
     let plan = match edit::plan(&path, format, changes) {
@@ -302,6 +305,7 @@ pub fn model_of(format: Format, text: &str) -> Option<Value> {
             .ok()
             .map(|doc| toml_to_json(doc.as_item())),
         Format::Dotenv => Some(json!({})),
+        Format::Sqlite => None,
     }
 }
 

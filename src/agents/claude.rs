@@ -7,6 +7,7 @@ use super::{
 };
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
+use crate::otel::Signal;
 use anyhow::Result;
 use serde_json::Value;
 
@@ -125,7 +126,8 @@ impl Agent for Claude {
             });
         }
         if let Some(tables) = &cx.options.otel_tables {
-            vars.set("otel_tables", tables.as_str());
+            vars.set("otel_metrics_table", tables.table(Signal::Metrics))
+                .set("otel_logs_table", tables.table(Signal::Logs));
             changes.extend(template::changes(Format::Json, OTEL, &vars)?);
         }
         let holds_token = cx.options.inline_token;
@@ -183,6 +185,51 @@ fn with_coding_agent_header(existing: Option<&str>) -> String {
         (false, true) => existing.to_string(),
         (false, false) => format!("{existing}\n{CODING_AGENT_HEADER}"),
     }
+}
+
+/// Where a Claude Code settings file sends one telemetry signal: the OTLP endpoint and the Unity
+/// Catalog table named in that signal's `X-Databricks-UC-Table-Name` header.
+pub struct TelemetryTarget {
+    pub signal: Signal,
+    pub endpoint: String,
+    pub table: String,
+}
+
+/// The telemetry targets set in `settings` (none when telemetry is not set up there).
+pub fn telemetry_targets(settings: &std::path::Path) -> Vec<TelemetryTarget> {
+    let mut targets = Vec::new();
+    for signal in Signal::BOTH {
+        let upper = signal.path().to_uppercase();
+        let endpoint = format!("OTEL_EXPORTER_OTLP_{upper}_ENDPOINT");
+        let headers = format!("OTEL_EXPORTER_OTLP_{upper}_HEADERS");
+        let Ok(values) = super::read_strings(
+            settings,
+            Format::Json,
+            &[&["env", &endpoint], &["env", &headers]],
+        ) else {
+            continue;
+        };
+        if let [Some(endpoint), Some(headers)] = values.as_slice()
+            && let Some(table) = table_header(headers)
+        {
+            targets.push(TelemetryTarget {
+                signal,
+                endpoint: endpoint.clone(),
+                table,
+            });
+        }
+    }
+    targets
+}
+
+/// The table of an OTEL `k=v,k=v` header list.
+fn table_header(headers: &str) -> Option<String> {
+    headers.split(',').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("X-Databricks-UC-Table-Name")
+            .then(|| value.trim().to_string())
+    })
 }
 
 /// True when the file parses only as JSON-with-comments: strict JSON is what Claude Code loads.

@@ -20,7 +20,7 @@ pub fn find_installed(agent: &dyn Agent) -> Option<Installed> {
     Some(Installed { path, version })
 }
 
-fn find_on_path(program: &str) -> Option<PathBuf> {
+pub fn find_on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))

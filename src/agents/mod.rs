@@ -3,12 +3,13 @@
 
 mod claude;
 mod codex;
+pub mod cursor;
 mod detect;
 mod gemini;
 pub mod template;
 
-pub use claude::has_comments_or_trailing_commas;
-pub use detect::{Installed, find_installed};
+pub use claude::{TelemetryTarget, has_comments_or_trailing_commas, telemetry_targets};
+pub use detect::{Installed, find_installed, find_on_path};
 
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
@@ -36,8 +37,8 @@ pub struct Context<'a> {
 pub struct SetupOptions {
     /// Claude: write the token into settings.json instead of the key helper.
     pub inline_token: bool,
-    /// Claude: `CATALOG.SCHEMA.PREFIX` of the OpenTelemetry tables.
-    pub otel_tables: Option<String>,
+    /// Claude: the Unity Catalog tables of the OpenTelemetry export.
+    pub otel_tables: Option<crate::otel::Tables>,
     /// Claude: keep Claude Code's experimental betas on (the gateway may reject their headers).
     pub keep_experimental_betas: bool,
     /// Codex: write `$CODEX_HOME/<NAME>.config.toml` instead of config.toml.
@@ -223,11 +224,16 @@ pub fn by_id(id: &str) -> Option<&'static dyn Agent> {
 
 /// The agent's URL on the gateway: `<gateway><base path>`; the profile may override the path.
 pub fn gateway_base(agent: &dyn Agent, gateway: &str, profile: &Profile) -> String {
+    let info = agent.info();
+    gateway_base_of(info.id, info.default_base_path, gateway, profile)
+}
+
+fn gateway_base_of(id: &str, default_path: &str, gateway: &str, profile: &Profile) -> String {
     let path = profile
         .base_paths
-        .get(agent.id())
+        .get(id)
         .map(String::as_str)
-        .unwrap_or(agent.info().default_base_path);
+        .unwrap_or(default_path);
     format!("{gateway}/{}", path.trim_matches('/'))
 }
 

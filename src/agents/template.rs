@@ -59,6 +59,9 @@ pub fn changes(format: Format, template: &str, vars: &Vars) -> Result<Vec<Change
                 leaves.push((vec![key.to_string()], Value::String(value.to_string())));
             }
         }
+        Format::Sqlite => {
+            anyhow::bail!("templates are JSON, TOML or .env files, not databases")
+        }
     }
     leaves
         .into_iter()

@@ -5,13 +5,16 @@ mod doctor;
 mod exec;
 mod login;
 mod logout;
+mod otel;
 mod profiles;
 mod remove;
 mod session;
 mod setup;
+mod setup_cursor;
 mod status;
 mod test;
 mod token;
+mod usage;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -29,6 +32,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Doctor(args) => doctor::run(profile, args),
         Command::Token => token::print_token(profile),
         Command::OtelHeaders => token::print_otel_headers(profile),
+        Command::Otel(args) => otel::run(profile, args),
+        Command::Usage(args) => usage::run(profile, args),
         Command::Profiles(args) => profiles::run(profile, args),
         Command::Completions(args) => completions::run(args),
     }

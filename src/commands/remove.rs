@@ -2,7 +2,7 @@
 //! Values the user changed since are kept, and said so.
 
 use super::session::{ProfileState, mask_secrets};
-use crate::agents::{self, Agent};
+use crate::agents::{self, cursor};
 use crate::cli::RemoveArgs;
 use crate::edit::{self, StateDir, UndoPlan};
 use crate::{paths, ui};
@@ -11,17 +11,25 @@ use anyhow::{Result, bail};
 pub fn run(profile_flag: Option<&str>, args: RemoveArgs) -> Result<()> {
     let state = StateDir::new(paths::state_dir()?);
     let ask = ui::interactive() && !args.yes && !args.dry_run;
-    let selected: Vec<&dyn Agent> = match args.agent.single() {
-        Some(id) => agents::by_id(id).into_iter().collect(),
-        None => agents::ALL.to_vec(),
+    let all = agents::ALL.iter().map(|a| (a.id(), a.name()));
+    let selected: Vec<(&str, &str)> = match args.agent.single() {
+        Some(cursor::ID) => vec![(cursor::ID, cursor::NAME)],
+        Some(id) => all.filter(|(i, _)| *i == id).collect(),
+        // Cursor only when agentgw has written its database: `all` speaks of what it set up.
+        None => all
+            .chain(
+                (!edit::managed_files(&state, cursor::ID)?.is_empty())
+                    .then_some((cursor::ID, cursor::NAME)),
+            )
+            .collect(),
     };
     // Only to hide it in diffs: remove works without being logged in.
     let token = current_token(profile_flag);
     let mut failed = Vec::new();
-    for agent in selected {
-        if let Err(e) = remove_one(agent, &state, &args, ask, token.as_deref()) {
-            ui::error(&format!("{}: {e:#}", agent.name()));
-            failed.push(agent.name());
+    for (id, name) in selected {
+        if let Err(e) = remove_one(id, name, &state, &args, ask, token.as_deref()) {
+            ui::error(&format!("{name}: {e:#}"));
+            failed.push(name);
         }
     }
     if !failed.is_empty() {
@@ -34,19 +42,20 @@ pub fn run(profile_flag: Option<&str>, args: RemoveArgs) -> Result<()> {
 }
 
 fn remove_one(
-    agent: &dyn Agent,
+    id: &str,
+    name: &str,
     state: &StateDir,
     args: &RemoveArgs,
     ask: bool,
     token: Option<&str>,
 ) -> Result<()> {
-    let undos = edit::plan_undo(state, agent.id())?;
+    let undos = edit::plan_undo(state, id)?;
     if undos.is_empty() {
-        println!(
-            "{}: nothing to remove (agentgw has not set it up).",
-            agent.name()
-        );
+        println!("{name}: nothing to remove (agentgw has not set it up).");
         return Ok(());
+    }
+    if id == cursor::ID && !args.dry_run {
+        refuse_while_cursor_runs(&undos)?;
     }
     if args.dry_run {
         for undo in &undos {
@@ -55,12 +64,12 @@ fn remove_one(
         }
         return Ok(());
     }
-    if ask && !confirm(agent, &undos, token)? {
-        println!("{}: nothing changed.", agent.name());
+    if ask && !confirm(name, &undos, token)? {
+        println!("{name}: nothing changed.");
         return Ok(());
     }
     for undo in &undos {
-        let applied = edit::apply_undo(undo, state, agent.id())?;
+        let applied = edit::apply_undo(undo, state, id)?;
         let shown = paths::display(undo.path());
         match (applied.written, undo.plan.deletes_file()) {
             (true, true) => ui::note(&format!("  deleted {shown} (agentgw had created it)")),
@@ -69,7 +78,19 @@ fn remove_one(
         }
         report_kept(undo);
     }
-    println!("{}: removed agentgw's settings.", agent.name());
+    println!("{name}: removed agentgw's settings.");
+    Ok(())
+}
+
+/// Cursor would write its own settings back over the restored ones.
+fn refuse_while_cursor_runs(undos: &[UndoPlan]) -> Result<()> {
+    for undo in undos.iter().filter(|u| !u.plan.is_noop()) {
+        if let Some(dir) = cursor::user_dir_of(undo.path())
+            && let Some(running) = cursor::running::find(dir)
+        {
+            bail!(cursor::running::refusal(&running, "agentgw remove cursor"));
+        }
+    }
     Ok(())
 }
 
@@ -90,11 +111,11 @@ fn report_kept(undo: &UndoPlan) {
     }
 }
 
-fn confirm(agent: &dyn Agent, undos: &[UndoPlan], token: Option<&str>) -> Result<bool> {
+fn confirm(name: &str, undos: &[UndoPlan], token: Option<&str>) -> Result<bool> {
     for undo in undos {
         eprint!("{}", mask_secrets(&undo.plan.diff(), token));
     }
-    let prompt = format!("Remove agentgw's settings for {}?", agent.name());
+    let prompt = format!("Remove agentgw's settings for {name}?");
     Ok(dialoguer::Confirm::new()
         .with_prompt(prompt)
         .default(true)

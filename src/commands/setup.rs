@@ -2,22 +2,35 @@
 //! edit engine, then prove the result with one real request through the gateway.
 
 use super::session::{Session, mask_secrets};
+use crate::agents::cursor;
 use crate::agents::{self, Agent, SetupOptions};
-use crate::cli::{Cli, SetupArgs};
+use crate::cli::{AgentChoice, Cli, SetupArgs};
 use crate::edit::{self, StateDir};
-use crate::gateway::Http;
+use crate::gateway::{Http, Wire};
+use crate::otel::Tables;
 use crate::{paths, ui};
 use anyhow::{Result, bail};
 use clap::CommandFactory;
 use clap::error::ErrorKind;
 
 pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
-    if args.model.is_some() && args.agent.single().is_none() {
-        // A usage error, so exit 2 like every other.
+    // Usage errors, so exit 2 like every other.
+    if !args.model.is_empty() && args.agent.single().is_none() {
         Cli::command()
             .error(
                 ErrorKind::ArgumentConflict,
                 "--model names one agent's model; use it with one agent (e.g. `agentgw setup claude --model NAME`)",
+            )
+            .exit();
+    }
+    if args.model.len() > 1 && args.agent != AgentChoice::Cursor {
+        Cli::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "--model takes one name for {}; only cursor takes several",
+                    args.agent.single().unwrap_or("all")
+                ),
             )
             .exit();
     }
@@ -26,7 +39,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         otel_tables: args
             .otel_tables
             .as_deref()
-            .map(validate_otel_tables)
+            .map(|t| Tables::parse(t, "--otel-tables"))
             .transpose()?,
         keep_experimental_betas: args.keep_experimental_betas,
         codex_profile: args.codex_profile.clone(),
@@ -35,18 +48,55 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     let session = Session::load(profile_flag)?;
     let state = StateDir::new(paths::state_dir()?);
     let ask = ui::interactive() && !args.yes && !args.dry_run;
+    let cursor_dir = cursor::user_dir(args.cursor.cursor_dir.as_deref());
+    // `all` takes Cursor only where it is installed, and then in its safe mode unless told.
+    let with_cursor = match args.agent {
+        AgentChoice::Cursor => true,
+        AgentChoice::All => cursor_dir.as_ref().is_ok_and(|d| d.is_dir()),
+        _ => false,
+    };
     // One agent's trouble (a config that does not parse, a failed test) must not keep the others
     // from being set up: report it, go on, exit 1 at the end.
     let mut failed = Vec::new();
-    for agent in selected_agents(&args)? {
-        match setup_one(agent, &session, &state, &options, &args, ask) {
-            Ok(Outcome::Done) => {}
-            Ok(Outcome::TestFailed) => failed.push(format!("{} (test request)", agent.name())),
-            Err(e) => {
-                ui::error(&format!("{}: {e:#}", agent.name()));
-                failed.push(agent.name().to_string());
-            }
+    let agents = match args.agent {
+        AgentChoice::Cursor => Vec::new(),
+        _ => selected_agents(&args, with_cursor)?,
+    };
+    let mut note = |name: &str, result: Result<Outcome>| match result {
+        Ok(Outcome::Done) => {}
+        Ok(Outcome::TestFailed) => failed.push(format!("{name} (test request)")),
+        Err(e) => {
+            ui::error(&format!("{name}: {e:#}"));
+            failed.push(name.to_string());
         }
+    };
+    for &agent in &agents {
+        note(
+            agent.name(),
+            setup_one(agent, &session, &state, &options, &args, ask),
+        );
+    }
+    if with_cursor {
+        let cursor_dir = cursor_dir?;
+        let setup = super::setup_cursor::CursorSetup {
+            session: &session,
+            state: &state,
+            args: &args,
+            ask,
+            user_dir: &cursor_dir,
+        };
+        note(cursor::NAME, setup.run());
+    }
+    // `agentgw otel check` and `agentgw usage` then need no --tables.
+    if let Some(tables) = &options.otel_tables
+        && !args.dry_run
+        && agents.iter().any(|a| a.id() == "claude")
+        && !failed.iter().any(|f| f.starts_with("Claude"))
+    {
+        super::otel::remember(
+            &session.profile.name,
+            &[("otel_tables", &tables.to_string())],
+        )?;
     }
     if !failed.is_empty() {
         bail!(
@@ -58,7 +108,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     Ok(())
 }
 
-enum Outcome {
+pub(super) enum Outcome {
     Done,
     TestFailed,
 }
@@ -79,7 +129,7 @@ fn setup_one(
             agent.program()
         ));
     }
-    let model = match &args.model {
+    let model = match args.model.first() {
         Some(m) => m.clone(),
         None if ask => pick_model(session, agent),
         None => agents::model_for(agent, None, &session.profile),
@@ -110,19 +160,12 @@ fn setup_one(
             print!("{}", mask_secrets(&plan.diff(), Some(&session.token)));
         }
     } else {
-        if ask && !confirm(agent, &plans, &session.token)? {
+        if ask && !confirm(agent.name(), &plans, &session.token)? {
             println!("{}: nothing written.", agent.name());
             return Ok(Outcome::Done);
         }
         for plan in &plans {
-            let applied = edit::apply(plan, state, agent.id())?;
-            if applied.written {
-                let backup = applied
-                    .backup
-                    .map(|b| format!(" (backup: {})", paths::display(&b)))
-                    .unwrap_or_default();
-                ui::note(&format!("  wrote {}{backup}", paths::display(plan.path())));
-            }
+            apply_and_report(plan, state, agent.id())?;
         }
         println!(
             "{}: configured for {} with model {model} ({})",
@@ -134,13 +177,31 @@ fn setup_one(
             ui::note(&format!("  {note}"));
         }
     }
-    if !args.dry_run && !args.no_test && !test_request(session, agent, &model)? {
+    let base = agents::gateway_base(agent, &session.gateway, &session.profile);
+    if !args.dry_run
+        && !args.no_test
+        && !test_request(session, agent.name(), agent.info().wire, &base, &model)?
+    {
         return Ok(Outcome::TestFailed);
     }
     Ok(Outcome::Done)
 }
 
-fn selected_agents(args: &SetupArgs) -> Result<Vec<&'static dyn Agent>> {
+/// The CLI agents to set up; with `all`, those on PATH (`cursor`: Cursor is set up as well).
+/// Applies `plan` for `owner` and says what was written, with its backup.
+pub(super) fn apply_and_report(plan: &edit::Plan, state: &StateDir, owner: &str) -> Result<()> {
+    let applied = edit::apply(plan, state, owner)?;
+    if applied.written {
+        let backup = applied
+            .backup
+            .map(|b| format!(" (backup: {})", paths::display(&b)))
+            .unwrap_or_default();
+        ui::note(&format!("  wrote {}{backup}", paths::display(plan.path())));
+    }
+    Ok(())
+}
+
+fn selected_agents(args: &SetupArgs, cursor: bool) -> Result<Vec<&'static dyn Agent>> {
     if let Some(id) = args.agent.single() {
         return Ok(agents::by_id(id).into_iter().collect());
     }
@@ -156,7 +217,7 @@ fn selected_agents(args: &SetupArgs) -> Result<Vec<&'static dyn Agent>> {
             ));
         }
     }
-    if chosen.is_empty() {
+    if chosen.is_empty() && !cursor {
         bail!(
             "no agent found on PATH (claude, codex, gemini); install one, or pass --force to write their configs anyway"
         );
@@ -188,21 +249,26 @@ fn pick_model(session: &Session, agent: &dyn Agent) -> String {
         .unwrap_or(default)
 }
 
-fn confirm(agent: &dyn Agent, plans: &[edit::Plan], token: &str) -> Result<bool> {
+pub(super) fn confirm(name: &str, plans: &[edit::Plan], token: &str) -> Result<bool> {
     for plan in plans.iter().filter(|p| !p.is_noop()) {
         eprint!("{}", mask_secrets(&plan.diff(), Some(token)));
     }
     Ok(dialoguer::Confirm::new()
-        .with_prompt(format!("Write these changes for {}?", agent.name()))
+        .with_prompt(format!("Write these changes for {name}?"))
         .default(true)
         .interact()?)
 }
 
-/// One request in the agent's wire format: true when it succeeded.
-fn test_request(session: &Session, agent: &dyn Agent, model: &str) -> Result<bool> {
-    let base = agents::gateway_base(agent, &session.gateway, &session.profile);
+/// One request in the agent's wire format to `base`: true when it succeeded.
+pub(super) fn test_request(
+    session: &Session,
+    name: &str,
+    wire: Wire,
+    base: &str,
+    model: &str,
+) -> Result<bool> {
     let http: Http = session.http()?;
-    match http.probe(agent.info().wire, &base, model, &session.token) {
+    match http.probe(wire, base, model, &session.token) {
         Ok(reply) => {
             let words: String = reply
                 .text
@@ -218,30 +284,10 @@ fn test_request(session: &Session, agent: &dyn Agent, model: &str) -> Result<boo
         }
         Err(e) => {
             ui::error(&format!(
-                "{}: test request failed: {}",
-                agent.name(),
+                "{name}: test request failed: {}",
                 e.explain(&session.profile.name)
             ));
             Ok(false)
         }
     }
-}
-
-/// `CATALOG.SCHEMA.PREFIX`, each a plain SQL identifier: the value ends up in HTTP headers and
-/// table names.
-fn validate_otel_tables(text: &str) -> Result<String> {
-    let parts: Vec<&str> = text.split('.').collect();
-    let identifier = |p: &&str| {
-        !p.is_empty()
-            && p.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if parts.len() != 3 || !parts.iter().all(identifier) {
-        bail!(
-            "--otel-tables {text:?} must be CATALOG.SCHEMA.PREFIX, three names of letters, digits and '_' (e.g. main.agents.claude)"
-        );
-    }
-    Ok(text.to_string())
 }

@@ -3,6 +3,7 @@
 //! has changed since setup. Read-only; never prints a secret.
 
 use super::session::ProfileState;
+use crate::agents::cursor::{self, KeyRow};
 use crate::agents::{self, Agent};
 use crate::cli::StatusArgs;
 use crate::edit::{self, StateDir};
@@ -10,6 +11,7 @@ use crate::profile::TokenStorage;
 use crate::{credential, gateway, paths, ui};
 use anyhow::Result;
 use serde_json::{Value, json};
+use std::path::Path;
 
 pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
     let loaded = ProfileState::load(profile_flag)?;
@@ -39,10 +41,11 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
         _ => None,
     };
     let state = StateDir::new(paths::state_dir()?);
-    let agents: Vec<Value> = agents::ALL
+    let mut agents: Vec<Value> = agents::ALL
         .iter()
         .map(|agent| agent_status(*agent, &state))
         .collect();
+    agents.push(cursor_status(&args, &state, &loaded));
     let report = json!({
         "profile": {
             "name": name,
@@ -87,19 +90,7 @@ fn agent_status(agent: &dyn Agent, state: &StateDir) -> Value {
             ),
         ),
     };
-    // Keys agentgw set that hold something else now: the user's edits since setup.
-    let drift: Vec<String> = edit::plan_undo(state, agent.id())
-        .map(|undos| {
-            undos
-                .iter()
-                .flat_map(|u| {
-                    u.kept_user_values.iter().map(move |k| {
-                        format!("{} in {}", edit::display_key(k), paths::display(u.path()))
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let drift = drift(state, agent.id());
     json!({
         "agent": agent.id(),
         "name": agent.info().name,
@@ -113,6 +104,85 @@ fn agent_status(agent: &dyn Agent, state: &StateDir) -> Value {
         "model": model,
         "token_via": agent.token_supply().unwrap_or_else(|e| format!("unknown ({e:#})")),
         "changed_since_setup": drift,
+    })
+}
+
+/// Keys agentgw set that hold something else now: the user's edits since setup.
+fn drift(state: &StateDir, owner: &str) -> Vec<String> {
+    edit::plan_undo(state, owner)
+        .map(|undos| {
+            undos
+                .iter()
+                .flat_map(|u| {
+                    u.kept_user_values.iter().map(move |k| {
+                        format!("{} in {}", edit::display_key(k), paths::display(u.path()))
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Cursor, from its settings database read read-only (works while Cursor runs). Besides the
+/// fields every agent has: `models` (Cursor's custom models) and `matches_profile` (the override
+/// URL is `<gateway>/cursor/v1` and the profile's model is among the models).
+fn cursor_status(args: &StatusArgs, state: &StateDir, loaded: &ProfileState) -> Value {
+    let flag = args.cursor.cursor_dir.as_deref();
+    let db = match cursor::find_db(flag, state) {
+        Ok(db) => db,
+        Err(e) => {
+            return json!({"agent": cursor::ID, "name": cursor::NAME, "config_error": format!("{e:#}")});
+        }
+    };
+    let user_dir = cursor::user_dir_of(&db)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let settings = cursor::read_settings(&db);
+    let config_error = settings.as_ref().err().map(|e| {
+        format!("{e:#}")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    });
+    let settings = settings.ok().flatten();
+    let on = settings
+        .as_ref()
+        .filter(|s| s.use_key && s.base_url.is_some());
+    let profile = loaded.profile.as_ref();
+    let matches = match (on, profile, profile.and_then(|p| p.gateway())) {
+        (Some(s), Some(p), Some(gateway)) => Some(
+            s.points_at(&cursor::base_url(&gateway, p))
+                && s.models.contains(&cursor::profile_model(p)),
+        ),
+        _ => None,
+    };
+    let token_via = match settings.as_ref().map(|s| &s.key) {
+        Some(KeyRow::Plain(key)) if Some(key.as_str()) == loaded.token() => {
+            format!("inline in {} ({})", paths::display(&db), cursor::KEY_ROW)
+        }
+        Some(KeyRow::Plain(key)) if !key.is_empty() => format!(
+            "inline in {}, but not the profile's current token",
+            paths::display(&db)
+        ),
+        Some(_) => "pasted in Cursor's settings (kept encrypted; agentgw cannot check it)".into(),
+        None => "none".into(),
+    };
+    json!({
+        "agent": cursor::ID,
+        "name": cursor::NAME,
+        "installed": user_dir.is_dir(),
+        "version": null,
+        "path": paths::display(&user_dir),
+        "configured": on.is_some(),
+        "file": settings.as_ref().map(|_| paths::display(&db)),
+        "config_error": config_error,
+        "base_url": on.and_then(|s| s.base_url.clone()),
+        "model": on.and_then(|s| profile.map(|p| s.test_model(p))),
+        "models": settings.as_ref().map(|s| s.models.clone()).unwrap_or_default(),
+        "matches_profile": matches,
+        "token_via": token_via,
+        "changed_since_setup": drift(state, cursor::ID),
     })
 }
 
@@ -146,8 +216,12 @@ fn print_human(report: &Value) {
         println!();
         println!("{}", a["name"].as_str().unwrap_or_default());
         let installed = match (a["installed"] == true, text(&a["version"])) {
+            (true, None) if a["agent"] == cursor::ID => {
+                format!("yes ({})", text(&a["path"]).unwrap_or_default())
+            }
             (true, Some(v)) => format!("{v} ({})", text(&a["path"]).unwrap_or_default()),
             (true, None) => format!("version unknown ({})", text(&a["path"]).unwrap_or_default()),
+            (false, _) if a["agent"] == cursor::ID => "no Cursor user folder".into(),
             (false, _) => "not on PATH".into(),
         };
         println!("  installed   {installed}");
@@ -156,6 +230,17 @@ fn print_human(report: &Value) {
                 println!("  configured  {file}");
                 println!("  base URL    {}", text(&a["base_url"]).unwrap_or_default());
                 println!("  model       {}", text(&a["model"]).unwrap_or_default());
+                if let Some(models) = a["models"].as_array() {
+                    let names: Vec<&str> = models.iter().filter_map(Value::as_str).collect();
+                    println!("  models      {}", names.join(", "));
+                }
+                match a["matches_profile"].as_bool() {
+                    Some(true) => println!("  profile     matches"),
+                    Some(false) => println!(
+                        "  profile     does not match (run: agentgw setup cursor --write-cursor-db)"
+                    ),
+                    None => {}
+                }
             }
             (None, Some(err)) => println!("  configured  unreadable: {err}"),
             (None, None) => println!(

@@ -3,12 +3,14 @@
 
 use super::AlreadyReported;
 use super::session::Session;
-use crate::agents;
+use crate::agents::{self, cursor};
 use crate::cli::{TestArgs, TestChoice};
+use crate::edit::StateDir;
 use crate::gateway::{self, Failure, Http, RequestError, Wire};
 use crate::{paths, ui};
 use anyhow::Result;
 use serde_json::json;
+use std::path::Path;
 use std::time::Instant;
 
 /// What one test talks to, and where those settings came from.
@@ -21,11 +23,6 @@ struct Target {
     /// The agent's file, or the profile.
     source: String,
 }
-
-/// Cursor keeps its settings in its own database, not a file agentgw edits: its URL and model come
-/// from the profile (`[profiles.NAME.models] cursor = "..."`, `[profiles.NAME.base_paths] cursor`).
-const CURSOR_BASE_PATH: &str = "/cursor/v1";
-const CURSOR_DEFAULT_MODEL: &str = "databricks-claude-opus-4-6";
 
 struct Outcome {
     target: Target,
@@ -45,7 +42,7 @@ pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
     };
     let targets = ids
         .into_iter()
-        .map(|id| target(id, &session))
+        .map(|id| target(id, &session, args.cursor.cursor_dir.as_deref()))
         .collect::<Result<Vec<_>>>()?;
     // In parallel: `test all` takes as long as the slowest agent, not the sum.
     let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
@@ -83,26 +80,10 @@ pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
 }
 
 /// The URL and model the agent will really use: its own config when set up, else the profile's.
-fn target(id: &'static str, session: &Session) -> Result<Target> {
+fn target(id: &'static str, session: &Session, cursor_dir: Option<&Path>) -> Result<Target> {
     let profile = &session.profile;
     let Some(agent) = agents::by_id(id) else {
-        let path = profile
-            .base_paths
-            .get(id)
-            .map(String::as_str)
-            .unwrap_or(CURSOR_BASE_PATH);
-        return Ok(Target {
-            id,
-            name: "Cursor",
-            wire: Wire::OpenAiChat,
-            url: format!("{}/{}", session.gateway, path.trim_matches('/')),
-            model: profile
-                .models
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| CURSOR_DEFAULT_MODEL.to_string()),
-            source: format!("profile '{}'", profile.name),
-        });
+        return cursor_target(session, cursor_dir);
     };
     let info = agent.info();
     let (url, model, source) = match agent.configured()? {
@@ -118,6 +99,38 @@ fn target(id: &'static str, session: &Session) -> Result<Target> {
         name: info.name,
         wire: info.wire,
         url,
+        model,
+        source,
+    })
+}
+
+/// Cursor's override URL and a model it lists, from its database (read-only) when the
+/// override is on; else the profile's (`[profiles.NAME.models] cursor`,
+/// `[profiles.NAME.base_paths] cursor`).
+fn cursor_target(session: &Session, flag: Option<&Path>) -> Result<Target> {
+    let profile = &session.profile;
+    let db = cursor::find_db(flag, &StateDir::new(paths::state_dir()?))?;
+    let settings = cursor::read_settings(&db).unwrap_or_else(|e| {
+        ui::warn(&format!("{}: {e:#}", cursor::NAME));
+        None
+    });
+    let (url, model, source) = match settings.filter(|s| s.use_key) {
+        Some(s) if s.base_url.is_some() => (
+            s.base_url.clone().unwrap_or_default(),
+            s.test_model(profile),
+            paths::display(&db),
+        ),
+        _ => (
+            cursor::base_url(&session.gateway, profile),
+            cursor::profile_model(profile),
+            format!("profile '{}' (Cursor's override is not on)", profile.name),
+        ),
+    };
+    Ok(Target {
+        id: cursor::ID,
+        name: cursor::NAME,
+        wire: cursor::WIRE,
+        url: url.trim_end_matches('/').to_string(),
         model,
         source,
     })
@@ -233,8 +246,8 @@ impl Report {
 }
 
 fn not_found_fix(agent: &str, model: &str, endpoints: Option<&[String]>) -> String {
-    let pick = if agent == "cursor" {
-        "set it in agentgw's config.toml: [profiles.NAME.models] cursor = \"NAME\"".to_string()
+    let pick = if agent == cursor::ID {
+        "agentgw setup cursor --model NAME (or set [profiles.NAME.models] cursor = \"NAME\" in agentgw's config.toml)".to_string()
     } else {
         format!("agentgw setup {agent} --model NAME")
     };

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::EditError;
 use super::backup;
 use super::plan::Plan;
-use super::read::{check_link_target_folder, io_error, read_current, resolved_target};
+use super::read::{check_link_target_folder, current_of, io_error, resolved_target};
 use super::record;
 use super::state::StateDir;
 use super::write::{create_private_dirs, remove_stale_temps, write_atomic};
@@ -37,7 +37,7 @@ pub fn apply(plan: &Plan, state: &StateDir, owner: &str) -> Result<Applied, Edit
     // An unreadable record must stop us before the write: a change it cannot hold could never
     // be undone.
     record::load(state)?;
-    let current = read_current(&plan.path)?;
+    let current = current_of(plan)?;
     let fresh;
     let plan = if current == plan.original {
         plan
@@ -75,6 +75,9 @@ pub(crate) fn lock_target(plan: &Plan, state: &StateDir) -> Result<fs::File, Edi
 /// Writes the plan's content (the caller holds the lock and has re-checked the file): backup
 /// first, then an atomic replace through the symlink chain, or the deletion.
 pub(crate) fn commit(plan: &Plan, state: &StateDir) -> Result<Applied, EditError> {
+    if plan.format == super::Format::Sqlite {
+        return super::sqlite::commit(plan, state);
+    }
     let target = resolved_target(&plan.path)?;
     // Before the no-op check: a run with nothing to write still cleans up after a killed one.
     remove_stale_temps(&target)
@@ -124,7 +127,7 @@ fn create_folder(plan: &Plan, target: &Path) -> Result<(), EditError> {
 
 /// A secret already in place still must not stay readable by others.
 #[cfg(unix)]
-fn restrict_to_owner(target: &std::path::Path) -> Result<(), EditError> {
+pub(crate) fn restrict_to_owner(target: &std::path::Path) -> Result<(), EditError> {
     use std::os::unix::fs::PermissionsExt;
     let Some(mode) = super::write::file_mode(target) else {
         return Ok(());
@@ -137,6 +140,6 @@ fn restrict_to_owner(target: &std::path::Path) -> Result<(), EditError> {
 }
 
 #[cfg(not(unix))]
-fn restrict_to_owner(_target: &std::path::Path) -> Result<(), EditError> {
+pub(crate) fn restrict_to_owner(_target: &std::path::Path) -> Result<(), EditError> {
     Ok(())
 }

@@ -17,6 +17,16 @@ pub(crate) const KEEP_PER_FILE: usize = 10;
 /// the oldest beyond `KEEP_PER_FILE`. Returns the backup's path. The copy is written to a temp
 /// file and renamed into place, so a killed run never leaves a torn backup behind.
 pub(crate) fn save(state: &StateDir, path: &Path, contents: &[u8]) -> Result<PathBuf, EditError> {
+    save_with(state, path, |file, _| file.write_all(contents))
+}
+
+/// Like `save`, but `fill` writes the backup: it gets the new, empty 0600 file both open and by
+/// name (a database snapshots itself into a file it names).
+pub(crate) fn save_with(
+    state: &StateDir,
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File, &Path) -> io::Result<()>,
+) -> Result<PathBuf, EditError> {
     let dir = state.subdir("backups")?.join(file_id(path));
     create_private_dirs(&dir)
         .map_err(|e| EditError::io(&dir, "cannot create the backup folder", e))?;
@@ -24,7 +34,8 @@ pub(crate) fn save(state: &StateDir, path: &Path, contents: &[u8]) -> Result<Pat
         .prefix(&format!(".{TEMP_NAME}.agentgw-tmp-"))
         .tempfile_in(&dir)
         .map_err(|e| EditError::io(&dir, "cannot create the backup", e))?;
-    temp.write_all(contents)
+    let temp_path = temp.path().to_path_buf();
+    fill(temp.as_file_mut(), &temp_path)
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| EditError::io(&dir, "cannot write the backup", e))?;
 

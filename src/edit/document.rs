@@ -135,6 +135,7 @@ pub(crate) fn parse(format: Format, text: &str) -> Result<Box<dyn Document>, Syn
         Format::Json => Box::new(super::json::JsonDocument::parse(text)?),
         Format::Toml => Box::new(super::toml::TomlDocument::parse(text)?),
         Format::Dotenv => Box::new(super::dotenv::DotenvDocument::parse(text)?),
+        Format::Sqlite => Box::new(super::table::TableDocument::parse(text)?),
     })
 }
 

@@ -43,6 +43,8 @@ pub enum EditError {
         key: KeyPath,
         message: String,
     },
+    /// A database could not be read or written as needed (locked, not the expected schema).
+    Database { path: PathBuf, message: String },
     /// agentgw's own managed-keys record is unreadable.
     Record { path: PathBuf, message: String },
     Io {
@@ -72,6 +74,7 @@ impl EditError {
             | EditError::Conflict { path, .. }
             | EditError::UnsupportedValue { path, .. }
             | EditError::Record { path, .. }
+            | EditError::Database { path, .. }
             | EditError::Io { path, .. } => path,
         }
     }
@@ -149,6 +152,9 @@ impl fmt::Display for EditError {
                 path.display(),
                 display_key(key)
             ),
+            EditError::Database { path, message } => {
+                write!(f, "{}: {message}; agentgw changed nothing", path.display())
+            }
             EditError::Record { path, message } => write!(
                 f,
                 "{}: agentgw's record of the settings it manages is unreadable: {message}\n\

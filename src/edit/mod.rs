@@ -15,7 +15,9 @@ mod json;
 mod plan;
 mod read;
 mod record;
+mod sqlite;
 mod state;
+mod table;
 mod toml;
 mod undo;
 pub mod write;
@@ -25,6 +27,8 @@ use serde::{Deserialize, Serialize};
 pub use apply::{Applied, apply};
 pub use error::{EditError, display_key};
 pub use plan::{Plan, plan};
+pub use record::managed_files;
+pub use sqlite::{SUPPORTED as SQLITE_SUPPORTED, read_rows};
 pub use state::StateDir;
 pub use undo::{UndoPlan, apply_undo, plan_undo};
 
@@ -35,7 +39,7 @@ pub fn read_values(
     format: Format,
     keys: &[KeyPath],
 ) -> Result<Vec<Option<serde_json::Value>>, EditError> {
-    let Some(text) = read::read_current(path)? else {
+    let Some(text) = read::read_document(path, format, keys)? else {
         return Ok(vec![None; keys.len()]);
     };
     document::read_values(format, &text, keys).map_err(|syntax| EditError::Parse {
@@ -54,6 +58,9 @@ pub enum Format {
     Json,
     Toml,
     Dotenv,
+    /// A VS Code-style state database (SQLite `ItemTable(key, value)`, Cursor's `state.vscdb`):
+    /// a key path's first segment is a row, the rest a path inside that row's JSON value.
+    Sqlite,
 }
 
 /// A key inside a config file, outermost first: `["env", "ANTHROPIC_BASE_URL"]`. A `.env` key has

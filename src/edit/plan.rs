@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use similar::TextDiff;
 
 use super::document::{Op, Outcome, RunError, run_ops};
-use super::read::{absolute, check_link_target_folder, read_current, resolved_target};
+use super::read::{absolute, check_link_target_folder, read_document, resolved_target};
 use super::{Change, EditError, Format, KeyChange, KeyPath};
 
 /// What would change in one file. Computed read-only.
@@ -31,7 +31,13 @@ pub struct Plan {
 /// Computes what applying `changes` to the file at `path` would do, without touching it.
 pub fn plan(path: &Path, format: Format, changes: &[Change]) -> Result<Plan, EditError> {
     let path = absolute(path)?;
-    let original = read_current(&path)?;
+    let keys: Vec<KeyPath> = changes
+        .iter()
+        .map(|c| match c {
+            Change::Set { key, .. } | Change::Remove { key } => key.clone(),
+        })
+        .collect();
+    let original = read_document(&path, format, &keys)?;
     if original.is_none() {
         check_link_target_folder(&path, &resolved_target(&path)?)?;
     }
@@ -84,6 +90,16 @@ impl Plan {
         Ok(fresh)
     }
 
+    /// The keys the edit steps name.
+    pub(crate) fn op_keys(&self) -> impl Iterator<Item = &KeyPath> {
+        self.ops.iter().map(|op| match op {
+            Op::Set { key, .. }
+            | Op::Remove { key }
+            | Op::RemoveContainerIfEmpty { key }
+            | Op::RestoreContainerSource { key, .. } => key,
+        })
+    }
+
     /// The file, as given (absolute, symlinks not resolved).
     pub fn path(&self) -> &Path {
         &self.path
@@ -123,6 +139,9 @@ impl Plan {
         if self.is_noop() {
             return String::new();
         }
+        if self.format == Format::Sqlite {
+            return self.row_changes();
+        }
         let old = self.original.as_deref().unwrap_or("");
         let new = self.new.as_deref().unwrap_or("");
         let shown = self.path.to_string_lossy();
@@ -132,6 +151,39 @@ impl Plan {
             .context_radius(3)
             .header(&format!("a/{shown}"), &format!("b/{shown}"))
             .to_string()
+    }
+
+    /// A database's change, key by key (its rows are no text to diff): per row, each key as
+    /// `before → after`. A whole row's value is never shown: it holds an API key, or a whole
+    /// document.
+    fn row_changes(&self) -> String {
+        let mut out = String::new();
+        let mut row: Option<&str> = None;
+        for change in self.key_changes.iter().filter(|c| c.is_change()) {
+            let Some((first, inner)) = change.key.split_first() else {
+                continue;
+            };
+            if row != Some(first) {
+                row = Some(first);
+                out.push_str(&format!("{} (row {first}):\n", self.path.display()));
+            }
+            let shown = |v: &Option<serde_json::Value>| match v {
+                None => "(absent)".to_string(),
+                Some(_) if inner.is_empty() => "(a value, not shown)".to_string(),
+                Some(v) => v.to_string(),
+            };
+            let name = if inner.is_empty() {
+                "value".to_string()
+            } else {
+                super::display_key(inner)
+            };
+            out.push_str(&format!(
+                "  {name}: {} → {}\n",
+                shown(&change.before),
+                shown(&change.after)
+            ));
+        }
+        out
     }
 
     /// Marks the new content as holding a secret: the file must end up mode 0600.

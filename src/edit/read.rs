@@ -5,8 +5,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::EditError;
+use super::plan::Plan;
 use super::write::{is_symlink_loop, resolve_symlinks};
+use super::{EditError, Format, KeyPath};
 
 /// The path agentgw records and reports: absolute, but with symlinks left as they are, so a
 /// dotfile symlink that is later pointed elsewhere is still recognised.
@@ -60,6 +61,42 @@ pub(crate) fn check_link_target_folder(path: &Path, target: &Path) -> Result<(),
         });
     }
     Ok(())
+}
+
+/// The current text of the document at `path` that holds `keys`: the file's text, or for a
+/// database the view of the rows those keys lie in (see src/edit/table.rs).
+pub(crate) fn read_document<'k>(
+    path: &Path,
+    format: Format,
+    keys: impl IntoIterator<Item = &'k KeyPath>,
+) -> Result<Option<String>, EditError> {
+    match format {
+        Format::Sqlite => {
+            let mut rows: Vec<String> = Vec::new();
+            for row in keys.into_iter().filter_map(|k| k.first()) {
+                if !rows.contains(row) {
+                    rows.push(row.clone());
+                }
+            }
+            super::sqlite::read_view(path, &rows)
+        }
+        _ => read_current(path),
+    }
+}
+
+/// The current text of what `plan` was computed from (for a database: the same rows).
+pub(crate) fn current_of(plan: &Plan) -> Result<Option<String>, EditError> {
+    match (plan.format, &plan.original) {
+        (Format::Sqlite, Some(view)) => {
+            let rows: Vec<String> = super::table::view_rows(view)
+                .into_iter()
+                .map(|(row, _)| row)
+                .collect();
+            super::sqlite::read_view(&plan.path, &rows)
+        }
+        (Format::Sqlite, None) => read_document(&plan.path, plan.format, plan.op_keys()),
+        _ => read_current(&plan.path),
+    }
 }
 
 pub(crate) fn io_error(path: &Path, action: &'static str, error: io::Error) -> EditError {

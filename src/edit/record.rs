@@ -364,6 +364,15 @@ pub(crate) fn load(state: &StateDir) -> Result<Record, EditError> {
     Ok(record)
 }
 
+/// The files agentgw has recorded edits in for `owner` (as given when they were planned).
+pub fn managed_files(state: &StateDir, owner: &str) -> Result<Vec<PathBuf>, EditError> {
+    Ok(load(state)?
+        .owners
+        .get(owner)
+        .map(|o| o.files.keys().cloned().collect())
+        .unwrap_or_default())
+}
+
 /// Read-modify-write of the record under its own lock, written atomically with mode 0600.
 pub(crate) fn update(state: &StateDir, change: impl FnOnce(&mut Record)) -> Result<(), EditError> {
     let _lock = state.lock(RECORD_LOCK)?;

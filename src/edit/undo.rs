@@ -6,7 +6,7 @@ use std::path::Path;
 use super::apply::{Applied, commit, lock_target};
 use super::document::{Op, read_values};
 use super::plan::Plan;
-use super::read::{is_symlink, read_current};
+use super::read::{current_of, is_symlink, read_document};
 use super::record::{self, FileRecord, Previous};
 use super::state::StateDir;
 use super::{EditError, KeyPath};
@@ -36,7 +36,9 @@ pub fn plan_undo(state: &StateDir, owner: &str) -> Result<Vec<UndoPlan>, EditErr
     owner_record
         .files
         .iter()
-        .map(|(path, file)| plan_file_undo(path, file, read_current(path)?))
+        .map(|(path, file)| {
+            plan_file_undo(path, file, read_document(path, file.format, keys_of(file))?)
+        })
         .collect()
 }
 
@@ -45,7 +47,7 @@ pub fn plan_undo(state: &StateDir, owner: &str) -> Result<Vec<UndoPlan>, EditErr
 pub fn apply_undo(undo: &UndoPlan, state: &StateDir, owner: &str) -> Result<Applied, EditError> {
     let path = undo.plan.path.clone();
     let _lock = lock_target(&undo.plan, state)?;
-    let current = read_current(&path)?;
+    let current = current_of(&undo.plan)?;
     let fresh;
     let plan = if current == undo.plan.original {
         &undo.plan
@@ -188,6 +190,15 @@ fn same_but_layout(undone: &str, original: &str) -> bool {
     let undone = squeeze(undone);
     let original = squeeze(original);
     undone == original || undone.replacen("{}", "", 1) == original
+}
+
+/// Every key the record names for a file: what undo has to read.
+fn keys_of(file: &FileRecord) -> impl Iterator<Item = &KeyPath> {
+    file.keys
+        .iter()
+        .map(|k| &k.key)
+        .chain(file.container_sources.iter().map(|c| &c.key))
+        .chain(&file.leftover_created_parents)
 }
 
 fn innermost_first(mut containers: Vec<KeyPath>) -> impl Iterator<Item = Op> {

@@ -3,7 +3,7 @@
 //! and the config is byte for byte what it was. No token may sit in Claude's or Codex's files.
 
 use crate::harness::{AgentHome, Outcome};
-use crate::support::{GOOD_TOKEN, Gateway};
+use crate::support::{GOOD_TOKEN, Gateway, otlp};
 use crate::versions::{self, Release};
 use crate::{claude, codex, gemini};
 use std::io::Write;
@@ -124,6 +124,59 @@ fn files_holding_the_token(home: &AgentHome) -> Vec<String> {
         .collect()
 }
 
+/// OTLP AggregationTemporality DELTA.
+const DELTA: u64 = 1;
+
+#[derive(Debug)]
+struct ExportedMetric {
+    name: String,
+    /// The Sum's aggregation_temporality; `None` for other kinds of metric.
+    temporality: Option<u64>,
+    /// Attribute keys of its data points.
+    attributes: Vec<String>,
+}
+
+/// The metrics of an ExportMetricsServiceRequest (opentelemetry/proto/metrics/v1/metrics.proto):
+/// resource_metrics (1) > scope_metrics (2) > metrics (2) > Metric { name (1), sum (7) {
+/// data_points (1) { attributes (7) }, aggregation_temporality (2) } }.
+fn exported_metrics(body: &[u8]) -> Vec<ExportedMetric> {
+    let request = otlp::fields(body).expect("an OTLP protobuf export");
+    let mut out = Vec::new();
+    for resource in otlp::all(&request, 1) {
+        for scope in otlp::all(&resource.message(), 2) {
+            for metric in otlp::all(&scope.message(), 2) {
+                let metric = metric.message();
+                let sum = otlp::all(&metric, 7).first().map(|s| s.message());
+                let temporality = sum.as_ref().and_then(|s| match otlp::all(s, 2).first() {
+                    Some(otlp::Value::Varint(v)) => Some(*v),
+                    _ => None,
+                });
+                let attributes = sum
+                    .iter()
+                    .flat_map(|s| {
+                        otlp::all(s, 1)
+                            .into_iter()
+                            .map(|p| p.message())
+                            .collect::<Vec<_>>()
+                    })
+                    .flat_map(|point| {
+                        otlp::all(&point, 7)
+                            .into_iter()
+                            .map(|kv| otlp::all(&kv.message(), 1)[0].text())
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                out.push(ExportedMetric {
+                    name: otlp::all(&metric, 1)[0].text(),
+                    temporality,
+                    attributes,
+                });
+            }
+        }
+    }
+    out
+}
+
 fn read(home: &AgentHome, rel: &str) -> String {
     std::fs::read_to_string(home.home().join(rel)).unwrap()
 }
@@ -175,6 +228,27 @@ fn claude_set_up_by_agentgw_reaches_the_gateway_and_telemetry_and_is_removed_exa
             for export in exports {
                 assert_eq!(export.header("X-Databricks-UC-Table-Name"), Some(table));
                 assert_eq!(export.bearer(), Some(GOOD_TOKEN));
+            }
+        }
+        // What `agentgw usage` sums: both counters, as delta sums carrying the model.
+        let metrics: Vec<ExportedMetric> = gateway
+            .requests_to("POST", "/api/2.0/otel/v1/metrics")
+            .iter()
+            .flat_map(|r| exported_metrics(&r.bytes))
+            .collect();
+        for name in ["claude_code.token.usage", "claude_code.cost.usage"] {
+            let found: Vec<_> = metrics.iter().filter(|m| m.name == name).collect();
+            assert!(
+                !found.is_empty(),
+                "{release}: no {name} in {:?}",
+                metrics.iter().map(|m| &m.name).collect::<Vec<_>>()
+            );
+            for metric in found {
+                assert_eq!(metric.temporality, Some(DELTA), "{release}: {metric:?}");
+                assert!(
+                    metric.attributes.iter().any(|k| k == "model"),
+                    "{release}: {metric:?}"
+                );
             }
         }
 

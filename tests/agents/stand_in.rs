@@ -2,7 +2,7 @@
 //! check in front of every route, and the shape of each streamed reply, so an agent failure points at
 //! the agent and not at the stand-in.
 
-use crate::support::{FORBIDDEN_TOKEN, GOOD_TOKEN, Gateway};
+use crate::support::{FORBIDDEN_TOKEN, GOOD_TOKEN, Gateway, otlp};
 use serde_json::{Value, json};
 
 struct Reply {
@@ -82,7 +82,6 @@ fn every_gateway_route_wants_a_good_bearer_token() {
         format!("{gw}/openai/v1/responses"),
         format!("{gw}/gemini/v1beta/models/m:generateContent"),
         format!("{gw}/cursor/v1/chat/completions"),
-        format!("{}/api/2.0/otel/v1/metrics", gateway.url),
     ];
     let body = json!({"model": "m", "messages": [], "input": "hi", "contents": []});
     for url in &routes {
@@ -274,19 +273,59 @@ fn chat_completions_answer_json_and_stream_ends_with_done() {
 }
 
 #[test]
-fn otlp_exports_get_an_empty_protobuf_answer() {
+fn otlp_ingest_wants_a_token_a_table_and_protobuf() {
     let gateway = Gateway::start();
+    let post = |signal: &str, token: &str, table: Option<&str>, body: &[u8]| {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut request = agent
+            .post(format!("{}/api/2.0/otel/v1/{signal}", gateway.url))
+            .header("Authorization", bearer(token))
+            .header("Content-Type", "application/x-protobuf");
+        if let Some(table) = table {
+            request = request.header("X-Databricks-UC-Table-Name", table);
+        }
+        let mut response = request.send(body).unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.body_mut().read_to_vec().unwrap();
+        (status, bytes)
+    };
+    let table = Some("main.agents.claude_otel_metrics");
     for signal in ["metrics", "logs"] {
-        let reply = send(
-            "POST",
-            &format!("{}/api/2.0/otel/v1/{signal}", gateway.url),
-            &[("Authorization", &bearer(GOOD_TOKEN))],
-            Some(json!({})),
-        );
-        assert_eq!(reply.status, 200);
-        assert_eq!(reply.content_type, "application/x-protobuf");
-        assert!(reply.body.is_empty());
+        // Zero bytes is a valid (empty) Export*ServiceRequest; the answer is an empty response.
+        assert_eq!(post(signal, GOOD_TOKEN, table, b""), (200, Vec::new()));
     }
+    assert_eq!(post("metrics", "dapi-wrong", table, b"").0, 401);
+    assert_eq!(post("metrics", FORBIDDEN_TOKEN, table, b"").0, 403);
+    let refusal = |status: u16, code: u64, message: &str| (status, otlp::rpc_status(code, message));
+    assert_eq!(
+        post("metrics", GOOD_TOKEN, None, b""),
+        refusal(400, 3, "missing header X-Databricks-UC-Table-Name")
+    );
+    assert_eq!(
+        post("metrics", GOOD_TOKEN, table, b"{}"),
+        refusal(400, 3, "the body is not a protobuf message")
+    );
+    assert_eq!(
+        post(
+            "logs",
+            GOOD_TOKEN,
+            Some("locked.agents.claude_otel_logs"),
+            b""
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        post("logs", GOOD_TOKEN, Some("main.nope.claude_otel_logs"), b""),
+        refusal(
+            404,
+            5,
+            "NOT_FOUND: Table 'main.nope.claude_otel_logs' does not exist."
+        )
+    );
 }
 
 #[test]

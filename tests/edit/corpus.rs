@@ -132,6 +132,7 @@ fn agentgw_changes(format: Format) -> Vec<Change> {
             ),
             set("GEMINI_API_KEY", json!("dapi-not-a-real-token")),
         ],
+        Format::Sqlite => unreachable!("the corpus holds text files"),
     }
 }
 

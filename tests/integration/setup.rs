@@ -397,7 +397,10 @@ fn setup_without_login_names_the_login_command() {
 fn an_unknown_agent_is_a_usage_error_listing_the_agents() {
     let out = home().cmd().args(["setup", "vim"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_stderr_contains(&out, "[possible values: claude, codex, gemini, all]");
+    assert_stderr_contains(
+        &out,
+        "[possible values: claude, codex, gemini, cursor, all]",
+    );
 }
 
 #[test]

@@ -7,7 +7,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
+pub mod otlp;
 mod routes;
+pub mod sql;
 mod wire;
 
 use std::net::{TcpListener, TcpStream};
@@ -31,6 +33,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The body as text; bytes that are not UTF-8 (OTLP protobuf) become U+FFFD.
     pub body: String,
+    /// The body as sent.
+    pub bytes: Vec<u8>,
 }
 
 impl Recorded {
@@ -64,12 +68,16 @@ pub struct Scripted {
     pub body: String,
     pub headers: Vec<(&'static str, String)>,
     pub delay: std::time::Duration,
+    /// Answer no gateway request before this many have arrived (at most 10 s): requests sent one
+    /// after another then time out, requests sent in parallel all get through.
+    pub hold_until: usize,
 }
 
 pub struct Gateway {
     /// `http://127.0.0.1:<port>`: the workspace host; the gateway is `<url>/ai-gateway`.
     pub url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    sql: Arc<Mutex<sql::State>>,
 }
 
 impl Gateway {
@@ -80,31 +88,29 @@ impl Gateway {
 
     /// A stand-in whose models all answer `reply`.
     pub fn start_replying(reply: &str) -> Gateway {
-        Gateway::serve(routes::Serving {
-            reply: reply.to_string(),
-            models: None,
-        })
+        Gateway::serve(routes::Serving::replying(reply))
+    }
+
+    /// A stand-in whose SQL warehouse ([`sql::WAREHOUSE_ID`]) behaves as `warehouse` says.
+    pub fn start_warehouse(warehouse: sql::Warehouse) -> Gateway {
+        let serving = routes::Serving::replying(DEFAULT_REPLY);
+        serving.sql.lock().unwrap().warehouse = warehouse;
+        Gateway::serve(serving)
     }
 
     /// A stand-in that, like the real gateway, serves only the named model endpoints: a request for
     /// any other model gets 404 RESOURCE_DOES_NOT_EXIST. (The others serve every model name.)
     pub fn start_serving(models: &[&str]) -> Gateway {
         Gateway::serve(routes::Serving {
-            reply: DEFAULT_REPLY.to_string(),
             models: Some(models.iter().map(|m| m.to_string()).collect()),
+            ..routes::Serving::replying(DEFAULT_REPLY)
         })
     }
 
     /// A stand-in whose gateway routes all give the `scripted` answer (the workspace API still
     /// answers as usual): for the failures agentgw must explain.
     pub fn start_scripted(scripted: Scripted) -> Gateway {
-        Gateway::serve_with(
-            routes::Serving {
-                reply: DEFAULT_REPLY.to_string(),
-                models: None,
-            },
-            Some(scripted),
-        )
+        Gateway::serve_with(routes::Serving::replying(DEFAULT_REPLY), Some(scripted))
     }
 
     fn serve(serving: routes::Serving) -> Gateway {
@@ -116,6 +122,8 @@ impl Gateway {
         let port = server.server_addr().to_ip().expect("an IP listener").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
+        let sql = Arc::clone(&serving.sql);
+        let arrived = Arc::new((Mutex::new(0usize), std::sync::Condvar::new()));
         thread::spawn(move || {
             for mut request in server.incoming_requests() {
                 let mut body = Vec::new();
@@ -129,10 +137,17 @@ impl Gateway {
                         .map(|h| (h.field.to_string(), h.value.to_string()))
                         .collect(),
                     body: String::from_utf8_lossy(&body).into_owned(),
+                    bytes: body,
                 };
                 let script = scripted
                     .as_ref()
                     .filter(|_| recorded.route().starts_with("/ai-gateway/"));
+                let hold_until = script.map_or(0, |s| s.hold_until);
+                if script.is_some() {
+                    *arrived.0.lock().unwrap() += 1;
+                    arrived.1.notify_all();
+                }
+                let arrived = Arc::clone(&arrived);
                 let (response, delay) = match script {
                     Some(s) => {
                         let mut response =
@@ -156,6 +171,15 @@ impl Gateway {
                 log.lock().unwrap().push(recorded);
                 // Answer on a thread of its own: a delayed answer must not hold up the others.
                 thread::spawn(move || {
+                    let (count, changed) = &*arrived;
+                    let _held = changed
+                        .wait_timeout_while(
+                            count.lock().unwrap(),
+                            std::time::Duration::from_secs(10),
+                            |n| *n < hold_until,
+                        )
+                        .unwrap();
+                    drop(_held);
                     thread::sleep(delay);
                     let _ = request.respond(response);
                 });
@@ -164,6 +188,7 @@ impl Gateway {
         Gateway {
             url: format!("http://127.0.0.1:{port}"),
             requests,
+            sql,
         }
     }
 
@@ -179,6 +204,31 @@ impl Gateway {
     /// Empties the request log and returns what it held: what comes next is someone else's.
     pub fn take_requests(&self) -> Vec<Recorded> {
         std::mem::take(&mut *self.requests.lock().unwrap())
+    }
+
+    /// The tables the warehouse knows, as `catalog.schema.table`.
+    pub fn tables(&self) -> Vec<String> {
+        self.sql
+            .lock()
+            .unwrap()
+            .warehouse
+            .tables
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// The ids of the statements that were cancelled.
+    pub fn cancelled_statements(&self) -> Vec<String> {
+        self.sql.lock().unwrap().cancelled.clone()
+    }
+
+    /// The SQL statements submitted, in order.
+    pub fn statements(&self) -> Vec<String> {
+        self.requests_to("POST", "/api/2.0/sql/statements")
+            .iter()
+            .filter_map(|r| r.json()?["statement"].as_str().map(str::to_string))
+            .collect()
     }
 
     /// The recorded requests whose path (without the query) is `route`.

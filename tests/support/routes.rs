@@ -1,7 +1,8 @@
 //! Which request gets which answer: the workspace API, the per-agent gateway routes, and the
 //! gateway's token check in front of all of them.
 
-use super::{FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, USER_NAME, wire};
+use super::{FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, USER_NAME, otlp, sql, wire};
+use std::sync::{Arc, Mutex};
 
 /// What the stand-in sends back.
 pub struct Answer {
@@ -35,10 +36,22 @@ impl Answer {
     }
 }
 
-/// What the stand-in's models say, and which model endpoints exist (`None`: any name).
+/// What the stand-in's models say, which model endpoints exist (`None`: any name), and its SQL
+/// warehouse.
 pub struct Serving {
     pub reply: String,
     pub models: Option<Vec<String>>,
+    pub sql: Arc<Mutex<sql::State>>,
+}
+
+impl Serving {
+    pub fn replying(reply: &str) -> Serving {
+        Serving {
+            reply: reply.to_string(),
+            models: None,
+            sql: Arc::default(),
+        }
+    }
 }
 
 const GATEWAY_PREFIX: &str = "/ai-gateway/";
@@ -56,15 +69,20 @@ pub fn answer(request: &Recorded, serving: &Serving) -> Answer {
             Err(denied) => denied,
         };
     }
+    if path.starts_with("/api/2.0/sql/statements") {
+        return match check_token(request.bearer()) {
+            Ok(()) => serving.sql.lock().unwrap().answer(
+                method,
+                path,
+                &request.json().unwrap_or_default(),
+            ),
+            Err(denied) => denied,
+        };
+    }
     if let Some(signal) = path.strip_prefix("/api/2.0/otel/v1/") {
         return match (method, signal) {
             ("POST", "metrics" | "logs" | "traces") => match check_token(request.bearer()) {
-                Ok(()) => Answer {
-                    status: 200,
-                    // An empty Export*ServiceResponse: zero bytes of protobuf.
-                    content_type: "application/x-protobuf",
-                    body: Vec::new(),
-                },
+                Ok(()) => ingest(request),
                 Err(denied) => denied,
             },
             _ => Answer::not_found(path),
@@ -103,6 +121,42 @@ pub fn answer(request: &Recorded, serving: &Serving) -> Answer {
         _ => None,
     };
     answer.unwrap_or_else(|| Answer::not_found(path))
+}
+
+/// An OTLP export: refused unless it is protobuf that parses, names its table, and the table can
+/// be written (errors as google.rpc.Status, like the real ingest endpoint).
+fn ingest(request: &Recorded) -> Answer {
+    let status = |http: u16, code: u64, message: String| Answer {
+        status: http,
+        content_type: "application/x-protobuf",
+        body: otlp::rpc_status(code, &message),
+    };
+    if otlp::fields(&request.bytes).is_err() {
+        return status(400, 3, "the body is not a protobuf message".into());
+    }
+    let Some(table) = request.header("X-Databricks-UC-Table-Name") else {
+        return status(400, 3, "missing header X-Databricks-UC-Table-Name".into());
+    };
+    let parts: Vec<&str> = table.split('.').collect();
+    match parts.as_slice() {
+        [sql::DENIED_CATALOG, ..] => status(
+            403,
+            7,
+            format!("PERMISSION_DENIED: User does not have MODIFY on Table '{table}'."),
+        ),
+        [_, sql::MISSING_SCHEMA, _] => status(
+            404,
+            5,
+            format!("NOT_FOUND: Table '{table}' does not exist."),
+        ),
+        [_, _, _] => Answer {
+            status: 200,
+            // An empty Export*ServiceResponse: zero bytes of protobuf.
+            content_type: "application/x-protobuf",
+            body: Vec::new(),
+        },
+        _ => status(400, 3, format!("invalid table name '{table}'")),
+    }
 }
 
 /// The model endpoint a call names: in the path for Gemini (`v1beta/models/<model>:<method>`), in

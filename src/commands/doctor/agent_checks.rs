@@ -7,7 +7,7 @@ use super::{Check, Status};
 use crate::agents::{self, Agent, Configured, Version};
 use crate::commands::session::ProfileState;
 use crate::edit::{self, Format, StateDir};
-use crate::{gateway, paths};
+use crate::{gateway, otel, paths};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -41,8 +41,85 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
     checks.extend(inline_token(agent, base, &configured));
     checks.extend(helper(agent));
     checks.extend(specific(agent, &configured));
-    checks.push(gateway_answers(agent, base, &configured));
+    checks.push(gateway_answers(
+        agent.id(),
+        agent.info().wire,
+        base,
+        &configured,
+    ));
+    if area == "claude" {
+        checks.extend(telemetry(base, &configured.file));
+    }
     checks
+}
+
+/// Claude's telemetry: each signal's export, sent empty to the same endpoint and table, must be
+/// accepted (the same check as `agentgw otel check`).
+fn telemetry(base: &ProfileState, settings: &Path) -> Vec<Check> {
+    let targets = agents::telemetry_targets(settings);
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let Some(token) = base.token() else {
+        return Vec::new(); // gateway_answers already says how to log in
+    };
+    let host = base
+        .profile
+        .as_ref()
+        .and_then(|p| p.host.clone())
+        .unwrap_or_default();
+    let ca_file = base.profile.as_ref().and_then(|p| p.ca_file.as_deref());
+    let http = match gateway::Http::new(ca_file) {
+        Ok(http) => http,
+        Err(e) => return vec![Check::failed("claude", "telemetry", &format!("{e:#}"))],
+    };
+    targets
+        .iter()
+        .map(|target| {
+            let id = format!("telemetry-{}", target.signal.path());
+            // Like the gateway check: the token goes only to this profile's workspace.
+            if !gateway::is_ours(&target.endpoint, &host, &host) {
+                return Check::new(
+                    "claude",
+                    &id,
+                    Status::Warn,
+                    format!(
+                        "{} telemetry goes to {}, not this profile's workspace; not checked",
+                        target.signal.path(),
+                        target.endpoint
+                    ),
+                    "agentgw setup claude --otel-tables CATALOG.SCHEMA.PREFIX",
+                );
+            }
+            match otel::check_ingest(&http, &target.endpoint, token, &target.table) {
+                Ok(_) => Check::ok(
+                    "claude",
+                    &id,
+                    format!(
+                        "{} telemetry to {} is accepted",
+                        target.signal.path(),
+                        target.table
+                    ),
+                ),
+                Err(e) => {
+                    let tables = target
+                        .table
+                        .strip_suffix(&format!("_otel_{}", target.signal.path()))
+                        .and_then(|spec| otel::Tables::parse(spec, "the table header").ok());
+                    Check::failed(
+                        "claude",
+                        &id,
+                        &otel::explain_ingest_failure(
+                            &e,
+                            &target.table,
+                            tables.as_ref(),
+                            &base.name,
+                        ),
+                    )
+                }
+            }
+        })
+        .collect()
 }
 
 fn installed(agent: &dyn Agent) -> Check {
@@ -229,8 +306,13 @@ fn run_bounded(command: &[String]) -> Result<String, String> {
     crate::bounded::output_within(Command::new(program).args(args), HELPER_TIMEOUT)
 }
 
-fn gateway_answers(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Check {
-    let area = agent.id();
+/// One request in the agent's wire format, with the URL and model its config names.
+pub fn gateway_answers(
+    area: &'static str,
+    wire: gateway::Wire,
+    base: &ProfileState,
+    configured: &Configured,
+) -> Check {
     let Some(token) = base.token() else {
         return Check::new(
             area,
@@ -256,13 +338,8 @@ fn gateway_answers(agent: &dyn Agent, base: &ProfileState, configured: &Configur
     let result = gateway::Http::new(ca_file)
         .map_err(|e| format!("{e:#}"))
         .and_then(|http| {
-            http.probe(
-                agent.info().wire,
-                &configured.base_url,
-                &configured.model,
-                token,
-            )
-            .map_err(|e| e.explain(&base.name))
+            http.probe(wire, &configured.base_url, &configured.model, token)
+                .map_err(|e| e.explain(&base.name))
         });
     match result {
         Ok(reply) => Check::ok(

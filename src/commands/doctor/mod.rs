@@ -3,13 +3,14 @@
 //! `--strict`, warned). Never prints a secret.
 
 mod agent_checks;
+mod cursor_checks;
 mod environment;
 mod profile_checks;
 
 use super::AlreadyReported;
 use super::session::ProfileState;
 use crate::agents::{self, Agent};
-use crate::cli::DoctorArgs;
+use crate::cli::{AgentName, DoctorArgs};
 use anyhow::Result;
 use serde_json::json;
 
@@ -80,6 +81,8 @@ pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
         Some(name) => agents::by_id(name.id()).into_iter().collect(),
         None => agents::ALL.to_vec(),
     };
+    let with_cursor = matches!(args.agent, None | Some(AgentName::Cursor));
+    let cursor_dir = args.cursor.cursor_dir.as_deref();
     let base = ProfileState::load(profile_flag)?;
     // Every group on its own thread: a hanging gateway delays only its own checks, each bounded
     // by the HTTP timeout, while the rest finish.
@@ -89,6 +92,10 @@ pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
             let explicit = args.agent.is_some();
             let base = &base;
             running.push(scope.spawn(move || agent_checks::run(*agent, base, explicit)));
+        }
+        if with_cursor {
+            let (base, explicit) = (&base, args.agent.is_some());
+            running.push(scope.spawn(move || cursor_checks::run(base, cursor_dir, explicit)));
         }
         running.push(scope.spawn(|| environment::run(&selected)));
         running.push(scope.spawn(|| {
@@ -131,6 +138,7 @@ fn area_order(area: &str) -> usize {
         "claude",
         "codex",
         "gemini",
+        "cursor",
         "environment",
         "files",
     ]

@@ -1,0 +1,49 @@
+//! `agentgw usage`: Claude Code's cost and tokens from the telemetry metrics table, per day,
+//! model or user, through a SQL warehouse.
+
+use super::otel::{remember, tables, warehouse, warehouse_id};
+use super::session::Session;
+use crate::cli::UsageArgs;
+use crate::otel::{Signal, usage};
+use crate::sql::Needs;
+use anyhow::{Result, anyhow};
+
+pub fn run(profile_flag: Option<&str>, args: UsageArgs) -> Result<()> {
+    let session = Session::load(profile_flag)?;
+    let tables = tables(&args.tables, Some(&session.profile))?;
+    let warehouse_id = warehouse_id(&args.warehouse, Some(&session.profile))?;
+    let http = session.http()?;
+    let result = warehouse(&session, &http, &warehouse_id, &args.warehouse)
+        .run(&usage::query(&tables, args.days, args.by))
+        .map_err(|e| {
+            let needs = Needs {
+                privilege: "SELECT",
+                schema: tables.schema(),
+            };
+            anyhow!(e.explain(&session.profile.name, &session.host, &warehouse_id, &needs))
+        })?;
+    let mut rows = usage::rows(&result)?;
+    if args.by == usage::GroupBy::Day {
+        rows = usage::fill_missing_days(rows);
+    }
+    let table = tables.table(Signal::Metrics);
+    if args.json {
+        let report = usage::to_json(&rows, args.by, args.days, &table);
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", usage::render(&rows, args.by, args.days, &table));
+        if rows.is_empty() {
+            crate::ui::note(&format!(
+                "Nothing recorded yet? Telemetry is sent by `agentgw setup claude --otel-tables '{tables}'`; \
+                 `agentgw otel check` tells whether the tables accept it."
+            ));
+        }
+    }
+    remember(
+        &session.profile.name,
+        &[
+            ("otel_tables", &tables.to_string()),
+            ("warehouse_id", &warehouse_id),
+        ],
+    )
+}

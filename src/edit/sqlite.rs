@@ -1,0 +1,276 @@
+//! The rows of a VS Code-style state database (Cursor's `state.vscdb`, SQLite table
+//! `ItemTable(key, value)`) behind the table document (src/edit/table.rs): read them, and write a
+//! plan's changed rows in one transaction after a backup.
+//!
+//! Reads open the database read-only with a short busy timeout, so they work while Cursor has it
+//! open, and see what Cursor committed to its write-ahead log too. (`immutable=1` would skip the
+//! locks but also the `-wal` file, so it could show settings older than Cursor's own.)
+//!
+//! The backup is `VACUUM INTO` a new 0600 file under agentgw's backups: one consistent,
+//! self-contained copy that includes what sits in `state.vscdb-wal`, taken by SQLite itself, so
+//! the database, its `-wal` and `-shm` files can never be copied out of step with each other. To
+//! restore one by hand: quit Cursor, copy it over `state.vscdb`, delete `state.vscdb-wal` and
+//! `state.vscdb-shm`.
+
+use std::path::Path;
+
+use super::EditError;
+use super::table::view_text;
+#[cfg(not(feature = "cursor"))]
+use super::{apply::Applied, plan::Plan, state::StateDir};
+
+/// Whether this build can read and write SQLite databases (cargo feature `cursor`).
+pub const SUPPORTED: bool = cfg!(feature = "cursor");
+
+/// The view text (src/edit/table.rs) of `rows`; `None` when the database file does not exist.
+pub(crate) fn read_view(path: &Path, rows: &[String]) -> Result<Option<String>, EditError> {
+    let Some(values) = read_rows(path, rows)? else {
+        return Ok(None);
+    };
+    Ok(Some(view_text(rows.iter().cloned().zip(values).collect())))
+}
+
+#[cfg(feature = "cursor")]
+pub(crate) use imp::commit;
+#[cfg(feature = "cursor")]
+pub use imp::read_rows;
+
+#[cfg(not(feature = "cursor"))]
+/// The values of `rows` (`None` where absent); `None` when the file does not exist.
+pub fn read_rows(path: &Path, _rows: &[String]) -> Result<Option<Vec<Option<String>>>, EditError> {
+    Err(unsupported(path))
+}
+
+#[cfg(not(feature = "cursor"))]
+pub(crate) fn commit(plan: &Plan, _state: &StateDir) -> Result<Applied, EditError> {
+    Err(unsupported(&plan.path))
+}
+
+#[cfg(not(feature = "cursor"))]
+fn unsupported(path: &Path) -> EditError {
+    EditError::Database {
+        path: path.to_path_buf(),
+        message: "this build of agentgw has no SQLite support (built without the `cursor` feature)"
+            .into(),
+    }
+}
+
+#[cfg(feature = "cursor")]
+mod imp {
+    use std::io;
+    use std::path::Path;
+    use std::time::Duration;
+
+    use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+
+    use super::super::EditError;
+    use super::super::apply::{Applied, restrict_to_owner};
+    use super::super::backup;
+    use super::super::plan::Plan;
+    use super::super::read::resolved_target;
+    use super::super::state::StateDir;
+    use super::super::table::view_rows;
+
+    /// How long to wait for another program's lock before calling the database locked.
+    const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+    /// The values of `rows` in the database at `path` (`None` where a row is absent), read in one
+    /// read transaction; `None` when the file does not exist.
+    pub fn read_rows(
+        path: &Path,
+        rows: &[String],
+    ) -> Result<Option<Vec<Option<String>>>, EditError> {
+        let target = resolved_target(path)?;
+        match std::fs::metadata(&target) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(EditError::io(path, "cannot read", e)),
+            Ok(m) if m.is_dir() => {
+                return Err(EditError::IsDirectory {
+                    path: path.to_path_buf(),
+                });
+            }
+            Ok(_) => {}
+        }
+        let conn = open(&target, path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let fail = |e| db_error(path, e);
+        conn.execute_batch("BEGIN").map_err(fail)?;
+        let values = rows
+            .iter()
+            .map(|row| read_row(&conn, row).map_err(fail))
+            .collect::<Result<Vec<_>, _>>()?;
+        conn.execute_batch("COMMIT").map_err(fail)?;
+        Ok(Some(values))
+    }
+
+    /// Writes the rows that differ between the plan's original and new views, in one
+    /// transaction, after a backup; a secret makes the database (and its -wal/-shm) 0600.
+    pub(crate) fn commit(plan: &Plan, state: &StateDir) -> Result<Applied, EditError> {
+        let path = &plan.path;
+        let target = resolved_target(path)?;
+        let (Some(original), Some(new)) = (&plan.original, &plan.new) else {
+            return Err(EditError::Database {
+                path: path.clone(),
+                message: "the database does not exist (agentgw never creates or deletes it)".into(),
+            });
+        };
+        if !plan.is_noop() {
+            let mut conn = open(&target, path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+            let backup = backup::save_with(state, path, |_, dest| snapshot(&conn, dest))?;
+            write_rows(&mut conn, original, new).map_err(|e| match e {
+                Written::Changed => EditError::Database {
+                    path: path.clone(),
+                    message: "the database changed while agentgw was about to write it (is Cursor running?); run the command again".into(),
+                },
+                Written::Sql(e) => db_error(path, e),
+            })?;
+            // Closing the last connection folds the write-ahead log back into the file.
+            drop(conn);
+            if plan.secret {
+                restrict_with_journals(&target)?;
+            }
+            return Ok(Applied {
+                written: true,
+                backup: Some(backup),
+            });
+        }
+        if plan.secret {
+            restrict_with_journals(&target)?;
+        }
+        Ok(Applied {
+            written: false,
+            backup: None,
+        })
+    }
+
+    fn open(target: &Path, shown: &Path, flags: OpenFlags) -> Result<Connection, EditError> {
+        // Never SQLITE_OPEN_CREATE: a missing database is not agentgw's to make.
+        let conn = Connection::open_with_flags(target, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| db_error(shown, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| db_error(shown, e))?;
+        Ok(conn)
+    }
+
+    fn read_row(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+        use rusqlite::types::Value;
+        let value: Option<Value> = conn
+            .query_row("SELECT value FROM ItemTable WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(match value {
+            None | Some(Value::Null) => None,
+            Some(Value::Text(text)) => Some(text),
+            Some(Value::Blob(bytes)) => Some(String::from_utf8(bytes).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into())
+            })?),
+            Some(Value::Integer(n)) => Some(n.to_string()),
+            Some(Value::Real(x)) => Some(x.to_string()),
+        })
+    }
+
+    enum Written {
+        /// A row no longer holds what the plan was made from.
+        Changed,
+        Sql(rusqlite::Error),
+    }
+
+    impl From<rusqlite::Error> for Written {
+        fn from(e: rusqlite::Error) -> Self {
+            Written::Sql(e)
+        }
+    }
+
+    fn write_rows(conn: &mut Connection, original: &str, new: &str) -> Result<(), Written> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = view_rows(original);
+        for (row, value) in &before {
+            if &read_row(&tx, row)? != value {
+                return Err(Written::Changed);
+            }
+        }
+        for (row, value) in view_rows(new) {
+            if before.iter().any(|(r, v)| *r == row && *v == value) {
+                continue;
+            }
+            match value {
+                Some(text) => {
+                    // Keep the row's storage class: VS Code declares the column BLOB but
+                    // stores text.
+                    let blob: bool = tx
+                        .query_row(
+                            "SELECT typeof(value) = 'blob' FROM ItemTable WHERE key = ?1",
+                            [&row],
+                            |r| r.get(0),
+                        )
+                        .optional()?
+                        .unwrap_or(false);
+                    let updated = if blob {
+                        tx.execute(
+                            "UPDATE ItemTable SET value = ?2 WHERE key = ?1",
+                            rusqlite::params![row, text.as_bytes()],
+                        )?
+                    } else {
+                        tx.execute(
+                            "UPDATE ItemTable SET value = ?2 WHERE key = ?1",
+                            rusqlite::params![row, text],
+                        )?
+                    };
+                    if updated == 0 {
+                        tx.execute(
+                            "INSERT INTO ItemTable (key, value) VALUES (?1, ?2)",
+                            rusqlite::params![row, text],
+                        )?;
+                    }
+                }
+                None => {
+                    tx.execute("DELETE FROM ItemTable WHERE key = ?1", [&row])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A consistent copy of the whole database, write-ahead log included, into `dest` (an empty
+    /// file, which `VACUUM INTO` accepts).
+    fn snapshot(conn: &Connection, dest: &Path) -> io::Result<()> {
+        let dest = dest
+            .to_str()
+            .ok_or_else(|| io::Error::other("the backup path is not UTF-8"))?;
+        conn.execute("VACUUM INTO ?1", [dest])
+            .map(|_| ())
+            .map_err(io::Error::other)
+    }
+
+    fn restrict_with_journals(target: &Path) -> Result<(), EditError> {
+        restrict_to_owner(target)?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut name = target.as_os_str().to_owned();
+            name.push(suffix);
+            let journal = Path::new(&name);
+            if journal.exists() {
+                restrict_to_owner(journal)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn db_error(path: &Path, error: rusqlite::Error) -> EditError {
+        let code = error.sqlite_error_code();
+        let message = match code {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                "the database is locked by another program (Cursor?); quit Cursor, then run the command again".to_string()
+            }
+            Some(ErrorCode::NotADatabase) => "not an SQLite database".to_string(),
+            _ if error.to_string().contains("no such table") => {
+                "not a Cursor settings database (it has no ItemTable)".to_string()
+            }
+            _ => format!("SQLite: {error}"),
+        };
+        EditError::Database {
+            path: path.to_path_buf(),
+            message,
+        }
+    }
+}
