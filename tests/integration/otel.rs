@@ -21,11 +21,11 @@ fn otel(home: &TestHome, args: &[&str]) -> std::process::Output {
     out
 }
 
-fn create(home: &TestHome, tables: &str, warehouse: &str) -> std::process::Output {
-    otel(
-        home,
-        &["create", "--tables", tables, "--warehouse-id", warehouse],
-    )
+/// `agentgw otel create --tables T --warehouse-id W [extra...]`
+fn create(home: &TestHome, tables: &str, warehouse: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["create", "--tables", tables, "--warehouse-id", warehouse];
+    args.extend_from_slice(extra);
+    otel(home, &args)
 }
 
 /// The product page's DDL, as `otel sql` must print it for main.agents.claude.
@@ -116,7 +116,7 @@ fn backtick_quoted_names_reach_sql_quoted_and_headers_bare() {
 fn create_runs_the_exact_statements_and_remembers_tables_and_warehouse() {
     let gateway = Gateway::start_warehouse(Warehouse::default());
     let home = TestHome::logged_in_to(&gateway.url);
-    let out = create(&home, TABLES, WAREHOUSE_ID);
+    let out = create(&home, TABLES, WAREHOUSE_ID, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -175,7 +175,7 @@ fn create_polls_a_pending_statement_until_it_succeeds() {
         ..Warehouse::default()
     });
     let home = TestHome::logged_in_to(&gateway.url);
-    let out = create(&home, TABLES, WAREHOUSE_ID);
+    let out = create(&home, TABLES, WAREHOUSE_ID, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let polls = gateway
         .requests()
@@ -193,18 +193,7 @@ fn a_statement_pending_past_the_deadline_is_cancelled_and_reported() {
         ..Warehouse::default()
     });
     let home = TestHome::logged_in_to(&gateway.url);
-    let out = otel(
-        &home,
-        &[
-            "create",
-            "--tables",
-            TABLES,
-            "--warehouse-id",
-            WAREHOUSE_ID,
-            "--timeout",
-            "2",
-        ],
-    );
+    let out = create(&home, TABLES, WAREHOUSE_ID, &["--timeout", "2"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -263,7 +252,7 @@ fn each_failure_is_classified_with_its_fix() {
     assert_eq!(DENIED_CATALOG, "locked");
     assert_eq!(MISSING_SCHEMA, "nope");
     for (tables, warehouse, what, fix) in cases {
-        let out = create(&home, tables, warehouse);
+        let out = create(&home, tables, warehouse, &[]);
         assert_eq!(out.status.code(), Some(1), "{tables} {warehouse}");
         let text = format!("{}{}", stdout(&out), stderr(&out));
         assert!(text.contains(what), "{tables} {warehouse}: {text}");
@@ -271,7 +260,7 @@ fn each_failure_is_classified_with_its_fix() {
     }
     assert!(gateway.tables().is_empty());
 
-    let out = create(&home, TABLES, "abc/../x");
+    let out = create(&home, TABLES, "abc/../x", &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--warehouse-id \"abc/../x\" is not a SQL warehouse id"));
 }
@@ -300,17 +289,7 @@ fn a_missing_flag_is_named() {
 #[test]
 fn dry_run_prints_the_statements_and_sends_nothing() {
     let home = TestHome::new();
-    let out = otel(
-        &home,
-        &[
-            "create",
-            "--tables",
-            TABLES,
-            "--warehouse-id",
-            WAREHOUSE_ID,
-            "--dry-run",
-        ],
-    );
+    let out = create(&home, TABLES, WAREHOUSE_ID, &["--dry-run"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("SELECT table_name FROM `main`.information_schema.tables"));
