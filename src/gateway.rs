@@ -13,9 +13,12 @@ const TIMEOUT_ENV: &str = "AGENTGW_HTTP_TIMEOUT";
 /// Answers we read are small JSON documents; anything bigger is cut off, not buffered.
 const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 
+#[derive(Clone)]
 pub struct Http {
     agent: ureq::Agent,
     total_timeout: Duration,
+    /// When set, no request of this handle runs past it (see [`Http::until`]).
+    deadline: Option<std::time::Instant>,
 }
 
 /// The request shapes of the agents.
@@ -105,7 +108,25 @@ impl Http {
         Ok(Http {
             agent: config.new_agent(),
             total_timeout,
+            deadline: None,
         })
+    }
+
+    /// The same client, whose requests also end at `deadline` (a request starting later gets a
+    /// moment, not the whole timeout): for work bounded as a whole, like a SQL statement's wait.
+    pub fn until(&self, deadline: std::time::Instant) -> Http {
+        Http {
+            deadline: Some(deadline),
+            ..self.clone()
+        }
+    }
+
+    /// How long the next request may take.
+    fn request_timeout(&self) -> Duration {
+        let left = self.deadline.map_or(self.total_timeout, |d| {
+            d.saturating_duration_since(std::time::Instant::now())
+        });
+        left.min(self.total_timeout).max(Duration::from_millis(100))
     }
 
     /// How long one request may take in total.
@@ -179,6 +200,9 @@ impl Http {
         let result = self
             .agent
             .get(url)
+            .config()
+            .timeout_global(Some(self.request_timeout()))
+            .build()
             .header("Authorization", format!("Bearer {token}"))
             .call();
         self.json_response(url, token, result)
@@ -194,6 +218,9 @@ impl Http {
         let result = self
             .agent
             .post(url)
+            .config()
+            .timeout_global(Some(self.request_timeout()))
+            .build()
             .header("Authorization", format!("Bearer {token}"))
             .send_json(body);
         self.json_response(url, token, result)

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 /// Longest pause between two polls: a warehouse that is starting takes minutes, a query seconds.
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(2);
 const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How long cancelling a statement may take, past the deadline.
+const CANCEL_TIME: Duration = Duration::from_secs(3);
 /// A wait longer than this is said on stderr, so a silent terminal does not look hung.
 const ANNOUNCE_AFTER: Duration = Duration::from_secs(3);
 
@@ -46,11 +48,12 @@ pub enum SqlError {
     },
     /// Someone (or the warehouse) cancelled or closed the statement.
     Canceled(String),
-    /// Still PENDING or RUNNING at the deadline; it was cancelled.
+    /// Not finished at the deadline; it was cancelled (`None`: the warehouse had not even
+    /// taken the statement).
     Deadline {
         state: String,
         waited: Duration,
-        statement_id: String,
+        statement_id: Option<String>,
     },
 }
 
@@ -62,27 +65,34 @@ pub struct Needs<'a> {
 }
 
 impl Warehouse<'_> {
-    /// Runs `statement` and returns its result, or why it failed.
+    /// Runs `statement` and returns its result, or why it failed. Every request ends by the
+    /// deadline; a statement the warehouse took is cancelled when it is not finished by then, or
+    /// when polling it fails.
     pub fn run(&self, statement: &str) -> Result<ResultSet, SqlError> {
         let started = Instant::now();
-        let mut answer = self.submit(statement)?;
+        let http = self.http.until(self.deadline);
+        let past_deadline = |state: &str, id: Option<&str>| SqlError::Deadline {
+            state: state.to_string(),
+            waited: started.elapsed(),
+            statement_id: id.map(str::to_string),
+        };
+        let mut answer = match self.submit(&http, statement) {
+            Err(_) if self.deadline_passed() => return Err(past_deadline("not accepted", None)),
+            other => other?,
+        };
         let mut interval = FIRST_POLL_INTERVAL;
         let mut announced = false;
         loop {
             let state = answer["status"]["state"].as_str().unwrap_or("UNKNOWN");
             let id = answer["statement_id"].as_str().unwrap_or_default();
             match state {
-                "SUCCEEDED" => return self.collect(&answer),
+                "SUCCEEDED" => return self.collect(&http, &answer),
                 "FAILED" => return Err(failed(&answer["status"]["error"])),
                 "PENDING" | "RUNNING" if !id.is_empty() => {
                     let remaining = self.deadline.saturating_duration_since(Instant::now());
                     if remaining.is_zero() {
                         self.cancel(id);
-                        return Err(SqlError::Deadline {
-                            state: state.to_string(),
-                            waited: started.elapsed(),
-                            statement_id: id.to_string(),
-                        });
+                        return Err(past_deadline(state, Some(id)));
                     }
                     if !announced && started.elapsed() >= ANNOUNCE_AFTER {
                         announced = true;
@@ -93,7 +103,16 @@ impl Warehouse<'_> {
                     }
                     std::thread::sleep(interval.min(remaining));
                     interval = (interval * 2).min(MAX_POLL_INTERVAL);
-                    answer = self.get(&format!("/api/2.0/sql/statements/{id}"))?;
+                    match self.get(&http, &format!("/api/2.0/sql/statements/{id}")) {
+                        Ok(next) => answer = next,
+                        Err(e) => {
+                            self.cancel(id);
+                            if self.deadline_passed() {
+                                return Err(past_deadline(state, Some(id)));
+                            }
+                            return Err(e);
+                        }
+                    }
                 }
                 other => {
                     let message = answer["status"]["error"]["message"]
@@ -105,12 +124,16 @@ impl Warehouse<'_> {
         }
     }
 
-    fn submit(&self, statement: &str) -> Result<serde_json::Value, SqlError> {
+    fn deadline_passed(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    fn submit(&self, http: &Http, statement: &str) -> Result<serde_json::Value, SqlError> {
         // Let the server hold the first answer a few seconds (most statements finish by then),
         // unless that would outlast the deadline or the HTTP timeout; "0s" = answer at once.
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         let hold = Duration::from_secs(5);
-        let wait_timeout = if remaining > hold && self.http.timeout() > hold * 2 {
+        let wait_timeout = if remaining > hold * 2 && http.timeout() > hold * 2 {
             "5s"
         } else {
             "0s"
@@ -124,27 +147,24 @@ impl Warehouse<'_> {
             "format": "JSON_ARRAY",
         });
         let url = format!("{}/api/2.0/sql/statements", self.host);
-        self.http
-            .post_json(&url, self.token, &body)
+        http.post_json(&url, self.token, &body)
             .map_err(request_failed)
     }
 
-    fn get(&self, path: &str) -> Result<serde_json::Value, SqlError> {
-        self.http
-            .get_json(&format!("{}{path}", self.host), self.token)
+    fn get(&self, http: &Http, path: &str) -> Result<serde_json::Value, SqlError> {
+        http.get_json(&format!("{}{path}", self.host), self.token)
             .map_err(request_failed)
     }
 
-    /// Best effort: a statement left running would keep the warehouse busy for nothing.
+    /// Best effort, and quick: a statement left running would keep the warehouse busy for nothing.
     fn cancel(&self, id: &str) {
         let url = format!("{}/api/2.0/sql/statements/{id}/cancel", self.host);
-        let _ = self
-            .http
-            .post_json(&url, self.token, &serde_json::json!({}));
+        let http = self.http.until(Instant::now() + CANCEL_TIME);
+        let _ = http.post_json(&url, self.token, &serde_json::json!({}));
     }
 
     /// The rows of a SUCCEEDED answer, with the further chunks it links to.
-    fn collect(&self, answer: &serde_json::Value) -> Result<ResultSet, SqlError> {
+    fn collect(&self, http: &Http, answer: &serde_json::Value) -> Result<ResultSet, SqlError> {
         let columns = answer["manifest"]["schema"]["columns"]
             .as_array()
             .into_iter()
@@ -161,7 +181,7 @@ impl Warehouse<'_> {
             // Links are paths on the workspace; anything else is not followed with the token.
             match chunk["next_chunk_internal_link"].as_str() {
                 Some(link) if link.starts_with("/api/2.0/sql/statements/") => {
-                    chunk = self.get(link)?;
+                    chunk = self.get(http, link)?;
                 }
                 _ => return Ok(result),
             }
@@ -285,11 +305,17 @@ impl SqlError {
                 state,
                 waited,
                 statement_id,
-            } => format!(
-                "the statement was still {state} after {:.0} s, so agentgw cancelled it (statement {statement_id})\n\
-                 A stopped warehouse can take minutes to start: check it at {warehouse_page}, or wait longer with --timeout 600.",
-                waited.as_secs_f64()
-            ),
+            } => {
+                let what = match statement_id {
+                    Some(id) => format!("so agentgw cancelled it (statement {id})"),
+                    None => "so agentgw gave up".to_string(),
+                };
+                format!(
+                    "the statement was still {state} after {:.0} s, {what}\n\
+                     A stopped warehouse can take minutes to start: check it at {warehouse_page}, or wait longer with --timeout 600.",
+                    waited.as_secs_f64()
+                )
+            }
         }
     }
 

@@ -126,11 +126,15 @@ fn is_plain(c: char) -> bool {
 }
 
 /// Characters refused even inside backticks: they would end the name in SQL (`` ` ``), in a UC
-/// path (`.` `/`), in a header list (`,` `=`), or are not names at all (space, control, quotes, `;`).
+/// path (`.` `/`), in a header list (`,` `=`), be percent-decoded by Claude Code's exporter into
+/// another name (`%`), or are not names at all (space, control, quotes, `;`).
 fn is_refused(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
-        || matches!(c, '`' | '.' | '/' | ',' | '=' | ';' | '\'' | '"' | '\\')
+        || matches!(
+            c,
+            '`' | '.' | '/' | ',' | '=' | ';' | '%' | '\'' | '"' | '\\'
+        )
 }
 
 fn quote(name: &str) -> String {
@@ -231,6 +235,7 @@ mod tests {
             "main.`x;y`.c",
             "main.`a,b`.c",
             "main.`a=b`.c",
+            "main.agents.`a%2Cb`",
             "main.`a b`.c",
             "main.`a\nb`.c",
             "main.`a.b`.c",

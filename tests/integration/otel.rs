@@ -214,6 +214,24 @@ fn a_statement_pending_past_the_deadline_is_cancelled_and_reported() {
 }
 
 #[test]
+fn a_poll_that_hangs_is_bounded_by_the_deadline_and_cancelled() {
+    let gateway = Gateway::start_warehouse(Warehouse {
+        pending_polls: usize::MAX,
+        poll_delay: std::time::Duration::from_secs(30),
+        ..Warehouse::default()
+    });
+    let home = TestHome::logged_in_to(&gateway.url);
+    let out = create(&home, TABLES, WAREHOUSE_ID, &["--timeout", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the statement was still PENDING after 2 s, so agentgw cancelled it (statement 01f0-stmt-1)"),
+        "{err}"
+    );
+    assert_eq!(gateway.cancelled_statements(), ["01f0-stmt-1"]);
+}
+
+#[test]
 fn each_failure_is_classified_with_its_fix() {
     let gateway = Gateway::start_warehouse(Warehouse::default());
     let home = TestHome::logged_in_to(&gateway.url);

@@ -165,7 +165,7 @@ impl Gateway {
                             .with_status_code(answer.status)
                             .with_header(header("Content-Type", answer.content_type))
                             .with_header(header("x-databricks-org-id", WORKSPACE_ID));
-                        (response, std::time::Duration::ZERO)
+                        (response, answer.delay)
                     }
                 };
                 log.lock().unwrap().push(recorded);

@@ -9,6 +9,8 @@ pub struct Answer {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// How long the stand-in waits before sending it (other requests are served meanwhile).
+    pub delay: std::time::Duration,
 }
 
 impl Answer {
@@ -17,6 +19,7 @@ impl Answer {
             status,
             content_type: "application/json",
             body: body.to_string().into_bytes(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -25,6 +28,7 @@ impl Answer {
             status: 200,
             content_type: "text/event-stream",
             body: body.into_bytes(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -130,6 +134,7 @@ fn ingest(request: &Recorded) -> Answer {
         status: http,
         content_type: "application/x-protobuf",
         body: otlp::rpc_status(code, &message),
+        delay: std::time::Duration::ZERO,
     };
     if otlp::fields(&request.bytes).is_err() {
         return status(400, 3, "the body is not a protobuf message".into());
@@ -154,6 +159,7 @@ fn ingest(request: &Recorded) -> Answer {
             // An empty Export*ServiceResponse: zero bytes of protobuf.
             content_type: "application/x-protobuf",
             body: Vec::new(),
+            delay: std::time::Duration::ZERO,
         },
         _ => status(400, 3, format!("invalid table name '{table}'")),
     }

@@ -30,6 +30,8 @@ pub struct Warehouse {
     pub rows: Vec<Vec<Option<String>>>,
     /// Rows per result chunk; more go out through `next_chunk_internal_link`.
     pub chunk_rows: usize,
+    /// How long each poll (`GET .../statements/{id}`) takes to be answered.
+    pub poll_delay: std::time::Duration,
 }
 
 impl Default for Warehouse {
@@ -39,6 +41,7 @@ impl Default for Warehouse {
             tables: BTreeSet::new(),
             rows: Vec::new(),
             chunk_rows: 1000,
+            poll_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -78,7 +81,10 @@ impl State {
         let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
         match (method, parts.as_slice()) {
             ("POST", []) => self.submit(body),
-            ("GET", [id]) => self.poll(id),
+            ("GET", [id]) => Answer {
+                delay: self.warehouse.poll_delay,
+                ..self.poll(id)
+            },
             ("POST", [id, "cancel"]) => {
                 if let Some(statement) = self.statements.get_mut(*id) {
                     statement.cancelled = true;
