@@ -74,7 +74,7 @@ gateway_home() { # port: a fresh HOME logged in to that gateway, all three agent
     HOME=$(mktemp -d)
     printf 'dapi0123456789abcdef0123456789abcd' |
         AGENTGW_AUTH_STORAGE=file "$bin" login --host "http://127.0.0.1:$1" --token-stdin --no-verify >/dev/null 2>&1
-    AGENTGW_AUTH_STORAGE=file "$bin" setup all --yes --no-test --force >/dev/null 2>&1
+    AGENTGW_AUTH_STORAGE=file "$bin" setup all --yes --no-test --force --otel-tables main.agents.claude >/dev/null 2>&1
 }
 start_gateway() { # delay [statements]: starts scripts/slow-gateway.py, sets $gateway_pid and $gateway_port
     coproc GATEWAY { exec python3 scripts/slow-gateway.py "$@"; }

@@ -41,15 +41,20 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
     checks.extend(inline_token(agent, base, &configured));
     checks.extend(helper(agent));
     checks.extend(specific(agent, &configured));
-    checks.push(gateway_answers(
-        agent.id(),
-        agent.info().wire,
-        base,
-        &configured,
-    ));
-    if area == "claude" {
-        checks.extend(telemetry(base, &configured.file));
-    }
+    // The gateway and the telemetry endpoints may each take up to the HTTP timeout: in parallel.
+    let (gateway, telemetry) = std::thread::scope(|scope| {
+        let telemetry = scope.spawn(|| match area {
+            "claude" => telemetry(base, &configured.file),
+            _ => Vec::new(),
+        });
+        let gateway = gateway_answers(agent.id(), agent.info().wire, base, &configured);
+        (
+            gateway,
+            telemetry.join().expect("the telemetry check panicked"),
+        )
+    });
+    checks.push(gateway);
+    checks.extend(telemetry);
     checks
 }
 
@@ -73,53 +78,65 @@ fn telemetry(base: &ProfileState, settings: &Path) -> Vec<Check> {
         Ok(http) => http,
         Err(e) => return vec![Check::failed("claude", "telemetry", &format!("{e:#}"))],
     };
-    targets
-        .iter()
-        .map(|target| {
-            let id = format!("telemetry-{}", target.signal.path());
-            // Like the gateway check: the token goes only to this profile's workspace.
-            if !gateway::is_ours(&target.endpoint, &host, &host) {
-                return Check::new(
-                    "claude",
-                    &id,
-                    Status::Warn,
-                    format!(
-                        "{} telemetry goes to {}, not this profile's workspace; not checked",
-                        target.signal.path(),
-                        target.endpoint
-                    ),
-                    "agentgw setup claude --otel-tables CATALOG.SCHEMA.PREFIX",
-                );
-            }
-            match otel::check_ingest(&http, &target.endpoint, token, &target.table) {
-                Ok(_) => Check::ok(
-                    "claude",
-                    &id,
-                    format!(
-                        "{} telemetry to {} is accepted",
-                        target.signal.path(),
-                        target.table
-                    ),
-                ),
-                Err(e) => {
-                    let tables = target
-                        .table
-                        .strip_suffix(&format!("_otel_{}", target.signal.path()))
-                        .and_then(|spec| otel::Tables::parse(spec, "the table header").ok());
-                    Check::failed(
-                        "claude",
-                        &id,
-                        &otel::explain_ingest_failure(
-                            &e,
-                            &target.table,
-                            tables.as_ref(),
-                            &base.name,
-                        ),
-                    )
-                }
-            }
-        })
-        .collect()
+    std::thread::scope(|scope| {
+        let running: Vec<_> = targets
+            .iter()
+            .map(|target| scope.spawn(|| ingest_check(target, &http, token, &host, &base.name)))
+            .collect();
+        running
+            .into_iter()
+            .map(|t| t.join().expect("a telemetry check panicked"))
+            .collect()
+    })
+}
+
+/// One signal's telemetry export, sent empty to the endpoint and table Claude is set up with.
+fn ingest_check(
+    target: &agents::TelemetryTarget,
+    http: &gateway::Http,
+    token: &str,
+    host: &str,
+    profile: &str,
+) -> Check {
+    let id = format!("telemetry-{}", target.signal.path());
+    // Like the gateway check: the token goes only to this profile's workspace.
+    if !gateway::is_ours(&target.endpoint, host, host) {
+        return Check::new(
+            "claude",
+            &id,
+            Status::Warn,
+            format!(
+                "{} telemetry goes to {}, not this profile's workspace; not checked",
+                target.signal.path(),
+                target.endpoint
+            ),
+            "agentgw setup claude --otel-tables CATALOG.SCHEMA.PREFIX",
+        );
+    }
+    match otel::check_ingest(&http, &target.endpoint, token, &target.table) {
+        Ok(_) => Check::ok(
+            "claude",
+            &id,
+            format!(
+                "{} telemetry to {} is accepted",
+                target.signal.path(),
+                target.table
+            ),
+        ),
+        Err(e) => {
+            let tables = target
+                .table
+                .strip_suffix(&format!("_otel_{}", target.signal.path()))
+                .and_then(|spec| otel::Tables::parse(spec, "the table header").ok());
+            let explained =
+                otel::explain_ingest_failure(&e, &target.table, tables.as_ref(), profile);
+            Check::failed(
+                "claude",
+                &id,
+                &format!("{} telemetry: {explained}", target.signal.path()),
+            )
+        }
+    }
 }
 
 fn installed(agent: &dyn Agent) -> Check {
