@@ -4,7 +4,7 @@ with one JSON body that every agentgw reader understands, or (DELAY = "never") a
 connections and never answers. Prints its port, then serves until killed. Loopback only.
 
 The SQL statements API answers by the second argument: "pending" keeps every statement PENDING
-forever; "rows=N" finishes every statement at once with N usage rows (user, cost, tokens)."""
+forever; "rows=N" finishes every statement at once with N usage rows (user, cost, tokens, today)."""
 import http.server
 import json
 import socket
@@ -33,11 +33,11 @@ BODY = json.dumps({
 
 statements = sys.argv[2] if len(sys.argv) > 2 else "pending"
 if statements.startswith("rows="):
-    rows = [["user%05d@example.com" % i, "%.2f" % (i % 97 / 10), str(i * 37 % 100000)]
+    rows = [["user%05d@example.com" % i, "%.2f" % (i % 97 / 10), str(i * 37 % 100000), "2026-11-26"]
             for i in range(int(statements[5:]))]
     STATEMENT = json.dumps({
         "statement_id": "bench", "status": {"state": "SUCCEEDED"},
-        "manifest": {"schema": {"columns": [{"name": "user"}, {"name": "cost_usd"}, {"name": "tokens"}]}},
+        "manifest": {"schema": {"columns": [{"name": "user"}, {"name": "cost_usd"}, {"name": "tokens"}, {"name": "today"}]}},
         "result": {"data_array": rows},
     }).encode()
 else:

@@ -22,9 +22,9 @@ pub fn run(profile_flag: Option<&str>, args: UsageArgs) -> Result<()> {
             };
             anyhow!(e.explain(&session.profile.name, &session.host, &warehouse_id, &needs))
         })?;
-    let mut rows = usage::rows(&result)?;
+    let (mut rows, today) = usage::rows(&result)?;
     if args.by == usage::GroupBy::Day {
-        rows = usage::fill_missing_days(rows);
+        rows = usage::fill_days(rows, args.days, today.as_deref());
     }
     let table = tables.table(Signal::Metrics);
     if args.json {

@@ -46,7 +46,8 @@ impl GroupBy {
     }
 }
 
-/// The query for the last `days` days (today included), one row per group: group, cost, tokens.
+/// The query for the last `days` days (today included), one row per group: group, cost, tokens,
+/// and the warehouse's today (so the days shown are the ones the query counted).
 pub fn query(tables: &Tables, days: u32, by: GroupBy) -> String {
     let order = match by {
         GroupBy::Day => "1",
@@ -55,7 +56,8 @@ pub fn query(tables: &Tables, days: u32, by: GroupBy) -> String {
     format!(
         "SELECT {group} AS {name},\n\
          \x20 SUM(CASE WHEN name = '{COST}' THEN `sum`.value ELSE 0 END) AS cost_usd,\n\
-         \x20 SUM(CASE WHEN name = '{TOKENS}' THEN `sum`.value ELSE 0 END) AS tokens\n\
+         \x20 SUM(CASE WHEN name = '{TOKENS}' THEN `sum`.value ELSE 0 END) AS tokens,\n\
+         \x20 max(current_date()) AS today\n\
          FROM {table}\n\
          WHERE name IN ('{COST}', '{TOKENS}')\n\
          \x20 AND `sum`.time_unix_nano >= unix_micros(CAST(date_sub(current_date(), {back}) AS TIMESTAMP)) * 1000\n\
@@ -75,8 +77,8 @@ pub struct Row {
     pub tokens: f64,
 }
 
-/// The rows of the query's result (a NULL sum is 0).
-pub fn rows(result: &ResultSet) -> Result<Vec<Row>> {
+/// The rows of the query's result (a NULL sum is 0), and the warehouse's today (`None` without rows).
+pub fn rows(result: &ResultSet) -> Result<(Vec<Row>, Option<String>)> {
     let number = |cell: &Option<String>| -> Result<f64> {
         match cell {
             None => Ok(0.0),
@@ -86,40 +88,68 @@ pub fn rows(result: &ResultSet) -> Result<Vec<Row>> {
             },
         }
     };
-    result
+    let mut today = None;
+    let rows = result
         .rows
         .iter()
         .map(|row| match row.as_slice() {
-            [label, cost, tokens] => Ok(Row {
-                label: label.clone().unwrap_or_else(|| "unknown".into()),
-                cost_usd: number(cost)?,
-                tokens: number(tokens)?,
-            }),
+            [label, cost, tokens, day] => {
+                today = today.take().or_else(|| day.clone());
+                Ok(Row {
+                    label: label.clone().unwrap_or_else(|| "unknown".into()),
+                    cost_usd: number(cost)?,
+                    tokens: number(tokens)?,
+                })
+            }
             other => bail!(
-                "the warehouse returned {} columns where 3 belong",
+                "the warehouse returned {} columns where 4 belong",
                 other.len()
             ),
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok((rows, today))
 }
 
-/// Days without usage between the first and the last day shown, as zero rows: a chart with
-/// a gap says "nothing that day", a chart without one lies about it.
-pub fn fill_missing_days(rows: Vec<Row>) -> Vec<Row> {
-    let mut filled: Vec<Row> = Vec::with_capacity(rows.len());
-    for row in rows {
-        let previous = filled.last().and_then(|last| day_number(&last.label));
-        if let (Some(previous), Some(day)) = (previous, day_number(&row.label)) {
-            for missing in previous + 1..day {
-                filled.push(Row {
-                    label: date_of(missing),
+/// Every day of the window ending `today` (else the days between the first and last row), with
+/// zero rows for days without usage: a chart with a gap says "nothing that day", a chart without
+/// one lies about it. Rows outside the window (clock skew) are kept.
+pub fn fill_days(rows: Vec<Row>, days: u32, today: Option<&str>) -> Vec<Row> {
+    let numbered: Vec<Option<i64>> = rows.iter().map(|r| day_number(&r.label)).collect();
+    let known = numbered.iter().flatten().copied();
+    let (first, last) = match today.and_then(day_number) {
+        Some(end) => (
+            known
+                .clone()
+                .min()
+                .unwrap_or(end)
+                .min(end - i64::from(days) + 1),
+            known.max().unwrap_or(end).max(end),
+        ),
+        None => match (known.clone().min(), known.max()) {
+            (Some(first), Some(last)) => (first, last),
+            _ => return rows,
+        },
+    };
+    let mut filled: Vec<Row> = (first..=last)
+        .map(|day| {
+            let found = numbered.iter().position(|n| *n == Some(day));
+            match found {
+                Some(i) => rows[i].clone(),
+                None => Row {
+                    label: date_of(day),
                     cost_usd: 0.0,
                     tokens: 0.0,
-                });
+                },
             }
-        }
-        filled.push(row);
-    }
+        })
+        .collect();
+    // A label that is not a date (should not happen) is shown, not dropped.
+    filled.extend(
+        rows.iter()
+            .zip(&numbered)
+            .filter(|(_, n)| n.is_none())
+            .map(|(r, _)| r.clone()),
+    );
     filled
 }
 
@@ -206,7 +236,7 @@ pub fn render(rows: &[Row], by: GroupBy, days: u32, table: &str) -> String {
 pub fn to_json(rows: &[Row], by: GroupBy, days: u32, table: &str) -> serde_json::Value {
     let list: Vec<_> = rows
         .iter()
-        .map(|r| json!({by.name(): r.label, "cost_usd": r.cost_usd, "tokens": r.tokens.round() as u64}))
+        .map(|r| json!({by.name(): r.label, "cost_usd": dollars(r.cost_usd), "tokens": r.tokens.round() as u64}))
         .collect();
     json!({
         "table": table,
@@ -214,10 +244,16 @@ pub fn to_json(rows: &[Row], by: GroupBy, days: u32, table: &str) -> serde_json:
         "by": by.name(),
         "rows": list,
         "total": {
-            "cost_usd": rows.iter().map(|r| r.cost_usd).sum::<f64>(),
+            "cost_usd": dollars(rows.iter().map(|r| r.cost_usd).sum::<f64>()),
             "tokens": rows.iter().map(|r| r.tokens).sum::<f64>().round() as u64,
         },
     })
+}
+
+/// Dollars without the noise of binary floating point (0.1 + 0.2 = 0.30000000000000004):
+/// rounded to a millionth, far below any price per request.
+fn dollars(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
 }
 
 fn width(cells: &[String], at_least: usize) -> usize {
@@ -229,11 +265,17 @@ fn width(cells: &[String], at_least: usize) -> usize {
         .max(at_least)
 }
 
+/// The label as shown: control characters (which could move the cursor or forge lines; labels
+/// come from telemetry anyone can send) become `?`, and a long one is cut.
 fn cut(label: &str) -> String {
-    if label.chars().count() <= MAX_LABEL {
-        label.to_string()
+    let shown: String = label
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if shown.chars().count() <= MAX_LABEL {
+        shown
     } else {
-        let kept: String = label.chars().take(MAX_LABEL - 1).collect();
+        let kept: String = shown.chars().take(MAX_LABEL - 1).collect();
         format!("{kept}…")
     }
 }
@@ -310,16 +352,48 @@ mod tests {
 
     #[test]
     fn gaps_between_days_become_zero_rows() {
-        let filled = fill_missing_days(vec![
-            row("2026-02-27", 1.0, 10.0),
-            row("2026-03-02", 2.0, 20.0),
-        ]);
+        let filled = fill_days(
+            vec![row("2026-02-27", 1.0, 10.0), row("2026-03-02", 2.0, 20.0)],
+            7,
+            None,
+        );
         let labels: Vec<_> = filled.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(
             labels,
             ["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"]
         );
         assert_eq!(filled[1].cost_usd, 0.0);
+    }
+
+    #[test]
+    fn the_whole_window_up_to_today_is_shown() {
+        let filled = fill_days(
+            vec![row("2026-11-22", 1.0, 10.0), row("2026-11-24", 2.0, 20.0)],
+            7,
+            Some("2026-11-26"),
+        );
+        let labels: Vec<_> = filled.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "2026-11-20",
+                "2026-11-21",
+                "2026-11-22",
+                "2026-11-23",
+                "2026-11-24",
+                "2026-11-25",
+                "2026-11-26"
+            ]
+        );
+        assert_eq!(filled[4].tokens, 20.0);
+    }
+
+    #[test]
+    fn labels_cannot_drive_the_terminal() {
+        assert_eq!(
+            cut("evil\u{1b}]0;pwned\u{7}\nTOTAL"),
+            "evil?]0;pwned??TOTAL"
+        );
     }
 
     #[test]

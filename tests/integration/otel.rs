@@ -456,7 +456,9 @@ fn doctor_checks_the_telemetry_claude_is_set_up_with() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
-        text.contains("✗ logs telemetry: the ingest endpoint cannot find main.nope.claude_otel_logs"),
+        text.contains(
+            "✗ logs telemetry: the ingest endpoint cannot find main.nope.claude_otel_logs"
+        ),
         "{text}"
     );
     assert!(

@@ -6,11 +6,20 @@ use crate::support::{GOOD_TOKEN, Gateway};
 
 const TABLES: &str = "main.agents.claude";
 
+/// The warehouse's today in these tests.
+const TODAY: &str = "2026-11-26";
+
+/// A warehouse whose usage query returns `rows` (group, cost, tokens), each with [`TODAY`].
 fn warehouse_with(rows: &[[Option<&str>; 3]]) -> Gateway {
     let mut warehouse = Warehouse {
         rows: rows
             .iter()
-            .map(|r| r.iter().map(|c| c.map(str::to_string)).collect())
+            .map(|r| {
+                r.iter()
+                    .chain([&Some(TODAY)])
+                    .map(|c| c.map(str::to_string))
+                    .collect()
+            })
             .collect(),
         ..Warehouse::default()
     };
@@ -49,7 +58,8 @@ fn the_query_sums_cost_and_tokens_per_day_of_the_metrics_table() {
         [
             "SELECT date_format(timestamp_micros(`sum`.time_unix_nano DIV 1000), 'yyyy-MM-dd') AS day,\n  \
           SUM(CASE WHEN name = 'claude_code.cost.usage' THEN `sum`.value ELSE 0 END) AS cost_usd,\n  \
-          SUM(CASE WHEN name = 'claude_code.token.usage' THEN `sum`.value ELSE 0 END) AS tokens\n\
+          SUM(CASE WHEN name = 'claude_code.token.usage' THEN `sum`.value ELSE 0 END) AS tokens,\n  \
+          max(current_date()) AS today\n\
           FROM `main`.`agents`.`claude_otel_metrics`\n\
           WHERE name IN ('claude_code.cost.usage', 'claude_code.token.usage')\n  \
           AND `sum`.time_unix_nano >= unix_micros(CAST(date_sub(current_date(), 29) AS TIMESTAMP)) * 1000\n\
@@ -73,7 +83,7 @@ fn the_query_sums_cost_and_tokens_per_day_of_the_metrics_table() {
 }
 
 #[test]
-fn days_render_as_a_table_with_bars_and_gaps_filled() {
+fn days_render_as_a_table_with_bars_and_every_day_of_the_window() {
     let gateway = warehouse_with(&[
         [Some("2026-11-20"), Some("12.5"), Some("1200000")],
         [Some("2026-11-22"), Some("3.125"), Some("300000")],
@@ -91,6 +101,9 @@ fn days_render_as_a_table_with_bars_and_gaps_filled() {
          2026-11-21        0.00          0\n\
          2026-11-22        3.13    300,000  ██████                    ██████\n\
          2026-11-23        0.00          0\n\
+         2026-11-24        0.00          0\n\
+         2026-11-25        0.00          0\n\
+         2026-11-26        0.00          0\n\
          TOTAL            15.63  1,500,000\n"
     );
 }
@@ -136,7 +149,8 @@ fn a_single_day_and_no_rows_at_all() {
 fn json_by_model_for_scripts() {
     let gateway = warehouse_with(&[
         [Some("databricks-claude-opus-4-6"), Some("10"), Some("1000")],
-        [None, Some("0.5"), Some("20")],
+        [None, Some("0.1"), Some("10")],
+        [Some("model-\u{1b}[2J"), Some("0.2"), Some("10")],
     ]);
     let home = TestHome::logged_in_to(&gateway.url);
     let out = first_use(&home, &["--by", "model", "--json"]);
@@ -150,9 +164,10 @@ fn json_by_model_for_scripts() {
             "by": "model",
             "rows": [
                 {"model": "databricks-claude-opus-4-6", "cost_usd": 10.0, "tokens": 1000},
-                {"model": "unknown", "cost_usd": 0.5, "tokens": 20},
+                {"model": "unknown", "cost_usd": 0.1, "tokens": 10},
+                {"model": "model-\u{1b}[2J", "cost_usd": 0.2, "tokens": 10},
             ],
-            "total": {"cost_usd": 10.5, "tokens": 1020},
+            "total": {"cost_usd": 10.3, "tokens": 1020},
         })
     );
 }

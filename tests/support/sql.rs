@@ -26,7 +26,7 @@ pub struct Warehouse {
     pub pending_polls: usize,
     /// Tables that exist, as `catalog.schema.table` in lower case.
     pub tables: BTreeSet<String>,
-    /// What a SELECT from a `*_otel_metrics` table returns.
+    /// What a SELECT from a `*_otel_metrics` table returns (group, cost, tokens, today).
     pub rows: Vec<Vec<Option<String>>>,
     /// Rows per result chunk; more go out through `next_chunk_internal_link`.
     pub chunk_rows: usize,
@@ -254,7 +254,7 @@ impl State {
                 };
             }
             return Outcome::Succeeded {
-                columns: vec!["group", "cost_usd", "tokens"],
+                columns: vec!["group", "cost_usd", "tokens", "today"],
                 rows: self.warehouse.rows.clone(),
             };
         }
