@@ -60,7 +60,7 @@ pub enum SqlError {
 /// What a user needs to be allowed, for the permission hint: `CREATE TABLE` or `SELECT`.
 pub struct Needs<'a> {
     pub privilege: &'a str,
-    /// `catalog.schema` the privilege is on.
+    /// The schema the privilege is on, as a quoted SQL name.
     pub schema: String,
 }
 
@@ -286,7 +286,7 @@ impl SqlError {
                 privilege = needs.privilege
             ),
             SqlError::NameNotFound(message) => format!(
-                "{message}\nCheck the names given with --tables; a missing schema is created with: CREATE SCHEMA IF NOT EXISTS {}",
+                "{message}\nCheck the names given with --tables. A missing schema is created with: CREATE SCHEMA IF NOT EXISTS {} (a missing catalog needs a metastore admin).",
                 needs.schema
             ),
             SqlError::BadName(message) => format!(

@@ -50,7 +50,7 @@ fn create(profile_flag: Option<&str>, args: &OtelCreateArgs) -> Result<()> {
     let warehouse = warehouse(&session, &http, &warehouse_id, &args.warehouse);
     let needs = Needs {
         privilege: "CREATE TABLE",
-        schema: tables.schema(),
+        schema: tables.sql_schema(),
     };
     let explain = |e: crate::sql::SqlError| {
         e.explain(&session.profile.name, &session.host, &warehouse_id, &needs)

@@ -34,6 +34,14 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
             )
             .exit();
     }
+    if args.otel_tables.is_some() && !matches!(args.agent, AgentChoice::Claude | AgentChoice::All) {
+        Cli::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                "--otel-tables sets up Claude Code's telemetry; use it with `setup claude` or `setup all`",
+            )
+            .exit();
+    }
     let options = SetupOptions {
         inline_token: args.inline_token,
         otel_tables: args
@@ -100,9 +108,8 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     }
     if !failed.is_empty() {
         bail!(
-            "setup did not succeed for {}; see above. Files already written stay written; fix the cause, then run `agentgw setup {} --yes` again.",
-            failed.join(", "),
-            args.agent.single().unwrap_or("all")
+            "setup did not succeed for {}; see above. Files already written stay written; fix the cause, then run the same command again.",
+            failed.join(", ")
         );
     }
     Ok(())

@@ -18,7 +18,7 @@ pub fn run(profile_flag: Option<&str>, args: UsageArgs) -> Result<()> {
         .map_err(|e| {
             let needs = Needs {
                 privilege: "SELECT",
-                schema: tables.schema(),
+                schema: tables.sql_schema(),
             };
             anyhow!(e.explain(&session.profile.name, &session.host, &warehouse_id, &needs))
         })?;

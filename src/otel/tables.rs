@@ -93,11 +93,6 @@ impl Tables {
     pub fn schema_name(&self) -> &str {
         &self.schema
     }
-
-    /// `catalog.schema`, for messages.
-    pub fn schema(&self) -> String {
-        format!("{}.{}", self.catalog, self.schema)
-    }
 }
 
 /// The canonical spelling: plain names as they are, others in backticks. Parses back to itself,

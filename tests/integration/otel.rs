@@ -258,7 +258,7 @@ fn each_failure_is_classified_with_its_fix() {
             "main.nope.claude",
             WAREHOUSE_ID,
             "[SCHEMA_NOT_FOUND] The schema `main`.`nope` cannot be found.",
-            "CREATE SCHEMA IF NOT EXISTS main.nope",
+            "CREATE SCHEMA IF NOT EXISTS `main`.`nope` (a missing catalog needs a metastore admin)",
         ),
         (
             "main.agents.`team$a`",

@@ -475,6 +475,10 @@ fn otel_tables_add_telemetry_export_with_the_header_helper() {
         agentgw_path()
     )));
 
+    let out = setup(&home, &["codex", "--otel-tables", "main.agents.claude"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr_contains(&out, "--otel-tables sets up Claude Code's telemetry");
+
     for bad in ["main.agents", "main.agents;DROP TABLE x.y", "main.a-b.c"] {
         let out = setup(&home, &["claude", "--otel-tables", bad]);
         assert_eq!(out.status.code(), Some(1));

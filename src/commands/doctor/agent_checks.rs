@@ -113,7 +113,7 @@ fn ingest_check(
             "agentgw setup claude --otel-tables CATALOG.SCHEMA.PREFIX",
         );
     }
-    match otel::check_ingest(&http, &target.endpoint, token, &target.table) {
+    match otel::check_ingest(http, &target.endpoint, token, &target.table) {
         Ok(_) => Check::ok(
             "claude",
             &id,
