@@ -89,7 +89,7 @@ fn create(profile_flag: Option<&str>, args: &OtelCreateArgs) -> Result<()> {
             ("otel_tables", &tables.to_string()),
             ("warehouse_id", &warehouse_id),
         ],
-    )?;
+    );
     ui::note(&format!(
         "Next: agentgw setup claude --otel-tables '{tables}', then: agentgw otel check"
     ));
@@ -125,7 +125,7 @@ fn check(profile_flag: Option<&str>, flag: &OtelTablesArg) -> Result<()> {
     remember(
         &session.profile.name,
         &[("otel_tables", &tables.to_string())],
-    )?;
+    );
     Ok(())
 }
 
@@ -185,13 +185,23 @@ pub(super) fn warehouse<'a>(
     }
 }
 
-/// Saves fields of the profile that worked, so the next run needs no flags.
-pub(super) fn remember(profile_name: &str, fields: &[(&str, &str)]) -> Result<()> {
-    let config_dir = paths::config_dir()?;
-    let _lock = profile::lock_config_dir(&config_dir)?;
-    let mut config = Config::load(&config_dir)?;
-    for (field, value) in fields {
-        config.set_field(profile_name, field, Some(value));
+/// Saves fields of the profile that worked, so the next run needs no flags. The command itself
+/// succeeded: a config that cannot be saved is a warning, not a failure.
+pub(super) fn remember(profile_name: &str, fields: &[(&str, &str)]) {
+    let save = || -> Result<()> {
+        let config_dir = paths::config_dir()?;
+        let _lock = profile::lock_config_dir(&config_dir)?;
+        let mut config = Config::load(&config_dir)?;
+        for (field, value) in fields {
+            config.set_field(profile_name, field, Some(value));
+        }
+        config.save()
+    };
+    if let Err(e) = save() {
+        let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+        ui::warn(&format!(
+            "could not remember {} in the profile ({e:#}); pass them again next time",
+            names.join(" and ")
+        ));
     }
-    config.save()
 }

@@ -104,7 +104,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         super::otel::remember(
             &session.profile.name,
             &[("otel_tables", &tables.to_string())],
-        )?;
+        );
     }
     if !failed.is_empty() {
         bail!(

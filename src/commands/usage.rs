@@ -45,5 +45,6 @@ pub fn run(profile_flag: Option<&str>, args: UsageArgs) -> Result<()> {
             ("otel_tables", &tables.to_string()),
             ("warehouse_id", &warehouse_id),
         ],
-    )
+    );
+    Ok(())
 }

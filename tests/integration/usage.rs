@@ -212,3 +212,21 @@ fn a_missing_metrics_table_says_how_to_create_it() {
     assert!(err.contains("[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`agents`.`claude_otel_metrics` cannot be found."), "{err}");
     assert!(err.contains("Check the names given with --tables"), "{err}");
 }
+
+#[test]
+fn a_profile_that_cannot_be_saved_is_a_warning_not_a_failure() {
+    let gateway = warehouse_with(&[[Some("2026-11-26"), Some("1"), Some("10")]]);
+    let home = TestHome::logged_in_to(&gateway.url);
+    // The config folder's lock file cannot be created: a directory is in its place.
+    let lock = home.config_dir().join(".lock");
+    let _ = std::fs::remove_file(&lock);
+    std::fs::create_dir(&lock).unwrap();
+    let out = first_use(&home, &["--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not remember otel_tables and warehouse_id in the profile"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("\"total\""));
+}
