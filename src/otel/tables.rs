@@ -122,9 +122,11 @@ fn is_plain(c: char) -> bool {
 
 /// Characters refused even inside backticks: they would end the name in SQL (`` ` ``), in a UC
 /// path (`.` `/`), in a header list (`,` `=`), be percent-decoded by Claude Code's exporter into
-/// another name (`%`), or are not names at all (space, control, quotes, `;`).
+/// another name (`%`), or are not names at all (space, control, quotes, `;`). Non-ASCII too: HTTP
+/// header values are ASCII, and what each exporter does with other bytes is not known.
 fn is_refused(c: char) -> bool {
-    c.is_whitespace()
+    !c.is_ascii()
+        || c.is_whitespace()
         || c.is_control()
         || matches!(
             c,
@@ -231,6 +233,7 @@ mod tests {
             "main.`a,b`.c",
             "main.`a=b`.c",
             "main.agents.`a%2Cb`",
+            "main.agents.`café`",
             "main.`a b`.c",
             "main.`a\nb`.c",
             "main.`a.b`.c",
