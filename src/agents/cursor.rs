@@ -9,7 +9,7 @@
 
 pub mod running;
 
-use crate::edit::{self, Change, Format, KeyPath};
+use crate::edit::{self, Change, Format, KeyPath, RowValue};
 use crate::gateway::Wire;
 use crate::profile::Profile;
 use anyhow::{Result, anyhow, bail};
@@ -152,11 +152,16 @@ pub fn read_settings(db: &Path) -> Result<Option<Settings>> {
         return Ok(None);
     };
     let shown = db.display();
-    let Some(text) = &values[0] else {
-        bail!(
+    let text = match &values[0] {
+        Some(RowValue::Text(text)) => text,
+        Some(RowValue::Binary) => bail!(
+            "{shown}: the row {APP_USER_ROW} holds binary data, not JSON text (a newer Cursor?); agentgw changed nothing.\n\
+             Set Cursor up by hand with the steps `agentgw setup cursor` prints."
+        ),
+        None => bail!(
             "{shown}: Cursor has not saved its model settings yet (no row {APP_USER_ROW}); agentgw changed nothing.\n\
              Start Cursor, open Settings > Models once, quit Cursor, then run the command again."
-        );
+        ),
     };
     let app: Value = serde_json::from_str(text).map_err(|e| {
         anyhow!(
@@ -205,7 +210,8 @@ pub fn read_settings(db: &Path) -> Result<Option<Settings>> {
     };
     let key = match &values[1] {
         None => KeyRow::Absent,
-        Some(value) if is_plain_key(value) => KeyRow::Plain(value.clone()),
+        Some(RowValue::Text(value)) if is_plain_key(value) => KeyRow::Plain(value.clone()),
+        // Encrypted, binary or JSON: left alone.
         Some(_) => KeyRow::Unknown,
     };
     Ok(Some(Settings {
