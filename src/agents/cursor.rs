@@ -182,6 +182,8 @@ pub fn read_settings(db: &Path) -> Result<Option<Settings>> {
     };
     let base_url = match app.get(BASE_URL) {
         None | Some(Value::Null) => None,
+        // A cleared field: Cursor then calls OpenAI itself, so the override is not in use.
+        Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => return Err(unknown(format!("{BASE_URL} is {}", kind(other)))),
     };
@@ -257,10 +259,11 @@ pub fn changes(
             .map(str::to_string)
             .collect()
     };
-    let with = |existing: &[String]| -> Value {
+    // `skip`: models not to add (the ones the user switched off stay off).
+    let with = |existing: &[String], skip: &[String]| -> Value {
         let mut all = existing.to_vec();
         for m in models {
-            if !all.contains(m) {
+            if !all.contains(m) && !skip.contains(m) {
                 all.push(m.clone());
             }
         }
@@ -277,11 +280,11 @@ pub fn changes(
         },
         Change::Set {
             key: app(&[AI_SETTINGS, MODELS]),
-            value: with(&settings.models),
+            value: with(&settings.models, &[]),
         },
         Change::Set {
             key: app(&[AI_SETTINGS, ENABLED]),
-            value: with(&settings.enabled),
+            value: with(&settings.enabled, &settings.disabled),
         },
     ];
     if let (KeyRow::Plain(_), Some(token)) = (&settings.key, token) {
@@ -345,6 +348,28 @@ mod tests {
             super::changes(&plain, "u", &models, Some("tok")).len(),
             5,
             "a plain key row gets the token"
+        );
+    }
+
+    #[test]
+    fn a_model_the_user_switched_off_is_listed_but_not_switched_on() {
+        let mut s = settings(&[], KeyRow::Absent);
+        s.disabled = vec!["databricks-b".into()];
+        let models = vec!["databricks-a".to_string(), "databricks-b".to_string()];
+        let changes = changes(&s, "u", &models, None);
+        let value = |name: &str| {
+            changes.iter().find_map(|c| match c {
+                Change::Set { key, value } if key.last().unwrap() == name => Some(value.clone()),
+                _ => None,
+            })
+        };
+        assert_eq!(
+            value(MODELS).unwrap(),
+            serde_json::json!(["databricks-a", "databricks-b"])
+        );
+        assert_eq!(
+            value(ENABLED).unwrap(),
+            serde_json::json!(["gpt-4o", "databricks-a"])
         );
     }
 

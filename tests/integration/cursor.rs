@@ -878,6 +878,24 @@ fn a_binary_settings_row_is_refused_untouched() {
 }
 
 #[test]
+fn an_empty_base_url_is_not_a_gateway_setup() {
+    let f = Fixture::online(&[]);
+    // A user of Cursor with their own OpenAI key, who cleared the override field.
+    for url in ["", "  "] {
+        let app = serde_json::json!({"openAIBaseUrl": url, "useOpenAIKey": true});
+        let _ = std::fs::remove_file(f.db());
+        f.make_db(Some(&app.to_string()), Some("sk-users-own-key"));
+        let out = f.run(&["doctor"]);
+        assert_eq!(out.status.code(), Some(0), "{url:?}: {}", stdout(&out));
+        let status: Value = serde_json::from_str(&stdout(&f.run(&["status", "--json"]))).unwrap();
+        assert_eq!(status["agents"][3]["configured"], false, "{url:?}");
+        let out = f.run(&["test", "cursor"]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        assert_stderr_contains(&out, "Cursor's override is not on");
+    }
+}
+
+#[test]
 fn an_already_set_up_run_makes_a_database_holding_the_token_private_again() {
     let f = Fixture::offline();
     f.make_db(Some(APP_JSON), Some("sk-users-own-key"));
@@ -893,6 +911,25 @@ fn an_already_set_up_run_makes_a_database_holding_the_token_private_again() {
         stdout(&out)
     );
     assert_eq!(mode(&f.db()), 0o600);
+}
+
+#[test]
+fn a_model_the_user_switched_off_stays_off() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    // APP_JSON switches o3 off.
+    let out = f.write_db(&["--model", "o3,databricks-a"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(&out, "you switched off o3 in Cursor's model list");
+    let after = app(&f.db());
+    assert_eq!(
+        after["aiSettings"]["modelOverrideEnabled"],
+        serde_json::json!(["claude-4-sonnet", "my-local-llama", "databricks-a"])
+    );
+    assert_eq!(
+        after["aiSettings"]["modelOverrideDisabled"],
+        serde_json::json!(["o3"])
+    );
 }
 
 /// The backup folder agentgw keeps for the database (one per file).
