@@ -975,6 +975,58 @@ fn a_failed_write_leaves_no_backup_and_a_stale_temp_backup_goes() {
 }
 
 #[test]
+fn another_users_cursor_does_not_block() {
+    use crate::faults::{euid, hand_home_to_the_unprivileged, run_unprivileged};
+    if euid() != 0 {
+        eprintln!(
+            "skipped: running Cursor as another user needs root; run the tests as root to cover it (the uid filter has a unit test)"
+        );
+        return;
+    }
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    // Root's Cursor, with this HOME: the unprivileged user cannot quit it (nor read its
+    // environment, which would otherwise count as using this folder).
+    let cursor = FakeCursor::start(&f.home);
+    hand_home_to_the_unprivileged(&f.home);
+    let out = run_unprivileged(
+        &f.home,
+        &["setup", "cursor", "--write-cursor-db", "--yes", "--no-test"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(app(&f.db())["useOpenAIKey"], true);
+    let out = run_unprivileged(&f.home, &["remove", "cursor", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(row_text(&f.db(), APP_ROW).as_deref(), Some(APP_JSON));
+    drop(cursor);
+}
+
+#[test]
+fn a_relative_user_data_dir_is_the_cursor_processs_own() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    // A shell named `cursor`, started in ~/.config with `--user-data-dir=Cursor` among its
+    // arguments (as `$1`, which the shell ignores).
+    let dir = f.home.path().join("fake-cursor");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("cursor");
+    std::fs::copy("/bin/sh", &exe).unwrap();
+    let mut child = std::process::Command::new(&exe)
+        .args(["-c", "sleep 60; :", "cursor", "--user-data-dir=Cursor"])
+        .current_dir(f.home.path().join(".config"))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .spawn()
+        .unwrap();
+    let out = f.write_db(&[]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_stderr_contains(&out, &format!("Cursor is running (pid {}", child.id()));
+}
+
+#[test]
 fn a_database_agentgw_cannot_write_is_named_with_the_fix() {
     use crate::faults::{euid, hand_home_to_the_unprivileged, run_unprivileged};
     if euid() != 0 {
