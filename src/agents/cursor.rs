@@ -9,7 +9,7 @@
 
 pub mod running;
 
-use crate::edit::{self, Change, Format, KeyPath};
+use crate::edit::{self, Change, Format, KeyPath, RowValue};
 use crate::gateway::Wire;
 use crate::profile::Profile;
 use anyhow::{Result, anyhow, bail};
@@ -152,11 +152,16 @@ pub fn read_settings(db: &Path) -> Result<Option<Settings>> {
         return Ok(None);
     };
     let shown = db.display();
-    let Some(text) = &values[0] else {
-        bail!(
+    let text = match &values[0] {
+        Some(RowValue::Text(text)) => text,
+        Some(RowValue::Binary) => bail!(
+            "{shown}: the row {APP_USER_ROW} holds binary data, not JSON text (a newer Cursor?); agentgw changed nothing.\n\
+             Set Cursor up by hand with the steps `agentgw setup cursor` prints."
+        ),
+        None => bail!(
             "{shown}: Cursor has not saved its model settings yet (no row {APP_USER_ROW}); agentgw changed nothing.\n\
              Start Cursor, open Settings > Models once, quit Cursor, then run the command again."
-        );
+        ),
     };
     let app: Value = serde_json::from_str(text).map_err(|e| {
         anyhow!(
@@ -177,6 +182,8 @@ pub fn read_settings(db: &Path) -> Result<Option<Settings>> {
     };
     let base_url = match app.get(BASE_URL) {
         None | Some(Value::Null) => None,
+        // A cleared field: Cursor then calls OpenAI itself, so the override is not in use.
+        Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => return Err(unknown(format!("{BASE_URL} is {}", kind(other)))),
     };
@@ -205,7 +212,8 @@ pub fn read_settings(db: &Path) -> Result<Option<Settings>> {
     };
     let key = match &values[1] {
         None => KeyRow::Absent,
-        Some(value) if is_plain_key(value) => KeyRow::Plain(value.clone()),
+        Some(RowValue::Text(value)) if is_plain_key(value) => KeyRow::Plain(value.clone()),
+        // Encrypted, binary or JSON: left alone.
         Some(_) => KeyRow::Unknown,
     };
     Ok(Some(Settings {
@@ -251,10 +259,11 @@ pub fn changes(
             .map(str::to_string)
             .collect()
     };
-    let with = |existing: &[String]| -> Value {
+    // `skip`: models not to add (the ones the user switched off stay off).
+    let with = |existing: &[String], skip: &[String]| -> Value {
         let mut all = existing.to_vec();
         for m in models {
-            if !all.contains(m) {
+            if !all.contains(m) && !skip.contains(m) {
                 all.push(m.clone());
             }
         }
@@ -271,11 +280,11 @@ pub fn changes(
         },
         Change::Set {
             key: app(&[AI_SETTINGS, MODELS]),
-            value: with(&settings.models),
+            value: with(&settings.models, &[]),
         },
         Change::Set {
             key: app(&[AI_SETTINGS, ENABLED]),
-            value: with(&settings.enabled),
+            value: with(&settings.enabled, &settings.disabled),
         },
     ];
     if let (KeyRow::Plain(_), Some(token)) = (&settings.key, token) {
@@ -339,6 +348,28 @@ mod tests {
             super::changes(&plain, "u", &models, Some("tok")).len(),
             5,
             "a plain key row gets the token"
+        );
+    }
+
+    #[test]
+    fn a_model_the_user_switched_off_is_listed_but_not_switched_on() {
+        let mut s = settings(&[], KeyRow::Absent);
+        s.disabled = vec!["databricks-b".into()];
+        let models = vec!["databricks-a".to_string(), "databricks-b".to_string()];
+        let changes = changes(&s, "u", &models, None);
+        let value = |name: &str| {
+            changes.iter().find_map(|c| match c {
+                Change::Set { key, value } if key.last().unwrap() == name => Some(value.clone()),
+                _ => None,
+            })
+        };
+        assert_eq!(
+            value(MODELS).unwrap(),
+            serde_json::json!(["databricks-a", "databricks-b"])
+        );
+        assert_eq!(
+            value(ENABLED).unwrap(),
+            serde_json::json!(["gpt-4o", "databricks-a"])
         );
     }
 

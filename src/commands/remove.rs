@@ -102,6 +102,13 @@ fn current_token(profile_flag: Option<&str>) -> Option<String> {
 }
 
 fn report_kept(undo: &UndoPlan) {
+    if undo.plan.original.is_none() && !undo.kept_user_values.is_empty() {
+        ui::note(&format!(
+            "  {} is gone, and agentgw's settings with it: nothing to put back",
+            paths::display(undo.path())
+        ));
+        return;
+    }
     for key in &undo.kept_user_values {
         ui::note(&format!(
             "  kept your value of {} in {} (changed since agentgw set it)",

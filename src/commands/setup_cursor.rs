@@ -146,6 +146,11 @@ impl CursorSetup<'_> {
             ));
         }
         if plan.is_noop() {
+            // Applying a no-op writes nothing, but still tightens a database holding the token
+            // back to 0600 and cleans up a backup a killed earlier run left half-made.
+            if !self.args.dry_run {
+                edit::apply(&plan, self.state, cursor::ID)?;
+            }
             println!("{}: already set up ({shown})", cursor::NAME);
             return Ok(());
         }

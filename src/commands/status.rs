@@ -165,7 +165,7 @@ fn cursor_status(args: &StatusArgs, state: &StateDir, loaded: &ProfileState) -> 
             "inline in {}, but not the profile's current token",
             paths::display(&db)
         ),
-        Some(_) => "pasted in Cursor's settings (kept encrypted; agentgw cannot check it)".into(),
+        Some(_) => "not in a form agentgw can read; paste it once in Cursor Settings > Models if you have not".into(),
         None => "none".into(),
     };
     json!({

@@ -14,6 +14,9 @@ use super::error::display_key;
 
 pub(crate) struct JsonDocument {
     root: CstRootNode,
+    /// The database row this JSON is the value of (src/edit/table.rs), for messages: a row has
+    /// no line numbers the user could look up.
+    row: Option<String>,
 }
 
 /// Comments and trailing commas are accepted because Claude Code and Gemini CLI settings are
@@ -48,7 +51,15 @@ impl JsonDocument {
             },
         })?;
         check_numbers(&CstNode::Container(CstContainerNode::Root(root.clone())))?;
-        Ok(JsonDocument { root })
+        Ok(JsonDocument { root, row: None })
+    }
+
+    /// This document is the value of the database row `row`.
+    pub fn in_row(self, row: &str) -> Self {
+        JsonDocument {
+            row: Some(row.to_string()),
+            ..self
+        }
     }
 
     fn object_at(&self, path: &[String]) -> Option<CstObject> {
@@ -74,6 +85,19 @@ impl JsonDocument {
         };
         for (depth, segment) in key.iter().enumerate() {
             let named = named(&object, segment);
+            if named.len() > 1 && self.row.is_some() {
+                return Err(conflict(
+                    key,
+                    &format!(
+                        "{} appears {} times in its object in the row {}; Cursor reads only the \
+                         last one, so editing would be silently ignored. agentgw changed nothing: \
+                         set Cursor up by hand with the steps `agentgw setup cursor` prints",
+                        display_key(&key[..=depth]),
+                        named.len(),
+                        self.row.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
             if named.len() > 1 {
                 let lines: Vec<String> = named
                     .iter()

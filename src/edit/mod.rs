@@ -28,7 +28,7 @@ pub use apply::{Applied, apply};
 pub use error::{EditError, display_key};
 pub use plan::{Plan, plan};
 pub use record::managed_files;
-pub use sqlite::{SUPPORTED as SQLITE_SUPPORTED, read_rows};
+pub use sqlite::{RowValue, SUPPORTED as SQLITE_SUPPORTED, read_rows};
 pub use state::StateDir;
 pub use undo::{UndoPlan, apply_undo, plan_undo};
 

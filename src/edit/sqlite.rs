@@ -22,12 +22,38 @@ use super::{apply::Applied, plan::Plan, state::StateDir};
 /// Whether this build can read and write SQLite databases (cargo feature `cursor`).
 pub const SUPPORTED: bool = cfg!(feature = "cursor");
 
+/// A row's value as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowValue {
+    Text(String),
+    /// Bytes that are not UTF-8 (an encrypted value, say): agentgw never edits such a row, since
+    /// any text it could show for them would write back different bytes.
+    Binary,
+}
+
 /// The view text (src/edit/table.rs) of `rows`; `None` when the database file does not exist.
+/// A row that is not text is refused: the view could not hold it unaltered.
 pub(crate) fn read_view(path: &Path, rows: &[String]) -> Result<Option<String>, EditError> {
     let Some(values) = read_rows(path, rows)? else {
         return Ok(None);
     };
-    Ok(Some(view_text(rows.iter().cloned().zip(values).collect())))
+    let mut view = Vec::with_capacity(rows.len());
+    for (row, value) in rows.iter().zip(values) {
+        let text = match value {
+            None => None,
+            Some(RowValue::Text(text)) => Some(text),
+            Some(RowValue::Binary) => {
+                return Err(EditError::Database {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "the row {row} holds binary data, not text; agentgw does not edit it"
+                    ),
+                });
+            }
+        };
+        view.push((row.clone(), text));
+    }
+    Ok(Some(view_text(view)))
 }
 
 #[cfg(feature = "cursor")]
@@ -37,7 +63,10 @@ pub use imp::read_rows;
 
 #[cfg(not(feature = "cursor"))]
 /// The values of `rows` (`None` where absent); `None` when the file does not exist.
-pub fn read_rows(path: &Path, _rows: &[String]) -> Result<Option<Vec<Option<String>>>, EditError> {
+pub fn read_rows(
+    path: &Path,
+    _rows: &[String],
+) -> Result<Option<Vec<Option<RowValue>>>, EditError> {
     Err(unsupported(path))
 }
 
@@ -70,6 +99,7 @@ mod imp {
     use super::super::read::resolved_target;
     use super::super::state::StateDir;
     use super::super::table::view_rows;
+    use super::RowValue;
 
     /// How long to wait for another program's lock before calling the database locked.
     const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -79,7 +109,7 @@ mod imp {
     pub fn read_rows(
         path: &Path,
         rows: &[String],
-    ) -> Result<Option<Vec<Option<String>>>, EditError> {
+    ) -> Result<Option<Vec<Option<RowValue>>>, EditError> {
         let target = resolved_target(path)?;
         match std::fs::metadata(&target) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -107,7 +137,17 @@ mod imp {
     pub(crate) fn commit(plan: &Plan, state: &StateDir) -> Result<Applied, EditError> {
         let path = &plan.path;
         let target = resolved_target(path)?;
+        // Before the no-op check: a run with nothing to write still cleans up after a killed one.
+        backup::remove_stale(state, path)?;
         let (Some(original), Some(new)) = (&plan.original, &plan.new) else {
+            if plan.original.is_none() && plan.new.is_none() {
+                // The database is gone, and agentgw's settings with it (an undo after the user
+                // deleted it): nothing to write, so the record entry can go.
+                return Ok(Applied {
+                    written: false,
+                    backup: None,
+                });
+            }
             return Err(EditError::Database {
                 path: path.clone(),
                 message: "the database does not exist (agentgw never creates or deletes it)".into(),
@@ -116,7 +156,13 @@ mod imp {
         if !plan.is_noop() {
             let mut conn = open(&target, path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
             let backup = backup::save_with(state, path, |_, dest| snapshot(&conn, dest))?;
-            write_rows(&mut conn, original, new).map_err(|e| match e {
+            let written = write_rows(&mut conn, original, new);
+            if written.is_err() {
+                // The database is as it was: a backup of it would only push a useful one (the
+                // one from before agentgw) out of rotation on every retry.
+                let _ = std::fs::remove_file(&backup);
+            }
+            written.map_err(|e| match e {
                 Written::Changed => EditError::Database {
                     path: path.clone(),
                     message: "the database changed while agentgw was about to write it (is Cursor running?); run the command again".into(),
@@ -151,22 +197,24 @@ mod imp {
         Ok(conn)
     }
 
-    fn read_row(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-        use rusqlite::types::Value;
-        let value: Option<Value> = conn
+    fn read_row(conn: &Connection, key: &str) -> rusqlite::Result<Option<RowValue>> {
+        use rusqlite::types::ValueRef;
+        // Text as raw bytes too: a TEXT value that is not valid UTF-8 must not fail the read.
+        let text = |bytes: &[u8]| match std::str::from_utf8(bytes) {
+            Ok(text) => RowValue::Text(text.to_string()),
+            Err(_) => RowValue::Binary,
+        };
+        let value = conn
             .query_row("SELECT value FROM ItemTable WHERE key = ?1", [key], |r| {
-                r.get(0)
+                Ok(match r.get_ref(0)? {
+                    ValueRef::Null => None,
+                    ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Some(text(bytes)),
+                    ValueRef::Integer(n) => Some(RowValue::Text(n.to_string())),
+                    ValueRef::Real(x) => Some(RowValue::Text(x.to_string())),
+                })
             })
             .optional()?;
-        Ok(match value {
-            None | Some(Value::Null) => None,
-            Some(Value::Text(text)) => Some(text),
-            Some(Value::Blob(bytes)) => Some(String::from_utf8(bytes).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into())
-            })?),
-            Some(Value::Integer(n)) => Some(n.to_string()),
-            Some(Value::Real(x)) => Some(x.to_string()),
-        })
+        Ok(value.flatten())
     }
 
     enum Written {
@@ -185,7 +233,8 @@ mod imp {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = view_rows(original);
         for (row, value) in &before {
-            if &read_row(&tx, row)? != value {
+            // A row that is not text never equals the plan's text, so it is never written over.
+            if read_row(&tx, row)? != value.clone().map(RowValue::Text) {
                 return Err(Written::Changed);
             }
         }
@@ -263,6 +312,12 @@ mod imp {
                 "the database is locked by another program (Cursor?); quit Cursor, then run the command again".to_string()
             }
             Some(ErrorCode::NotADatabase) => "not an SQLite database".to_string(),
+            Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied | ErrorCode::CannotOpen) => {
+                format!(
+                    "cannot open or write it (read-only, or owned by another user); check with: ls -l {}",
+                    path.display()
+                )
+            }
             _ if error.to_string().contains("no such table") => {
                 "not a Cursor settings database (it has no ItemTable)".to_string()
             }
@@ -271,6 +326,27 @@ mod imp {
         EditError::Database {
             path: path.to_path_buf(),
             message,
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::db_error;
+        use rusqlite::ffi;
+        use std::path::Path;
+
+        #[test]
+        fn read_only_and_unopenable_databases_name_the_fix() {
+            for code in [ffi::SQLITE_READONLY, ffi::SQLITE_PERM, ffi::SQLITE_CANTOPEN] {
+                let error = rusqlite::Error::SqliteFailure(ffi::Error::new(code), None);
+                let message = db_error(Path::new("/c/state.vscdb"), error).to_string();
+                assert!(
+                    message.contains(
+                        "cannot open or write it (read-only, or owned by another user); check with: ls -l /c/state.vscdb"
+                    ),
+                    "{code}: {message}"
+                );
+            }
         }
     }
 }

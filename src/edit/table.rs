@@ -50,10 +50,12 @@ impl TableDocument {
             .map(|(key, value)| {
                 let row = match value {
                     Value::String(s) if s.trim_start().starts_with('{') => Row::Json {
-                        doc: JsonDocument::parse(&s).map_err(|e| SyntaxError {
-                            message: format!("in the row {key:?}: {}", e.message),
-                            ..e
-                        })?,
+                        doc: JsonDocument::parse(&s)
+                            .map_err(|e| SyntaxError {
+                                message: format!("in the row {key:?}: {}", e.message),
+                                ..e
+                            })?
+                            .in_row(&key),
                         compact: minified(&s) == s,
                     },
                     Value::String(s) => Row::Text(s),
@@ -354,6 +356,27 @@ mod tests {
         ];
         let back = run_ops(Format::Sqlite, &after, &undo).unwrap().text;
         assert_eq!(view_rows(&back)[0].1.as_deref(), Some(app));
+    }
+
+    #[test]
+    fn a_duplicate_name_in_a_row_is_refused_naming_the_row_not_lines() {
+        let ops = vec![Op::Set {
+            key: key(&[ROW, "a"]),
+            value: Value::Bool(true),
+            source: None,
+        }];
+        let Err(error) = run_ops(Format::Sqlite, &view(r#"{"a":1,"b":2,"a":3}"#), &ops) else {
+            panic!("a duplicate name was edited");
+        };
+        let error = format!("{error:?}");
+        assert!(
+            error.contains(
+                "a appears 2 times in its object in the row app; Cursor reads only the last one"
+            ),
+            "{error}"
+        );
+        assert!(!error.contains("line"), "{error}");
+        assert!(!error.contains("Claude Code"), "{error}");
     }
 
     #[test]

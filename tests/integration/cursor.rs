@@ -758,3 +758,302 @@ fn xdg_config_home_moves_cursors_folder() {
     assert_eq!(app(&db)["useOpenAIKey"], true);
     assert!(!f.db().exists(), "~/.config/Cursor was used");
 }
+
+#[test]
+fn remove_after_the_database_is_deleted_forgets_it() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    assert!(f.write_db(&[]).status.success());
+    std::fs::remove_file(f.db()).unwrap();
+    let out = f.run(&["remove", "all", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_stderr_contains(
+        &out,
+        "state.vscdb is gone, and agentgw's settings with it: nothing to put back",
+    );
+    assert!(
+        stdout(&out).contains("Cursor: removed agentgw's settings."),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!f.db().exists(), "agentgw created a database");
+    // The record entry went with it: safe to repeat, and status no longer reports drift.
+    let out = f.run(&["remove", "cursor", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Cursor: nothing to remove"),
+        "{}",
+        stdout(&out)
+    );
+    let status: Value = serde_json::from_str(&stdout(&f.run(&["status", "--json"]))).unwrap();
+    assert_eq!(
+        status["agents"][3]["changed_since_setup"],
+        serde_json::json!([])
+    );
+}
+
+/// Sets the key row to bytes that are not UTF-8, as an encrypted key is stored.
+fn set_binary_row(db: &Path, key: &str, bytes: &[u8]) {
+    let conn = Connection::open(db).unwrap();
+    conn.execute(
+        "INSERT INTO ItemTable (key, value) VALUES (?1, ?2)",
+        rusqlite::params![key, bytes],
+    )
+    .unwrap();
+}
+
+const ENCRYPTED: &[u8] = &[b'v', b'1', b'0', 0xff, 0xfe, 0x00, 0x81, 0x9c];
+
+#[test]
+fn a_binary_key_row_is_left_alone_and_the_other_fields_written() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    set_binary_row(&f.db(), KEY_ROW, ENCRYPTED);
+    let out = f.write_db(&["--model", "databricks-a"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "The API key (this Cursor keeps its API key in a form agentgw does not write): paste your token once"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let key = rows(&f.db()).into_iter().find(|(k, _)| k == KEY_ROW);
+    assert_eq!(
+        key,
+        Some((KEY_ROW.to_string(), Sql::Blob(ENCRYPTED.to_vec())))
+    );
+    let after = app(&f.db());
+    assert_eq!(after["useOpenAIKey"], true);
+    assert_eq!(
+        after["aiSettings"]["userAddedModels"],
+        serde_json::json!(["my-local-llama", "databricks-a"])
+    );
+
+    // status reads it, and says only what it knows about the key.
+    let out = f.run(&["status", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let cursor = &status["agents"][3];
+    assert_eq!(cursor["configured"], true, "{cursor}");
+    assert_eq!(
+        cursor["token_via"],
+        "not in a form agentgw can read; paste it once in Cursor Settings > Models if you have not"
+    );
+
+    // remove puts the settings back and leaves the key row's bytes as they are.
+    let out = f.run(&["remove", "cursor", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(row_text(&f.db(), APP_ROW).as_deref(), Some(APP_JSON));
+    let key = rows(&f.db()).into_iter().find(|(k, _)| k == KEY_ROW);
+    assert_eq!(
+        key,
+        Some((KEY_ROW.to_string(), Sql::Blob(ENCRYPTED.to_vec())))
+    );
+}
+
+#[test]
+fn status_says_what_it_knows_when_there_is_no_key_row() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    let status: Value = serde_json::from_str(&stdout(&f.run(&["status", "--json"]))).unwrap();
+    assert_eq!(
+        status["agents"][3]["token_via"],
+        "not in a form agentgw can read; paste it once in Cursor Settings > Models if you have not"
+    );
+}
+
+#[test]
+fn a_binary_settings_row_is_refused_untouched() {
+    let f = Fixture::offline();
+    f.make_db(None, None);
+    set_binary_row(&f.db(), APP_ROW, ENCRYPTED);
+    let bytes = std::fs::read(f.db()).unwrap();
+    let out = f.write_db(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(&out, "holds binary data, not JSON text");
+    assert_stderr_contains(&out, "agentgw changed nothing");
+    assert_eq!(std::fs::read(f.db()).unwrap(), bytes);
+    assert_eq!(f.backups(), 0);
+}
+
+#[test]
+fn an_empty_base_url_is_not_a_gateway_setup() {
+    let f = Fixture::online(&[]);
+    // A user of Cursor with their own OpenAI key, who cleared the override field.
+    for url in ["", "  "] {
+        let app = serde_json::json!({"openAIBaseUrl": url, "useOpenAIKey": true});
+        let _ = std::fs::remove_file(f.db());
+        f.make_db(Some(&app.to_string()), Some("sk-users-own-key"));
+        let out = f.run(&["doctor"]);
+        assert_eq!(out.status.code(), Some(0), "{url:?}: {}", stdout(&out));
+        let status: Value = serde_json::from_str(&stdout(&f.run(&["status", "--json"]))).unwrap();
+        assert_eq!(status["agents"][3]["configured"], false, "{url:?}");
+        let out = f.run(&["test", "cursor"]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        assert_stderr_contains(&out, "Cursor's override is not on");
+    }
+}
+
+#[test]
+fn an_already_set_up_run_makes_a_database_holding_the_token_private_again() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), Some("sk-users-own-key"));
+    assert!(f.write_db(&[]).status.success());
+    assert_eq!(mode(&f.db()), 0o600);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(f.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = f.write_db(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Cursor: already set up"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(mode(&f.db()), 0o600);
+}
+
+#[test]
+fn a_model_the_user_switched_off_stays_off() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    // APP_JSON switches o3 off.
+    let out = f.write_db(&["--model", "o3,databricks-a"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(&out, "you switched off o3 in Cursor's model list");
+    let after = app(&f.db());
+    assert_eq!(
+        after["aiSettings"]["modelOverrideEnabled"],
+        serde_json::json!(["claude-4-sonnet", "my-local-llama", "databricks-a"])
+    );
+    assert_eq!(
+        after["aiSettings"]["modelOverrideDisabled"],
+        serde_json::json!(["o3"])
+    );
+}
+
+/// The backup folder agentgw keeps for the database (one per file).
+fn backup_dir(f: &Fixture) -> PathBuf {
+    let dir = f.home.path().join(".local/state/agentgw/backups");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs.pop().unwrap()
+}
+
+#[test]
+fn a_failed_write_leaves_no_backup_and_a_stale_temp_backup_goes() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    // Cursor keeps the database in WAL mode and writes to it: agentgw can read (and back up)
+    // but not write.
+    let holder = Connection::open(f.db()).unwrap();
+    let _: String = holder
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for _ in 0..2 {
+        let out = f.write_db(&[]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_stderr_contains(&out, "locked by another program");
+    }
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert_eq!(f.backups(), 0, "a failed write left a backup");
+
+    // A run killed while making its backup leaves a temp file; the next run removes it.
+    assert!(f.write_db(&[]).status.success());
+    let stale = backup_dir(&f).join(".backup.agentgw-tmp-killed");
+    std::fs::write(&stale, "half a copy").unwrap();
+    let out = f.write_db(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stale.exists(), "the stale temp backup is still there");
+    assert_eq!(f.backups(), 1);
+}
+
+#[test]
+fn another_users_cursor_does_not_block() {
+    use crate::faults::{euid, hand_home_to_the_unprivileged, run_unprivileged};
+    if euid() != 0 {
+        eprintln!(
+            "skipped: running Cursor as another user needs root; run the tests as root to cover it (the uid filter has a unit test)"
+        );
+        return;
+    }
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    // Root's Cursor, with this HOME: the unprivileged user cannot quit it (nor read its
+    // environment, which would otherwise count as using this folder).
+    let cursor = FakeCursor::start(&f.home);
+    hand_home_to_the_unprivileged(&f.home);
+    let out = run_unprivileged(
+        &f.home,
+        &["setup", "cursor", "--write-cursor-db", "--yes", "--no-test"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(app(&f.db())["useOpenAIKey"], true);
+    let out = run_unprivileged(&f.home, &["remove", "cursor", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(row_text(&f.db(), APP_ROW).as_deref(), Some(APP_JSON));
+    drop(cursor);
+}
+
+#[test]
+fn a_relative_user_data_dir_is_the_cursor_processs_own() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    // A shell named `cursor`, started in ~/.config with `--user-data-dir=Cursor` among its
+    // arguments (as `$1`, which the shell ignores).
+    let dir = f.home.path().join("fake-cursor");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("cursor");
+    std::fs::copy("/bin/sh", &exe).unwrap();
+    let mut child = std::process::Command::new(&exe)
+        .args(["-c", "sleep 60; :", "cursor", "--user-data-dir=Cursor"])
+        .current_dir(f.home.path().join(".config"))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", "/nonexistent")
+        .spawn()
+        .unwrap();
+    let out = f.write_db(&[]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_stderr_contains(&out, &format!("Cursor is running (pid {}", child.id()));
+}
+
+#[test]
+fn a_database_agentgw_cannot_write_is_named_with_the_fix() {
+    use crate::faults::{euid, hand_home_to_the_unprivileged, run_unprivileged};
+    if euid() != 0 {
+        eprintln!(
+            "skipped: a database of another user needs root; run the tests as root to cover it (the message has a unit test)"
+        );
+        return;
+    }
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), None);
+    hand_home_to_the_unprivileged(&f.home);
+    // Root's database (readable by all) in the user's own folder.
+    std::os::unix::fs::lchown(f.db(), Some(0), Some(0)).unwrap();
+    let bytes = std::fs::read(f.db()).unwrap();
+    let out = run_unprivileged(
+        &f.home,
+        &["setup", "cursor", "--write-cursor-db", "--yes", "--no-test"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_stderr_contains(&out, &f.db().display().to_string());
+    assert_stderr_contains(
+        &out,
+        &format!(
+            "(read-only, or owned by another user); check with: ls -l {}",
+            f.db().display()
+        ),
+    );
+    assert_eq!(std::fs::read(f.db()).unwrap(), bytes);
+    assert_eq!(f.backups(), 0, "a failed write left a backup");
+}

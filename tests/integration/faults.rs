@@ -31,7 +31,7 @@ fn big_settings(bytes: usize) -> String {
     text + "\n"
 }
 
-fn euid() -> u32 {
+pub(crate) fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() }
 }
@@ -103,7 +103,7 @@ fn chown_tree(path: &Path, uid: u32) {
 }
 
 /// Makes HOME belong to whoever `run_unprivileged` runs as.
-fn hand_home_to_the_unprivileged(home: &TestHome) {
+pub(crate) fn hand_home_to_the_unprivileged(home: &TestHome) {
     if euid() == 0 {
         chown_tree(home.path(), NOBODY);
     }
@@ -111,7 +111,7 @@ fn hand_home_to_the_unprivileged(home: &TestHome) {
 
 /// Runs agentgw without root's power to ignore permissions: as `nobody` through setpriv when
 /// the tests run as root, as the current user otherwise.
-fn run_unprivileged(home: &TestHome, args: &[&str]) -> Output {
+pub(crate) fn run_unprivileged(home: &TestHome, args: &[&str]) -> Output {
     let mut cmd = if euid() == 0 {
         home.process_through(
             "setpriv",

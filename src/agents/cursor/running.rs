@@ -6,7 +6,9 @@
 //! `cursor` in any case — the .deb/.rpm install, the AppImage (whose Electron binary inside the
 //! mount is `cursor`) and the `cursor` launcher script — and whose Cursor user folder is the one
 //! agentgw is about to write (from its `--user-data-dir`, else its `XDG_CONFIG_HOME`/`HOME`; a
-//! process whose environment cannot be read counts as using it). Exact names only: the
+//! process whose environment cannot be read counts as using it), run by the current user (another
+//! user's Cursor is one this user cannot quit, and it writes only its owner's folder; root sees
+//! every user's). Exact names only: the
 //! `cursor-agent` CLI and agentgw itself never match. macOS: `pgrep -x Cursor`; Windows:
 //! `tasklist` for `Cursor.exe`; any Cursor counts there.
 
@@ -41,15 +43,31 @@ mod imp {
     pub fn find(user_dir: &Path) -> Option<Running> {
         let own = std::process::id();
         let wanted = canonical(user_dir);
+        // SAFETY: geteuid has no preconditions.
+        let euid = unsafe { libc::geteuid() };
         fs::read_dir("/proc")
             .ok()?
             .flatten()
             .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
             .filter(|pid| *pid != own)
+            .filter(|pid| counts_for(euid, owner(*pid)))
             .find_map(|pid| {
                 let name = cursor_name(pid)?;
                 uses(pid, &wanted).then_some(Running { pid, name })
             })
+    }
+
+    /// The user a process runs as (the owner of its /proc folder); `None` when it is gone.
+    fn owner(pid: u32) -> Option<u32> {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(format!("/proc/{pid}")).ok().map(|m| m.uid())
+    }
+
+    /// Whether a process run by `owner` counts for a user whose effective uid is `euid`: one run
+    /// by that user, or any when root (whose writes may be for any user's folder). A process
+    /// that vanished does not count.
+    pub(super) fn counts_for(euid: u32, owner: Option<u32>) -> bool {
+        owner.is_some_and(|uid| euid == 0 || uid == euid)
     }
 
     /// The process's name when it is Cursor's.
@@ -85,7 +103,13 @@ mod imp {
                 .or_else(|| (arg == "--user-data-dir").then(|| args.get(i + 1).cloned())?)
         });
         if let Some(dir) = flag {
-            return canonical(Path::new(&dir)) == wanted;
+            // A relative folder is the process's, from its own working folder.
+            let dir = Path::new(&dir);
+            let dir = match dir.is_relative() {
+                true => PathBuf::from(format!("/proc/{pid}/cwd")).join(dir),
+                false => dir.to_path_buf(),
+            };
+            return canonical(&dir) == wanted;
         }
         let Some(env) = read("environ").map(words) else {
             return true;
@@ -151,5 +175,19 @@ mod imp {
                 name: "Cursor".into(),
             })
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::imp::counts_for;
+
+    #[test]
+    fn only_the_users_own_cursor_counts_unless_root() {
+        assert!(counts_for(1000, Some(1000)));
+        assert!(!counts_for(1000, Some(1001)), "another user's Cursor");
+        assert!(!counts_for(1000, Some(0)), "root's Cursor");
+        assert!(counts_for(0, Some(1000)), "root sees every user's");
+        assert!(!counts_for(1000, None), "a process that is gone");
     }
 }
