@@ -320,17 +320,20 @@ mod tests {
         }
     }
 
+    /// The value a change list sets at the key ending in `name`.
+    fn set_value(changes: &[Change], name: &str) -> Option<serde_json::Value> {
+        changes.iter().find_map(|c| match c {
+            Change::Set { key, value } if key.last().unwrap() == name => Some(value.clone()),
+            _ => None,
+        })
+    }
+
     #[test]
     fn models_are_added_after_cursors_own_without_duplicates() {
         let s = settings(&["mine", "databricks-a"], KeyRow::Absent);
         let models = vec!["databricks-a".to_string(), "databricks-b".to_string()];
         let changes = changes(&s, "https://gw/cursor/v1", &models, Some("tok"));
-        let value = |name: &str| {
-            changes.iter().find_map(|c| match c {
-                Change::Set { key, value } if key.last().unwrap() == name => Some(value.clone()),
-                _ => None,
-            })
-        };
+        let value = |name: &str| set_value(&changes, name);
         assert_eq!(
             value(MODELS).unwrap(),
             serde_json::json!(["mine", "databricks-a", "databricks-b"])
@@ -357,12 +360,7 @@ mod tests {
         s.disabled = vec!["databricks-b".into()];
         let models = vec!["databricks-a".to_string(), "databricks-b".to_string()];
         let changes = changes(&s, "u", &models, None);
-        let value = |name: &str| {
-            changes.iter().find_map(|c| match c {
-                Change::Set { key, value } if key.last().unwrap() == name => Some(value.clone()),
-                _ => None,
-            })
-        };
+        let value = |name: &str| set_value(&changes, name);
         assert_eq!(
             value(MODELS).unwrap(),
             serde_json::json!(["databricks-a", "databricks-b"])
