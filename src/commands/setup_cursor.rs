@@ -8,7 +8,7 @@ use super::session::{Session, mask_secrets};
 use super::setup::{Outcome, apply_and_report, confirm, test_request};
 use crate::agents::cursor::{self, KeyRow, running};
 use crate::agents::{find_on_path, shell_command};
-use crate::cli::SetupArgs;
+use crate::cli::{AgentChoice, SetupArgs};
 use crate::edit::{self, StateDir};
 use crate::{paths, ui};
 use anyhow::{Result, anyhow, bail};
@@ -92,6 +92,15 @@ impl CursorSetup<'_> {
             }
             Ok(_) => {}
             Err(e) => ui::warn(&format!("{}: {e:#}", cursor::NAME)),
+        }
+        // `setup all --yes` in a login script: one line a day is enough, not the whole recipe.
+        if self.args.agent == AgentChoice::All && !self.ask {
+            println!(
+                "{}: not set up for the gateway; `agentgw setup cursor` prints the steps \
+                 (or quit Cursor and run `agentgw setup cursor --write-cursor-db`)",
+                cursor::NAME
+            );
+            return;
         }
         let profile = &self.session.profile.name;
         let mut steps = format!(

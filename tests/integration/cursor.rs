@@ -674,8 +674,16 @@ fn setup_all_takes_cursor_in_its_safe_mode_when_installed() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // Unattended (an onboarding script on every login): one line, not the whole recipe.
     assert!(
-        stdout(&out).contains("Cursor: set it up in Cursor Settings > Models"),
+        stdout(&out).contains(
+            "Cursor: not set up for the gateway; `agentgw setup cursor` prints the steps"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !stdout(&out).contains("Settings > Models"),
         "{}",
         stdout(&out)
     );
