@@ -143,9 +143,6 @@ impl Http {
             .header("Authorization", format!("Bearer {token}"))
             .call();
         let (status, headers, body) = self.read(&url, token, result)?;
-        if !(200..300).contains(&status) {
-            return Err(self.classify_status(&url, status, &headers, &body));
-        }
         let json: serde_json::Value = serde_json::from_str(&body).map_err(|_| RequestError {
             failure: Failure::BadResponse,
             status: Some(status),
@@ -242,12 +239,7 @@ impl Http {
             .header("Content-Type", "application/x-protobuf")
             .header("X-Databricks-UC-Table-Name", table)
             .send(body);
-        let (status, headers, body) = self.read(url, token, result)?;
-        if (200..300).contains(&status) {
-            Ok(())
-        } else {
-            Err(self.classify_status(url, status, &headers, &body))
-        }
+        self.read(url, token, result).map(|_| ())
     }
 
     /// One tiny real request in an agent's wire format through the gateway, as the agent would
@@ -337,10 +329,7 @@ impl Http {
         token: &str,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<serde_json::Value, RequestError> {
-        let (status, headers, body) = self.read(url, token, result)?;
-        if !(200..300).contains(&status) {
-            return Err(self.classify_status(url, status, &headers, &body));
-        }
+        let (status, _, body) = self.read(url, token, result)?;
         serde_json::from_str(&body).map_err(|_| RequestError {
             failure: Failure::BadResponse,
             status: Some(status),
@@ -350,7 +339,8 @@ impl Http {
         })
     }
 
-    /// Status, headers and (size-bounded) body of a response, or the classified transport failure.
+    /// Status, headers and (size-bounded) body of a 2xx response, or the classified failure: of
+    /// the transport, or of the status the server answered with.
     fn read(
         &self,
         url: &str,
@@ -385,7 +375,11 @@ impl Http {
             Some(message) => message,
             None => String::from_utf8_lossy(&bytes).into_owned(),
         };
-        Ok((status, headers, mask(&body, token)))
+        let body = mask(&body, token);
+        if !(200..300).contains(&status) {
+            return Err(self.classify_status(url, status, &headers, &body));
+        }
+        Ok((status, headers, body))
     }
 
     fn classify_status(
@@ -460,15 +454,21 @@ impl RequestError {
         }
     }
 
-    /// One paragraph: what happened, then what to do. `profile` goes into the commands we suggest.
-    pub fn explain(&self, profile: &str) -> String {
-        let host = host_of(&self.url);
+    /// What the answer said, for messages: (`HTTP 404` or empty, `: <detail>` or empty).
+    pub fn said(&self) -> (String, String) {
         let status = self.status.map(|s| format!("HTTP {s}")).unwrap_or_default();
         let detail = if self.detail.is_empty() {
             String::new()
         } else {
             format!(": {}", self.detail)
         };
+        (status, detail)
+    }
+
+    /// One paragraph: what happened, then what to do. `profile` goes into the commands we suggest.
+    pub fn explain(&self, profile: &str) -> String {
+        let host = host_of(&self.url);
+        let (status, detail) = self.said();
         match &self.failure {
             Failure::Dns => format!(
                 "cannot resolve {host}{detail}\nCheck the workspace URL (`agentgw profiles`), your VPN and DNS; behind a proxy, set HTTPS_PROXY."

@@ -204,16 +204,11 @@ fn rows(data: &serde_json::Value) -> Vec<Vec<Option<String>>> {
 
 /// A FAILED statement's `status.error` ({error_code, message}).
 fn failed(error: &serde_json::Value) -> SqlError {
-    classify(
-        error["error_code"].as_str(),
-        error["message"].as_str().unwrap_or("no reason given"),
-    )
-    .unwrap_or_else(|| SqlError::Failed {
-        code: error["error_code"].as_str().map(str::to_string),
-        message: error["message"]
-            .as_str()
-            .unwrap_or("no reason given")
-            .to_string(),
+    let code = error["error_code"].as_str();
+    let message = error["message"].as_str().unwrap_or("no reason given");
+    classify(code, message).unwrap_or_else(|| SqlError::Failed {
+        code: code.map(str::to_string),
+        message: message.to_string(),
     })
 }
 

@@ -37,12 +37,7 @@ pub fn explain_ingest_failure(
     profile: &str,
 ) -> String {
     let tables = tables.map_or("CATALOG.SCHEMA.PREFIX".to_string(), |t| t.to_string());
-    let said = if e.detail.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", e.detail)
-    };
-    let status = e.status.map(|s| format!("HTTP {s}")).unwrap_or_default();
+    let (status, said) = e.said();
     let mentions_missing = ["not found", "does not exist", "not_found"]
         .iter()
         .any(|w| e.detail.to_ascii_lowercase().contains(w));
