@@ -816,7 +816,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__setup)
-            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --write-cursor-db --cursor-dir --profile --help claude codex gemini cursor all"
+            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --token-file --write-cursor-db --cursor-dir --profile --help claude codex gemini cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

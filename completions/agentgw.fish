@@ -66,7 +66,8 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-test -d 'Sk
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l force -d 'With `all`: configure agents that are not installed, too'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l inline-token -d 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l keep-experimental-betas -d 'Claude: keep Claude Code\'s experimental betas (their headers may be refused by the gateway)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-token-file -d 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-token-file -d 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`); remembered in the profile'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l token-file -d 'Gemini: write the token into ~/.gemini/.env again after --no-token-file'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l write-cursor-db -d 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r

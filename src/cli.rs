@@ -248,9 +248,14 @@ pub struct SetupArgs {
     #[arg(long, value_name = "NAME")]
     pub codex_profile: Option<String>,
 
-    /// Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)
+    /// Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`);
+    /// remembered in the profile
     #[arg(long)]
     pub no_token_file: bool,
+
+    /// Gemini: write the token into ~/.gemini/.env again after --no-token-file
+    #[arg(long, conflicts_with = "no_token_file")]
+    pub token_file: bool,
 
     /// Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed
     #[arg(long)]

@@ -147,9 +147,15 @@ pub fn read(config_dir: &Path, profile: Option<&Profile>) -> Result<Option<(Stri
     {
         return Ok(Some((token.trim().to_string(), TokenSource::Env)));
     }
-    let Some(profile) = profile else {
-        return Ok(None);
-    };
+    match profile {
+        Some(profile) => read_stored(config_dir, profile),
+        None => Ok(None),
+    }
+}
+
+/// The token stored for `profile`, whatever AGENTGW_TOKEN says: the one `login` replaces and
+/// `logout` removes. `Ok(None)`: none stored.
+pub fn read_stored(config_dir: &Path, profile: &Profile) -> Result<Option<(String, TokenSource)>> {
     match profile.token_storage {
         None => Ok(None),
         Some(TokenStorage::File) => {

@@ -10,6 +10,7 @@
 //!
 //! otel_tables = "main.agents.claude"   # remembered by `agentgw otel` / `agentgw usage`
 //! warehouse_id = "1234567890abcdef"    # remembered by `agentgw otel create` / `agentgw usage`
+//! gemini_no_token_file = true          # remembered by `agentgw setup gemini --no-token-file`
 //!
 //! [profiles.default.models]            # optional per-agent model
 //! claude = "databricks-claude-opus-4-6"
@@ -64,6 +65,9 @@ pub struct Profile {
     pub otel_tables: Option<String>,
     /// SQL warehouse id, remembered by `otel create` and `usage`.
     pub warehouse_id: Option<String>,
+    /// Gemini gets no token in `~/.gemini/.env` (`setup gemini --no-token-file`, remembered
+    /// until `--token-file`).
+    pub gemini_no_token_file: bool,
 }
 
 impl Profile {
@@ -194,11 +198,30 @@ impl Config {
             base_paths: map("base_paths")?,
             otel_tables: string("otel_tables")?,
             warehouse_id: string("warehouse_id")?,
+            gemini_no_token_file: match table.get("gemini_no_token_file") {
+                None => false,
+                Some(item) => item.as_bool().with_context(|| {
+                    format!(
+                        "{}: {} must be true or false",
+                        self.path.display(),
+                        key("gemini_no_token_file")
+                    )
+                })?,
+            },
         }))
+    }
+
+    /// Sets a profile's flag to `true`, or removes it (false is the default of every flag).
+    pub fn set_flag(&mut self, profile: &str, field: &str, on: bool) {
+        self.set_value(profile, field, on.then(|| true.into()));
     }
 
     /// Sets (Some) or removes (None) a plain string field of a profile, creating the profile.
     pub fn set_field(&mut self, profile: &str, field: &str, new: Option<&str>) {
+        self.set_value(profile, field, new.map(Into::into));
+    }
+
+    fn set_value(&mut self, profile: &str, field: &str, new: Option<toml_edit::Value>) {
         let profiles = self.doc.entry("profiles").or_insert_with(implicit_table);
         let Some(profiles) = profiles.as_table_like_mut() else {
             return;
@@ -214,7 +237,7 @@ impl Config {
                 // Keep the user's inline comment on the line we change.
                 Some(Item::Value(existing)) => {
                     let decor = existing.decor().clone();
-                    *existing = v.into();
+                    *existing = v;
                     *existing.decor_mut() = decor;
                 }
                 _ => {

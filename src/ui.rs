@@ -37,3 +37,11 @@ pub fn interactive() -> bool {
 pub fn message_and_fix(text: &str) -> (&str, &str) {
     text.split_once('\n').unwrap_or((text, ""))
 }
+
+/// `1 backup`, `2 backups`: a count with its noun in agreement.
+pub fn plural(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}

@@ -130,13 +130,16 @@ impl Agent for Claude {
                 .set("otel_logs_table", tables.table(Signal::Logs));
             changes.extend(template::changes(Format::Json, OTEL, &vars)?);
         }
-        let holds_token = cx.options.inline_token;
+        let token_key = cx
+            .options
+            .inline_token
+            .then(|| key(&["env", "ANTHROPIC_AUTH_TOKEN"]));
         Ok(Setup {
             files: vec![FileSpec {
                 path,
                 format: Format::Json,
                 changes,
-                holds_token,
+                token_key,
             }],
             notes,
             warnings,

@@ -172,7 +172,7 @@ impl Agent for Codex {
                 path,
                 format: Format::Toml,
                 changes,
-                holds_token: false,
+                token_key: None,
             }],
             notes,
             warnings,

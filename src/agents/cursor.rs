@@ -296,12 +296,16 @@ pub fn changes(
     changes
 }
 
-/// The plan for `changes` in Cursor's database; it holds a secret when it writes the key.
-pub fn plan(db: &Path, changes: &[Change]) -> Result<edit::Plan> {
-    let secret = changes
+/// The plan for `changes` in Cursor's database; it holds `profile`'s token when it writes the key.
+pub fn plan(db: &Path, changes: &[Change], profile: &str) -> Result<edit::Plan> {
+    let writes_key = changes
         .iter()
         .any(|c| matches!(c, Change::Set { key, .. } if key.len() == 1 && key[0] == KEY_ROW));
-    Ok(edit::plan(db, Format::Sqlite, changes)?.with_secret(secret))
+    let plan = edit::plan(db, Format::Sqlite, changes)?;
+    Ok(match writes_key {
+        true => plan.with_token(vec![KEY_ROW.to_string()], profile),
+        false => plan,
+    })
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ impl Agent for Gemini {
             env_changes.push(Change::Remove {
                 key: vec![TOKEN_KEY.into()],
             });
-            notes.push("Start Gemini with `agentgw exec gemini`: the token is not in any file (--no-token-file).".into());
+            notes.push("Start Gemini with `agentgw exec gemini`: the token is not in any file (--no-token-file, remembered in the profile; --token-file writes it again).".into());
         } else {
             notes.push(format!(
                 "{} holds the token (Gemini CLI has no key helper); it is readable by you alone (0600).",
@@ -82,13 +82,13 @@ impl Agent for Gemini {
                 path: env_path,
                 format: Format::Dotenv,
                 changes: env_changes,
-                holds_token: !cx.options.no_token_file,
+                token_key: (!cx.options.no_token_file).then(|| vec![TOKEN_KEY.to_string()]),
             },
             FileSpec {
                 path: dir.join("settings.json"),
                 format: Format::Json,
                 changes: settings,
-                holds_token: false,
+                token_key: None,
             },
         ];
         Ok(Setup {

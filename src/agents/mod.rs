@@ -11,7 +11,7 @@ pub mod template;
 pub use claude::{TelemetryTarget, has_comments_or_trailing_commas, telemetry_targets};
 pub use detect::{Installed, find_installed, find_on_path};
 
-use crate::edit::{Change, Format};
+use crate::edit::{Change, Format, KeyPath};
 use crate::gateway::Wire;
 use crate::profile::Profile;
 use anyhow::Result;
@@ -52,34 +52,58 @@ pub struct FileSpec {
     pub path: PathBuf,
     pub format: Format,
     pub changes: Vec<Change>,
-    /// The changes put the token in this file: it must be 0600.
-    pub holds_token: bool,
+    /// The key the changes put the profile's token in (the file must then be 0600).
+    pub token_key: Option<KeyPath>,
 }
 
 /// A helper command described without showing it: a user's own helper may hold a key inline.
 pub fn describe_helper(command_line: &str) -> String {
+    match agentgw_helper_profile(command_line) {
+        Some(profile) => format!("helper: agentgw token --profile {profile}"),
+        None => format!(
+            "your own helper command ({}; not shown)",
+            program_name(command_line)
+        ),
+    }
+}
+
+/// The profile whose token a helper command line asks agentgw for; `None` when the helper is
+/// not agentgw.
+pub fn agentgw_helper_profile(command_line: &str) -> Option<String> {
+    if program_name(command_line) != "agentgw" {
+        return None;
+    }
+    let profile = command_line
+        .split_whitespace()
+        .skip_while(|w| *w != "--profile")
+        .nth(1)
+        .unwrap_or("default");
+    Some(profile.trim_matches(['\'', '"']).to_string())
+}
+
+/// The file name of a command line's program.
+fn program_name(command_line: &str) -> String {
     let program = command_line
         .split_whitespace()
         .next()
         .unwrap_or_default()
         .trim_matches(['\'', '"']);
-    let name = std::path::Path::new(program)
+    std::path::Path::new(program)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if name == "agentgw" {
-        let profile = command_line
-            .split_whitespace()
-            .skip_while(|w| *w != "--profile")
-            .nth(1)
-            .unwrap_or("default");
-        format!(
-            "helper: agentgw token --profile {}",
-            profile.trim_matches(['\'', '"'])
-        )
-    } else {
-        format!("your own helper command ({name}; not shown)")
-    }
+        .unwrap_or_default()
+}
+
+/// True when the agent's config runs `agentgw token` for `profile` to get its token.
+pub fn calls_agentgw_for(agent: &dyn Agent, profile: &str) -> bool {
+    let Ok(Some(command)) = agent.token_helper() else {
+        return false;
+    };
+    let line = match command.as_slice() {
+        [sh, dash_c, script] if sh == "sh" && dash_c == "-c" => script.clone(),
+        words => words.join(" "),
+    };
+    agentgw_helper_profile(&line).as_deref() == Some(profile)
 }
 
 /// The string values at `keys` of `file` (`None` where absent or not a string).

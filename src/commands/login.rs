@@ -1,5 +1,6 @@
 //! `agentgw login`: find the workspace and token, prove the token works, then store it.
 
+use super::token_copies;
 use crate::cli::LoginArgs;
 use crate::credential;
 use crate::profile::{self, Config, TokenStorage};
@@ -55,7 +56,13 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
     // Hold the config lock from reading the profile to saving it, so concurrent logins serialise.
     let _lock = profile::lock_config_dir(&config_dir)?;
     let mut config = Config::load(&config_dir)?;
-    let previous_storage = config.profile(&name)?.and_then(|p| p.token_storage);
+    let previous = config.profile(&name)?;
+    let previous_storage = previous.as_ref().and_then(|p| p.token_storage);
+    // The token this login replaces: agentgw's copies of it in agents' files get the new one.
+    let replaced = previous
+        .as_ref()
+        .and_then(|p| credential::read_stored(&config_dir, p).ok().flatten())
+        .map(|(token, _)| token);
     let stored = credential::store(
         &config_dir,
         &name,
@@ -81,6 +88,34 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
             "Saved the token for {} (not verified: --no-verify)",
             host.value
         ),
+    }
+    update_token_copies(&name, replaced.as_deref(), &token.value)
+}
+
+/// Puts the new token wherever agentgw had written the profile's token (or took it out at
+/// logout), and deletes the backups holding the token it replaces.
+fn update_token_copies(name: &str, replaced: Option<&str>, token: &str) -> Result<()> {
+    let state = crate::edit::StateDir::new(paths::state_dir()?);
+    let copies = token_copies::put(&state, name, replaced, token);
+    for file in &copies.changed {
+        println!("  token updated in {file}");
+    }
+    if copies.backups_deleted > 0 {
+        ui::note(&format!(
+            "  deleted {} holding the old token",
+            ui::plural(copies.backups_deleted, "backup")
+        ));
+    }
+    for kept in &copies.kept {
+        ui::note(&format!("  {kept}"));
+    }
+    if !copies.problems.is_empty() {
+        for why in &copies.problems {
+            ui::warn(why);
+        }
+        bail!(
+            "logged in, but the token could not be updated everywhere agentgw had written it (see above)"
+        );
     }
     Ok(())
 }

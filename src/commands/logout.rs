@@ -1,8 +1,13 @@
-//! `agentgw logout`: remove the profile's token from wherever it is; keep the profile. Idempotent.
+//! `agentgw logout`: remove the profile's token from wherever agentgw put it — its own store,
+//! the agents' files it wrote the token into, and the backups holding it — and keep the profile
+//! and everything else agentgw set up, so the next `login` makes it all work again. Idempotent.
 
+use super::token_copies;
+use crate::agents;
+use crate::edit::StateDir;
 use crate::profile::{self, Config, TokenStorage};
 use crate::{credential, paths, ui};
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 pub fn run(profile_flag: Option<&str>) -> Result<()> {
     let name = profile::selected_name(profile_flag)?;
@@ -13,9 +18,18 @@ pub fn run(profile_flag: Option<&str>) -> Result<()> {
         println!("No profile '{name}': nothing to log out of.");
         return Ok(());
     };
+    // A keyring that cannot be read must not stop the rest: the copies in agents' files are
+    // found through agentgw's record, and `delete` below says what is wrong with the keyring.
+    let stored = credential::read_stored(&config_dir, &profile)
+        .ok()
+        .flatten()
+        .map(|(token, _)| token);
+    let state = StateDir::new(paths::state_dir()?);
+    let copies = token_copies::clear(&state, &name, stored.as_deref());
     let removed = credential::delete(&config_dir, &profile)?;
     config.set_field(&name, "token_storage", None);
     config.save()?;
+
     let places: Vec<&str> = removed
         .iter()
         .map(|s| match s {
@@ -23,19 +37,57 @@ pub fn run(profile_flag: Option<&str>) -> Result<()> {
             TokenStorage::File => "the plaintext token file",
         })
         .collect();
-    if places.is_empty() {
+    let nothing = places.is_empty() && copies.changed.is_empty() && copies.backups_deleted == 0;
+    if nothing {
         println!("Profile '{name}' had no stored token: nothing to remove.");
     } else {
+        println!("Logged out of profile '{name}'.");
+    }
+    if !places.is_empty() {
+        println!("  token removed from {}", places.join(" and "));
+    }
+    for file in &copies.changed {
+        println!("  token removed from {file}");
+    }
+    if copies.backups_deleted > 0 {
         println!(
-            "Logged out of profile '{name}': token removed from {}.",
-            places.join(" and ")
+            "  deleted {} that held it",
+            ui::plural(copies.backups_deleted, "backup")
         );
+    }
+    let mut stopped: Vec<&str> = agents::ALL
+        .iter()
+        .filter(|a| agents::calls_agentgw_for(**a, &name))
+        .map(|a| a.name())
+        .collect();
+    for agent in &copies.agents {
+        if !stopped.contains(agent) {
+            stopped.push(agent);
+        }
+    }
+    if !nothing && !stopped.is_empty() {
+        ui::note(&format!(
+            "{} will not reach the gateway until you log in again: agentgw login --profile {name}\n  \
+             (login puts the token back wherever agentgw had written it)",
+            stopped.join(", ")
+        ));
     }
     if std::env::var_os(credential::TOKEN_ENV).is_some() {
         ui::note(&format!(
             "Note: {} is still set in this environment and is used instead.",
             credential::TOKEN_ENV
         ));
+    }
+    for kept in &copies.kept {
+        ui::note(&format!("  {kept}"));
+    }
+    if !copies.problems.is_empty() {
+        for why in &copies.problems {
+            ui::warn(why);
+        }
+        bail!(
+            "the token may still be on disk where said above; fix that, then run: agentgw logout --profile {name}"
+        );
     }
     Ok(())
 }

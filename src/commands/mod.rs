@@ -14,6 +14,7 @@ mod setup_cursor;
 mod status;
 mod test;
 mod token;
+mod token_copies;
 mod usage;
 
 use crate::cli::{Cli, Command};

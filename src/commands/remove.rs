@@ -10,6 +10,7 @@ use anyhow::{Result, bail};
 
 pub fn run(profile_flag: Option<&str>, args: RemoveArgs) -> Result<()> {
     let state = StateDir::new(paths::state_dir()?);
+    edit::tidy(&state)?;
     let ask = ui::interactive() && !args.yes && !args.dry_run;
     let all = agents::ALL.iter().map(|a| (a.id(), a.name()));
     let selected: Vec<(&str, &str)> = match args.agent.single() {
@@ -49,11 +50,32 @@ fn remove_one(
     ask: bool,
     token: Option<&str>,
 ) -> Result<()> {
-    let undos = edit::plan_undo(state, id)?;
-    if undos.is_empty() {
+    let planned = edit::plan_undo_each(state, id)?;
+    if planned.is_empty() {
         println!("{name}: nothing to remove (agentgw has not set it up).");
         return Ok(());
     }
+    // A file that cannot be read or parsed is reported, and the others are undone all the same:
+    // Gemini's broken settings.json must not keep its token in .env.
+    let (undos, unreadable): (Vec<_>, Vec<_>) = planned.into_iter().partition(Result::is_ok);
+    let undos: Vec<UndoPlan> = undos.into_iter().flatten().collect();
+    let unreadable: Vec<edit::EditError> = unreadable.into_iter().filter_map(Result::err).collect();
+    for error in &unreadable {
+        ui::error(&format!("{name}: {error}"));
+    }
+    let partly = |done: &str| -> Result<()> {
+        if unreadable.is_empty() {
+            return Ok(());
+        }
+        let files: Vec<String> = unreadable
+            .iter()
+            .map(|e| paths::display(e.path()))
+            .collect();
+        bail!(
+            "{done}, except in {} (see above); fix that, then run `agentgw remove {id}` again",
+            files.join(", ")
+        )
+    };
     if id == cursor::ID && !args.dry_run {
         refuse_while_cursor_runs(&undos)?;
     }
@@ -62,7 +84,7 @@ fn remove_one(
             print!("{}", mask_secrets(&undo.plan.diff(), token));
             report_kept(undo);
         }
-        return Ok(());
+        return partly("the rest is shown above");
     }
     if ask && !confirm(name, &undos, token)? {
         println!("{name}: nothing changed.");
@@ -77,6 +99,9 @@ fn remove_one(
             (false, _) => {}
         }
         report_kept(undo);
+    }
+    if !unreadable.is_empty() {
+        return partly("removed agentgw's settings");
     }
     println!("{name}: removed agentgw's settings.");
     Ok(())

@@ -54,7 +54,13 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         no_token_file: args.no_token_file,
     };
     let session = Session::load(profile_flag)?;
+    let options = SetupOptions {
+        no_token_file: args.no_token_file
+            || (!args.token_file && session.profile.gemini_no_token_file),
+        ..options
+    };
     let state = StateDir::new(paths::state_dir()?);
+    edit::tidy(&state)?;
     let ask = ui::interactive() && !args.yes && !args.dry_run;
     let cursor_dir = cursor::user_dir(args.cursor.cursor_dir.as_deref());
     // `all` takes Cursor only where it is installed, and then in its safe mode unless told.
@@ -106,6 +112,14 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
             &[("otel_tables", &tables.to_string())],
         );
     }
+    // Later runs (`setup all` on every login) keep to the choice until it is changed.
+    if (args.no_token_file || args.token_file)
+        && !args.dry_run
+        && agents.iter().any(|a| a.id() == "gemini")
+        && !failed.iter().any(|f| f.starts_with("Gemini"))
+    {
+        remember_token_file(&session.profile.name, args.no_token_file);
+    }
     if !failed.is_empty() {
         bail!(
             "setup did not succeed for {}; see above. Files already written stay written; fix the cause, then run the same command again.",
@@ -147,7 +161,13 @@ fn setup_one(
     let plans = setup
         .files
         .iter()
-        .map(|f| Ok(edit::plan(&f.path, f.format, &f.changes)?.with_secret(f.holds_token)))
+        .map(|f| {
+            let plan = edit::plan(&f.path, f.format, &f.changes)?;
+            Ok(match &f.token_key {
+                Some(key) => plan.with_token(key.clone(), &session.profile.name),
+                None => plan,
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     for warning in &setup.warnings {
         ui::warn(warning);
@@ -166,13 +186,35 @@ fn setup_one(
         for plan in &plans {
             print!("{}", mask_secrets(&plan.diff(), Some(&session.token)));
         }
+        for key in users_values(&plans, state, agent.id()) {
+            ui::warn(&format!("would replace your own value of {key}"));
+        }
     } else {
-        if ask && !confirm(agent.name(), &plans, &session.token)? {
-            println!("{}: nothing written.", agent.name());
-            return Ok(Outcome::Done);
+        let users = users_values(&plans, state, agent.id());
+        if ask {
+            for key in &users {
+                ui::warn(&format!(
+                    "you changed {key} since setup; writing replaces your value \
+                     (`agentgw remove {}` gives it back)",
+                    agent.id()
+                ));
+            }
+            if !confirm(agent.name(), &plans, &session.token)? {
+                println!("{}: nothing written.", agent.name());
+                return Ok(Outcome::Done);
+            }
         }
         for plan in &plans {
             apply_and_report(plan, state, agent.id())?;
+        }
+        if !ask {
+            for key in &users {
+                ui::warn(&format!(
+                    "replaced your own value of {key} (changed since setup); \
+                     `agentgw remove {}` gives it back",
+                    agent.id()
+                ));
+            }
         }
         println!(
             "{}: configured for {} with model {model} ({})",
@@ -194,7 +236,38 @@ fn setup_one(
     Ok(Outcome::Done)
 }
 
-/// The CLI agents to set up; with `all`, those on PATH (`cursor`: Cursor is set up as well).
+/// Saves `--no-token-file` (or its undoing, `--token-file`) in the profile.
+fn remember_token_file(profile: &str, no_token_file: bool) {
+    let save = || -> Result<()> {
+        let config_dir = paths::config_dir()?;
+        let _lock = crate::profile::lock_config_dir(&config_dir)?;
+        let mut config = crate::profile::Config::load(&config_dir)?;
+        config.set_flag(profile, "gemini_no_token_file", no_token_file);
+        config.save()
+    };
+    if let Err(e) = save() {
+        ui::warn(&format!(
+            "could not remember --no-token-file in the profile ({e:#}); pass it again next time"
+        ));
+    }
+}
+
+/// The keys of agentgw's that the user has changed since setup and `plans` would replace, as
+/// `KEY in FILE`. (An unreadable record is reported by `apply`, which refuses to write then.)
+fn users_values(plans: &[edit::Plan], state: &StateDir, owner: &str) -> Vec<String> {
+    let mut shown = Vec::new();
+    for plan in plans {
+        for key in edit::changed_by_user(state, owner, plan).unwrap_or_default() {
+            shown.push(format!(
+                "{} in {}",
+                edit::display_key(&key),
+                paths::display(plan.path())
+            ));
+        }
+    }
+    shown
+}
+
 /// Applies `plan` for `owner` and says what was written, with its backup.
 pub(super) fn apply_and_report(plan: &edit::Plan, state: &StateDir, owner: &str) -> Result<()> {
     let applied = edit::apply(plan, state, owner)?;
@@ -208,6 +281,7 @@ pub(super) fn apply_and_report(plan: &edit::Plan, state: &StateDir, owner: &str)
     Ok(())
 }
 
+/// The CLI agents to set up; with `all`, those on PATH (`cursor`: Cursor is set up as well).
 fn selected_agents(args: &SetupArgs, cursor: bool) -> Result<Vec<&'static dyn Agent>> {
     if let Some(id) = args.agent.single() {
         return Ok(agents::by_id(id).into_iter().collect());

@@ -141,7 +141,7 @@ impl CursorSetup<'_> {
         })?;
         let session = self.session;
         let changes = cursor::changes(&settings, base, models, Some(&session.token));
-        let plan = cursor::plan(db, &changes)?;
+        let plan = cursor::plan(db, &changes, &session.profile.name)?;
         let switched_off: Vec<&str> = models
             .iter()
             .filter(|m| settings.disabled.contains(m))

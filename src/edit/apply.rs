@@ -48,6 +48,11 @@ pub fn apply(plan: &Plan, state: &StateDir, owner: &str) -> Result<Applied, Edit
     if plan.is_noop() {
         return commit(plan, state);
     }
+    // The first edit of a file keeps its text from before agentgw, for an exact undo.
+    let first_edit = record::load(state)?.file(owner, &plan.path).is_none();
+    if let (true, Some(original)) = (first_edit, &plan.original) {
+        record::keep_original(state, &plan.path, original)?;
+    }
     // Write-ahead: the record learns what agentgw is about to set before the file changes, so a
     // process killed in between leaves a record that can still undo it (an entry for a change
     // that never landed only makes undo find those keys already as they were).
@@ -61,6 +66,9 @@ pub fn apply(plan: &Plan, state: &StateDir, owner: &str) -> Result<Applied, Edit
         Err(e) => {
             let before = before.flatten();
             let _ = record::update(state, |r| r.put_back(owner, &plan.path, before));
+            if first_edit {
+                record::drop_original(state, &plan.path);
+            }
             Err(e)
         }
     }
@@ -84,8 +92,10 @@ pub(crate) fn commit(plan: &Plan, state: &StateDir) -> Result<Applied, EditError
         .map_err(|e| io_error(&plan.path, "cannot remove stale temp files", e))?;
     backup::remove_stale(state, &plan.path)?;
     if plan.is_noop() {
-        if plan.secret && plan.new.is_some() {
-            restrict_to_owner(&target)?;
+        // A secret already in place still must not stay readable by others; an undo that
+        // changes no byte may still owe the file its mode from before agentgw.
+        if let (Some(mode), Some(_)) = (plan.mode, &plan.new) {
+            set_mode(&target, mode)?;
         }
         return Ok(Applied::nothing());
     }
@@ -95,8 +105,7 @@ pub(crate) fn commit(plan: &Plan, state: &StateDir) -> Result<Applied, EditError
     };
     let written = match &plan.new {
         Some(text) => create_folder(plan, &target).and_then(|()| {
-            let mode = plan.secret.then_some(0o600);
-            write_atomic(&plan.path, text.as_bytes(), mode)
+            write_atomic(&plan.path, text.as_bytes(), plan.mode)
                 .map_err(|e| io_error(&plan.path, "cannot write", e))
         }),
         None => fs::remove_file(&target).map_err(|e| io_error(&plan.path, "cannot delete", e)),
@@ -125,21 +134,20 @@ fn create_folder(plan: &Plan, target: &Path) -> Result<(), EditError> {
     create_private_dirs(dir).map_err(|e| io_error(&plan.path, "cannot create the folder", e))
 }
 
-/// A secret already in place still must not stay readable by others.
+/// Gives the file at `target` the permission bits `mode`, when it has others.
 #[cfg(unix)]
-pub(crate) fn restrict_to_owner(target: &std::path::Path) -> Result<(), EditError> {
+pub(crate) fn set_mode(target: &Path, mode: u32) -> Result<(), EditError> {
     use std::os::unix::fs::PermissionsExt;
-    let Some(mode) = super::write::file_mode(target) else {
-        return Ok(());
-    };
-    if mode != 0o600 {
-        fs::set_permissions(target, fs::Permissions::from_mode(0o600))
-            .map_err(|e| EditError::io(target, "cannot restrict permissions", e))?;
+    match super::write::file_mode(target) {
+        Some(current) if current != mode => {
+            fs::set_permissions(target, fs::Permissions::from_mode(mode))
+                .map_err(|e| EditError::io(target, "cannot change the permissions", e))
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(not(unix))]
-pub(crate) fn restrict_to_owner(_target: &std::path::Path) -> Result<(), EditError> {
+pub(crate) fn set_mode(_target: &Path, _mode: u32) -> Result<(), EditError> {
     Ok(())
 }

@@ -18,6 +18,7 @@ mod record;
 mod sqlite;
 mod state;
 mod table;
+mod tokens;
 mod toml;
 mod undo;
 pub mod write;
@@ -27,10 +28,11 @@ use serde::{Deserialize, Serialize};
 pub use apply::{Applied, apply};
 pub use error::{EditError, display_key};
 pub use plan::{Plan, plan};
-pub use record::managed_files;
+pub use record::{changed_by_user, managed_files, tidy};
 pub use sqlite::{RowValue, SUPPORTED as SQLITE_SUPPORTED, read_rows};
 pub use state::StateDir;
-pub use undo::{UndoPlan, apply_undo, plan_undo};
+pub use tokens::{CopyState, TokenCopy, remove_backups_holding, token_copies};
+pub use undo::{UndoPlan, apply_undo, plan_undo, plan_undo_each};
 
 /// The values at `keys` in the file at `path` (`None` where absent, or when the file does not
 /// exist). Read-only; for status checks and for reading back what an agent is configured with.

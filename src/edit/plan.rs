@@ -26,6 +26,23 @@ pub struct Plan {
     /// The original text set no key (empty, blank or only comments).
     pub(crate) original_keyless: bool,
     pub(crate) secret: bool,
+    /// The file's permission bits when planned (`None`: absent, or not a Unix system).
+    pub(crate) original_mode: Option<u32>,
+    /// The mode to leave the file with; `None` keeps the current one (0600 for a secret).
+    pub(crate) mode: Option<u32>,
+    /// The key that holds a profile's token, when this plan writes or clears one.
+    pub(crate) token: Option<TokenKey>,
+}
+
+/// A key holding a profile's token (Gemini's `GEMINI_API_KEY`, an inline Claude token, Cursor's
+/// key row): remembered in the record so `logout` can take the token out and `login` put the
+/// new one in, wherever agentgw wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TokenKey {
+    pub key: KeyPath,
+    pub profile: String,
+    /// The plan removes the token for `logout`: undo treats the key's absence as agentgw's doing.
+    pub clearing: bool,
 }
 
 /// Computes what applying `changes` to the file at `path` would do, without touching it.
@@ -38,8 +55,9 @@ pub fn plan(path: &Path, format: Format, changes: &[Change]) -> Result<Plan, Edi
         })
         .collect();
     let original = read_document(&path, format, &keys)?;
+    let target = resolved_target(&path)?;
     if original.is_none() {
-        check_link_target_folder(&path, &resolved_target(&path)?)?;
+        check_link_target_folder(&path, &target)?;
     }
     let ops = changes
         .iter()
@@ -52,7 +70,9 @@ pub fn plan(path: &Path, format: Format, changes: &[Change]) -> Result<Plan, Edi
             Change::Remove { key } => Op::Remove { key: key.clone() },
         })
         .collect();
-    Plan::compute(path, format, ops, original)
+    let mut plan = Plan::compute(path, format, ops, original)?;
+    plan.original_mode = super::write::file_mode(&target).filter(|_| plan.original.is_some());
+    Ok(plan)
 }
 
 impl Plan {
@@ -80,6 +100,9 @@ impl Plan {
             container_sources: outcome.container_sources,
             original_keyless: outcome.was_keyless,
             secret: false,
+            original_mode: None,
+            mode: None,
+            token: None,
         })
     }
 
@@ -87,6 +110,9 @@ impl Plan {
     pub(crate) fn recompute(&self, current: Option<String>) -> Result<Plan, EditError> {
         let mut fresh = Plan::compute(self.path.clone(), self.format, self.ops.clone(), current)?;
         fresh.secret = self.secret;
+        fresh.original_mode = self.original_mode;
+        fresh.mode = self.mode;
+        fresh.token = self.token.clone();
         Ok(fresh)
     }
 
@@ -189,7 +215,25 @@ impl Plan {
     /// Marks the new content as holding a secret: the file must end up mode 0600.
     pub fn with_secret(mut self, secret: bool) -> Self {
         self.secret = secret;
+        if secret {
+            self.mode = Some(0o600);
+        }
         self
+    }
+
+    /// Marks `key` as where this plan puts `profile`'s token (the file becomes 0600).
+    pub fn with_token(mut self, key: KeyPath, profile: &str) -> Self {
+        self.token = Some(TokenKey {
+            key,
+            profile: profile.to_string(),
+            clearing: false,
+        });
+        self.with_secret(true)
+    }
+
+    /// The key of this plan's file that holds a profile's token, if it writes one.
+    pub fn token_key(&self) -> Option<&[String]> {
+        self.token.as_ref().map(|t| t.key.as_slice())
     }
 
     pub fn is_secret(&self) -> bool {

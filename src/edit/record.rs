@@ -59,6 +59,19 @@ pub(crate) struct FileRecord {
     /// layout too (first recorded text wins, like `previous`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_sources: Vec<ContainerSource>,
+    /// SHA-256 of the file's text before agentgw first wrote it (kept beside the backups, see
+    /// `backup::save_original`), while nobody else has edited the file since: undo then gives
+    /// back exactly those bytes (a removed key at its old place, with its comments). Dropped
+    /// once the file is found edited by someone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_digest: Option<String>,
+    /// SHA-256 of the text agentgw last wrote: tells whether anyone has edited the file since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_digest: Option<String>,
+    /// The file's permission bits before agentgw made it 0600 to hold a secret; undo puts them
+    /// back when it gives the file back as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_mode: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +101,14 @@ pub(crate) struct ManagedKey {
     pub removed: bool,
     #[serde(default)]
     pub created_parents: Vec<KeyPath>,
+    /// The profile whose token agentgw wrote into this key (`logout` and `login` find the
+    /// token's copies by this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_of: Option<String>,
+    /// `logout` took the token out of this key: its absence is agentgw's doing, so undo still
+    /// puts `previous` back, and the next `login` puts the token back in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub logged_out: bool,
 }
 
 /// A JSON null is a real previous value in a JSON file, so "absent" needs its own spelling.
@@ -162,8 +183,12 @@ fn remembered(value: &Value, secret: bool) -> (Value, Option<String>) {
 }
 
 pub(crate) fn digest(value: &Value) -> String {
+    digest_text(&value.to_string())
+}
+
+pub(crate) fn digest_text(text: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(value.to_string().as_bytes())
+    Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -172,11 +197,21 @@ pub(crate) fn digest(value: &Value) -> String {
 impl ManagedKey {
     /// True when `current` is what agentgw left there.
     pub fn is_as_set(&self, current: Option<&Value>) -> bool {
-        match (self.removed, current, &self.set_digest) {
+        match (self.removed || self.logged_out, current, &self.set_digest) {
             (true, current, _) => current.is_none(),
             (false, Some(current), Some(d)) => &digest(current) == d,
             (false, current, None) => current == Some(&self.set),
             (false, None, Some(_)) => false,
+        }
+    }
+
+    /// True when the key holds (or, logged out, held) `profile`'s token. Records written
+    /// before keys were marked are recognised by the digest of that token.
+    pub fn holds_token_of(&self, profile: &str, token: Option<&str>) -> bool {
+        match (&self.token_of, token, &self.set_digest) {
+            (Some(of), _, _) => of == profile,
+            (None, Some(token), Some(d)) => &digest(&Value::String(token.to_string())) == d,
+            _ => false,
         }
     }
 }
@@ -203,6 +238,9 @@ impl Record {
                 keys: Vec::new(),
                 leftover_created_parents: Vec::new(),
                 container_sources: Vec::new(),
+                original_digest: plan.original.as_deref().map(digest_text),
+                written_digest: plan.original.as_deref().map(digest_text),
+                original_mode: None,
             });
         // A file agentgw (re)creates holds nothing of the user's, whatever happened before.
         if plan.original.is_none() {
@@ -210,6 +248,17 @@ impl Record {
             file.created_through_symlink = is_symlink(&plan.path);
         }
         file.format = plan.format;
+        // Someone edited the file since agentgw last wrote it: its original bytes are no longer
+        // the whole truth, so undo goes key by key from now on.
+        if file.written_digest.as_deref() != plan.original.as_deref().map(digest_text).as_deref() {
+            file.original_digest = None;
+        }
+        file.written_digest = plan.new.as_deref().map(digest_text);
+        if plan.secret && file.original_mode.is_none() {
+            file.original_mode = plan.original_mode.filter(|&mode| mode != 0o600);
+        }
+        let token = plan.token.as_ref();
+        let is_token_key = |key: &KeyPath| token.is_some_and(|t| &t.key == key);
 
         for (key, source) in &plan.container_sources {
             if !file.container_sources.iter().any(|c| &c.key == key) {
@@ -222,12 +271,25 @@ impl Record {
         for change in &plan.key_changes {
             let managed = file.keys.iter().position(|k| k.key == change.key);
             match (&change.after, managed) {
-                // Re-setting a managed key keeps the ORIGINAL previous value: agentgw's own
-                // earlier value must never become what undo restores.
+                // `logout` took the token out: the key stays agentgw's, with its previous value.
+                (None, Some(index)) if token.is_some_and(|t| t.clearing && t.key == change.key) => {
+                    file.keys[index].logged_out = true;
+                }
+                // Re-setting a managed key keeps the ORIGINAL previous value (agentgw's own
+                // earlier value must never become what undo restores) — unless the user has
+                // changed it since: then the user's value is what undo must give back.
                 (Some(after), Some(index)) => {
                     let managed = &mut file.keys[index];
+                    if !managed.is_as_set(change.before.as_ref()) {
+                        managed.previous = Previous::from_option(change.before.clone());
+                        managed.previous_source = plan.previous_source_of(&change.key);
+                    }
                     (managed.set, managed.set_digest) = remembered(after, plan.secret);
                     managed.removed = false;
+                    managed.logged_out = false;
+                    if is_token_key(&change.key) {
+                        managed.token_of = token.map(|t| t.profile.clone());
+                    }
                 }
                 // A key that already had the wanted value stays the user's.
                 (Some(after), None) if change.before.as_ref() != Some(after) => {
@@ -239,17 +301,28 @@ impl Record {
                         set_digest: remembered(after, plan.secret).1,
                         removed: false,
                         created_parents: plan.created_parents_of(&change.key),
+                        token_of: token
+                            .filter(|_| is_token_key(&change.key))
+                            .map(|t| t.profile.clone()),
+                        logged_out: false,
                     });
                 }
                 (Some(_), None) => {}
                 // agentgw removes a key it set: if the user had a value there first, undo must
-                // still bring it back; otherwise the key is simply no longer managed.
+                // still bring it back; otherwise the key is simply no longer managed. A value
+                // the user put there since becomes what undo brings back.
                 (None, Some(index)) => {
                     let managed = &mut file.keys[index];
+                    if change.before.is_some() && !managed.is_as_set(change.before.as_ref()) {
+                        managed.previous = Previous::from_option(change.before.clone());
+                        managed.previous_source = plan.previous_source_of(&change.key);
+                    }
                     if matches!(managed.previous, Previous::Present { .. }) {
                         managed.set = Value::Null;
                         managed.set_digest = None;
                         managed.removed = true;
+                        managed.logged_out = false;
+                        managed.token_of = None;
                     } else {
                         let dropped = file.keys.remove(index);
                         file.leftover_created_parents
@@ -287,6 +360,8 @@ impl Record {
                             set_digest: None,
                             removed: true,
                             created_parents: Vec::new(),
+                            token_of: None,
+                            logged_out: false,
                         });
                     }
                 }
@@ -299,6 +374,8 @@ impl Record {
                     set_digest: None,
                     removed: true,
                     created_parents: Vec::new(),
+                    token_of: None,
+                    logged_out: false,
                 }),
                 (None, None) => {}
             }
@@ -373,12 +450,105 @@ pub fn managed_files(state: &StateDir, owner: &str) -> Result<Vec<PathBuf>, Edit
         .unwrap_or_default())
 }
 
+/// The keys `plan` would change that agentgw set for `owner` and the user has changed since:
+/// applying replaces the user's values, so they must be shown (the record then keeps them as
+/// what `remove` gives back).
+pub fn changed_by_user(
+    state: &StateDir,
+    owner: &str,
+    plan: &Plan,
+) -> Result<Vec<KeyPath>, EditError> {
+    let record = load(state)?;
+    let Some(file) = record.file(owner, &plan.path) else {
+        return Ok(Vec::new());
+    };
+    Ok(plan
+        .key_changes
+        .iter()
+        .filter(|change| change.is_change())
+        .filter(|change| {
+            file.keys
+                .iter()
+                .any(|k| k.key == change.key && !k.is_as_set(change.before.as_ref()))
+        })
+        .map(|change| change.key.clone())
+        .collect())
+}
+
+/// Deletes what a killed run left of writing the record or an original. `update` does this too,
+/// but a run with nothing to record (a `remove` after everything was undone) would otherwise
+/// leave it forever.
+pub fn tidy(state: &StateDir) -> Result<(), EditError> {
+    if !state.root().is_dir() {
+        return Ok(());
+    }
+    let _lock = state.lock(RECORD_LOCK)?;
+    remove_temps(state)
+}
+
+/// Under the record lock: the temp files of the record and of the originals.
+fn remove_temps(state: &StateDir) -> Result<(), EditError> {
+    let path = state.record_path();
+    remove_stale_temps(&path)
+        .map_err(|e| EditError::io(&path, "cannot remove stale temp files", e))?;
+    let originals = state.root().join(ORIGINALS);
+    let entries = match fs::read_dir(&originals) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(EditError::io(&originals, "cannot list", e)),
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .contains(".agentgw-tmp-")
+        {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// Where the file's text from before agentgw first edited it is kept (outside the backups'
+/// rotation) for as long as agentgw manages keys in it: undo gives back these exact bytes when
+/// nobody else has edited the file since (`FileRecord::original_digest`). Written and deleted
+/// under the record lock, like the record itself.
+pub(crate) const ORIGINALS: &str = "originals";
+
+fn original_path(state: &StateDir, path: &Path) -> PathBuf {
+    state
+        .root()
+        .join(ORIGINALS)
+        .join(super::state::file_id(path))
+}
+
+pub(crate) fn keep_original(state: &StateDir, path: &Path, text: &str) -> Result<(), EditError> {
+    let _lock = state.lock(RECORD_LOCK)?;
+    state.subdir(ORIGINALS)?;
+    remove_temps(state)?;
+    let original = original_path(state, path);
+    write_atomic(&original, text.as_bytes(), Some(0o600))
+        .map_err(|e| EditError::io(&original, "cannot write", e))
+}
+
+/// The text `keep_original` kept for the file at `path`, if it is there.
+pub(crate) fn read_original(state: &StateDir, path: &Path) -> Option<String> {
+    fs::read_to_string(original_path(state, path)).ok()
+}
+
+/// Forgets the original once agentgw manages nothing in the file any more (or its first edit
+/// failed).
+pub(crate) fn drop_original(state: &StateDir, path: &Path) {
+    if let Ok(_lock) = state.lock(RECORD_LOCK) {
+        let _ = fs::remove_file(original_path(state, path));
+    }
+}
+
 /// Read-modify-write of the record under its own lock, written atomically with mode 0600.
 pub(crate) fn update(state: &StateDir, change: impl FnOnce(&mut Record)) -> Result<(), EditError> {
     let _lock = state.lock(RECORD_LOCK)?;
     let path = state.record_path();
-    remove_stale_temps(&path)
-        .map_err(|e| EditError::io(&path, "cannot remove stale temp files", e))?;
+    remove_temps(state)?;
     let mut record = load(state)?;
     let before = serde_json::to_value(&record).ok();
     change(&mut record);

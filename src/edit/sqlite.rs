@@ -93,7 +93,7 @@ mod imp {
     use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
     use super::super::EditError;
-    use super::super::apply::{Applied, restrict_to_owner};
+    use super::super::apply::{Applied, set_mode};
     use super::super::backup;
     use super::super::plan::Plan;
     use super::super::read::resolved_target;
@@ -173,6 +173,8 @@ mod imp {
             drop(conn);
             if plan.secret {
                 restrict_with_journals(&target)?;
+            } else if let Some(mode) = plan.mode {
+                set_mode(&target, mode)?;
             }
             return Ok(Applied {
                 written: true,
@@ -230,6 +232,9 @@ mod imp {
     }
 
     fn write_rows(conn: &mut Connection, original: &str, new: &str) -> Result<(), Written> {
+        // A key written over or deleted (a rotated or logged-out token) is zeroed on disk, not
+        // left readable in a free page of the database.
+        conn.pragma_update(None, "secure_delete", true)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = view_rows(original);
         for (row, value) in &before {
@@ -293,13 +298,13 @@ mod imp {
     }
 
     fn restrict_with_journals(target: &Path) -> Result<(), EditError> {
-        restrict_to_owner(target)?;
+        set_mode(target, 0o600)?;
         for suffix in ["-wal", "-shm", "-journal"] {
             let mut name = target.as_os_str().to_owned();
             name.push(suffix);
             let journal = Path::new(&name);
             if journal.exists() {
-                restrict_to_owner(journal)?;
+                set_mode(journal, 0o600)?;
             }
         }
         Ok(())

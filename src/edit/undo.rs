@@ -27,19 +27,34 @@ impl UndoPlan {
     }
 }
 
-/// Plans the undo of everything recorded for `owner`: one plan per file. Read-only.
+/// Plans the undo of everything recorded for `owner`: one plan per file, or the first file's
+/// error. Read-only.
 pub fn plan_undo(state: &StateDir, owner: &str) -> Result<Vec<UndoPlan>, EditError> {
+    plan_undo_each(state, owner)?.into_iter().collect()
+}
+
+/// Like `plan_undo`, with each file's plan or error on its own: one file that cannot be read or
+/// parsed must not keep the others from being undone.
+pub fn plan_undo_each(
+    state: &StateDir,
+    owner: &str,
+) -> Result<Vec<Result<UndoPlan, EditError>>, EditError> {
     let record = record::load(state)?;
     let Some(owner_record) = record.owners.get(owner) else {
         return Ok(Vec::new());
     };
-    owner_record
+    Ok(owner_record
         .files
         .iter()
         .map(|(path, file)| {
-            plan_file_undo(path, file, read_document(path, file.format, keys_of(file))?)
+            plan_file_undo(
+                state,
+                path,
+                file,
+                read_document(path, file.format, keys_of(file))?,
+            )
         })
-        .collect()
+        .collect())
 }
 
 /// Applies one file's undo, then forgets the owner's record for that file. Like `apply`, it
@@ -60,15 +75,17 @@ pub fn apply_undo(undo: &UndoPlan, state: &StateDir, owner: &str) -> Result<Appl
                 backup: None,
             });
         };
-        fresh = plan_file_undo(&path, file, current)?;
+        fresh = plan_file_undo(state, &path, file, current)?;
         &fresh.plan
     };
     let applied = commit(plan, state)?;
     record::update(state, |r| r.forget(owner, &path))?;
+    record::drop_original(state, &path);
     Ok(applied)
 }
 
 fn plan_file_undo(
+    state: &StateDir,
     path: &Path,
     file: &FileRecord,
     current: Option<String>,
@@ -87,6 +104,18 @@ fn plan_file_undo(
             kept_user_values: kept,
         });
     };
+
+    // Nobody has touched the file since agentgw last wrote it: give back its bytes from before
+    // agentgw, to the last comment and line position, with their mode.
+    if let Some(original) = original_if_untouched(state, path, file, &text) {
+        let mut plan = Plan::compute(path.to_path_buf(), file.format, Vec::new(), Some(text))?;
+        plan.new = Some(original);
+        plan.mode = file.original_mode;
+        return Ok(UndoPlan {
+            plan,
+            kept_user_values: Vec::new(),
+        });
+    }
 
     let keys: Vec<KeyPath> = file.keys.iter().map(|k| k.key.clone()).collect();
     let current_values =
@@ -128,6 +157,9 @@ fn plan_file_undo(
         ops.extend(innermost_first(managed.created_parents.clone()));
     }
     kept_user_values.reverse();
+    // The file is back as it was only where nothing of the user's was kept: only then does it
+    // get back the mode it had before agentgw made it private.
+    let mode = file.original_mode.filter(|_| kept_user_values.is_empty());
 
     // Then every container agentgw created, whichever key it was made for: others may have
     // been added to it later, or its key removed by agentgw since.
@@ -172,10 +204,24 @@ fn plan_file_undo(
             new.pop();
         }
     }
+    plan.mode = mode;
     Ok(UndoPlan {
         plan,
         kept_user_values,
     })
+}
+
+/// The file's text from before agentgw, when the file is exactly as agentgw last wrote it.
+fn original_if_untouched(
+    state: &StateDir,
+    path: &Path,
+    file: &FileRecord,
+    current: &str,
+) -> Option<String> {
+    let untouched = file.written_digest.as_deref() == Some(record::digest_text(current).as_str());
+    let wanted = file.original_digest.as_deref().filter(|_| untouched)?;
+    let original = record::read_original(state, path)?;
+    (record::digest_text(&original) == wanted).then_some(original)
 }
 
 /// True when `undone` differs from `original` only in whitespace and one empty `{}` (the

@@ -1065,3 +1065,89 @@ fn a_database_agentgw_cannot_write_is_named_with_the_fix() {
     assert_eq!(std::fs::read(f.db()).unwrap(), bytes);
     assert_eq!(f.backups(), 0, "a failed write left a backup");
 }
+
+/// The bytes of the database and of whatever SQLite keeps beside it.
+fn db_bytes(db: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(db).unwrap();
+    for journal in ["-wal", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(journal);
+        bytes.extend(std::fs::read(Path::new(&name)).unwrap_or_default());
+    }
+    bytes
+}
+
+fn holds(bytes: &[u8], secret: &str) -> bool {
+    bytes.windows(secret.len()).any(|w| w == secret.as_bytes())
+}
+
+#[test]
+fn logout_takes_the_token_out_of_cursors_key_row_and_login_puts_the_new_one_in() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), Some("sk-users-own-key"));
+    let before = rows(&f.db());
+    assert!(f.write_db(&[]).status.success());
+    assert_eq!(row_text(&f.db(), KEY_ROW).as_deref(), Some(GOOD_TOKEN));
+
+    // Not while Cursor runs: it would write the token back from memory.
+    let cursor = FakeCursor::start(&f.home);
+    let out = f.run(&["logout"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(&out, "not changed, Cursor is running");
+    assert_stderr_contains(&out, "then run `agentgw logout --profile default` again");
+    assert_eq!(row_text(&f.db(), KEY_ROW).as_deref(), Some(GOOD_TOKEN));
+    drop(cursor);
+
+    // Again, once Cursor is closed: the store no longer has the token, the record still knows.
+    let out = f.run(&["logout"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "  token removed from ~/.config/Cursor/User/globalStorage/state.vscdb (Cursor)\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(row_text(&f.db(), KEY_ROW), None);
+    assert!(
+        !holds(&db_bytes(&f.db()), GOOD_TOKEN),
+        "the token is still in the database's pages"
+    );
+    let state = f.home.path().join(".local/state/agentgw");
+    for file in crate::rich_home::files_under(&state) {
+        assert!(
+            !holds(&std::fs::read(&file).unwrap(), GOOD_TOKEN),
+            "{}",
+            file.display()
+        );
+    }
+
+    f.home.secret("dapi-rotated-cursor-token");
+    let out = f
+        .home
+        .cmd()
+        .args([
+            "login",
+            "--host",
+            "https://ws.example.com",
+            "--token-stdin",
+            "--no-verify",
+        ])
+        .write_stdin("dapi-rotated-cursor-token")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        row_text(&f.db(), KEY_ROW).as_deref(),
+        Some("dapi-rotated-cursor-token")
+    );
+
+    // Remove gives the user's own key back, and every other row as it was (the key row, deleted
+    // and inserted again, is now the table's last: rows are read by key, their order means nothing).
+    assert!(f.run(&["remove", "cursor", "--yes"]).status.success());
+    let sorted = |mut rows: Vec<(String, Sql)>| {
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    };
+    assert_eq!(sorted(rows(&f.db())), sorted(before));
+}

@@ -197,7 +197,15 @@ fn a_project_env_that_shadows_geminis_is_named() {
 fn an_old_token_left_in_geminis_env_is_found() {
     let gateway = Gateway::start();
     let home = set_up(&gateway.url, &["gemini"]);
-    home.login_unverified("default", "dapi-new-token-after-rotation");
+    // The token changed behind agentgw's back (a `login` would have updated ~/.gemini/.env).
+    let store = home.config_dir().join("tokens.toml");
+    let stored = std::fs::read_to_string(&store).unwrap();
+    home.secret("dapi-new-token-after-rotation");
+    std::fs::write(
+        &store,
+        stored.replace(GOOD_TOKEN, "dapi-new-token-after-rotation"),
+    )
+    .unwrap();
     let out = doctor(&home, &["--agent", "gemini"]);
     assert_eq!(out.status.code(), Some(1));
     let said = stdout(&out);

@@ -10,7 +10,7 @@ fn logout_removes_the_token_keeps_the_profile_and_is_idempotent() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "Logged out of profile 'default': token removed from the plaintext token file.\n"
+        "Logged out of profile 'default'.\n  token removed from the plaintext token file\n"
     );
     assert!(!home.tokens_toml().unwrap().contains(GOOD_TOKEN));
     assert_eq!(

@@ -27,4 +27,5 @@ mod setup;
 mod status;
 mod test_cmd;
 mod token;
+mod token_copies;
 mod usage;

@@ -82,3 +82,49 @@ fn setup_on_a_terminal_offers_the_endpoints_shows_the_diff_and_asks() {
         "{settings}"
     );
 }
+
+#[test]
+fn setup_on_a_terminal_names_the_values_you_changed_before_asking() {
+    let home = TestHome::new();
+    home.login_unverified("default", GOOD_TOKEN);
+    home.cmd()
+        .args(["setup", "claude", "--yes", "--no-test"])
+        .assert()
+        .success();
+    let settings = home.path().join(".claude/settings.json");
+    let mine = std::fs::read_to_string(&settings)
+        .unwrap()
+        .replace("databricks-claude-opus-4-6", "my-own-model");
+    std::fs::write(&settings, &mine).unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("agentgw"));
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("PATH", "/usr/bin:/bin")
+        .env("AGENTGW_AUTH_STORAGE", "file")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .args([
+            "setup",
+            "claude",
+            "--model",
+            "databricks-claude-opus-4-6",
+            "--no-test",
+        ]);
+    let mut session = spawn_command(cmd, Some(20_000)).unwrap();
+    session
+        .exp_string(
+            "you changed env.ANTHROPIC_MODEL in ~/.claude/settings.json since setup; writing replaces your value",
+        )
+        .unwrap();
+    session
+        .exp_string("-    \"ANTHROPIC_MODEL\": \"my-own-model\",")
+        .unwrap();
+    session
+        .exp_string("Write these changes for Claude Code?")
+        .unwrap();
+    session.send("n").unwrap();
+    session.flush().unwrap();
+    session.exp_string("Claude Code: nothing written.").unwrap();
+    session.exp_eof().unwrap();
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), mine);
+}

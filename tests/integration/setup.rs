@@ -5,7 +5,7 @@ use crate::common::{TestHome, assert_no_secret, assert_stderr_contains, mode, st
 use crate::support::GOOD_TOKEN;
 use std::path::{Path, PathBuf};
 
-fn agentgw_path() -> String {
+pub(crate) fn agentgw_path() -> String {
     std::fs::canonicalize(assert_cmd::cargo::cargo_bin!("agentgw"))
         .unwrap()
         .to_string_lossy()
@@ -13,14 +13,14 @@ fn agentgw_path() -> String {
 }
 
 /// A logged-in HOME whose PATH holds no agent (only a private bin folder for fake ones).
-fn home() -> TestHome {
+pub(crate) fn home() -> TestHome {
     let home = TestHome::new();
     home.login_unverified("default", GOOD_TOKEN);
     std::fs::create_dir_all(home.path().join("bin")).unwrap();
     home
 }
 
-fn setup(home: &TestHome, args: &[&str]) -> std::process::Output {
+pub(crate) fn setup(home: &TestHome, args: &[&str]) -> std::process::Output {
     home.cmd()
         .env("PATH", path_var(home))
         .arg("setup")
@@ -30,7 +30,7 @@ fn setup(home: &TestHome, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn remove(home: &TestHome, args: &[&str]) -> std::process::Output {
+pub(crate) fn remove(home: &TestHome, args: &[&str]) -> std::process::Output {
     home.cmd()
         .env("PATH", path_var(home))
         .arg("remove")
@@ -52,14 +52,14 @@ fn fake_program(home: &TestHome, name: &str, script: &str) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-fn write(home: &TestHome, rel: &str, text: &str) -> PathBuf {
+pub(crate) fn write(home: &TestHome, rel: &str, text: &str) -> PathBuf {
     let path = home.path().join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, text).unwrap();
     path
 }
 
-fn read(path: &Path) -> String {
+pub(crate) fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
@@ -872,4 +872,108 @@ fn a_users_own_key_in_a_table_agentgw_removes_comes_back() {
         "{doc}"
     );
     assert!(doc.get("model_provider").is_none(), "{doc}");
+}
+
+#[test]
+fn a_value_changed_since_setup_is_named_when_replaced_and_given_back_by_remove() {
+    let home = home();
+    let users = "{\n  \"model\": \"opus\"\n}\n";
+    let path = write(&home, ".claude/settings.json", users);
+    assert!(setup(&home, &["claude"]).status.success());
+    let mine = read(&path).replace("databricks-claude-opus-4-6", "my-own-model");
+    std::fs::write(&path, &mine).unwrap();
+
+    let dry = home
+        .cmd()
+        .args(["setup", "claude", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_stderr_contains(
+        &dry,
+        "would replace your own value of env.ANTHROPIC_MODEL in ~/.claude/settings.json",
+    );
+    assert_eq!(read(&path), mine);
+
+    let out = setup(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(
+        &out,
+        "replaced your own value of env.ANTHROPIC_MODEL in ~/.claude/settings.json (changed since setup); `agentgw remove claude` gives it back",
+    );
+    assert!(read(&path).contains("\"ANTHROPIC_MODEL\": \"databricks-claude-opus-4-6\""));
+
+    // What the user had is what comes back: their model, not the absence from before setup.
+    let out = remove(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        read(&path),
+        "{\n  \"model\": \"opus\",\n  \"env\": {\n    \"ANTHROPIC_MODEL\": \"my-own-model\"\n  }\n}\n"
+    );
+}
+
+#[test]
+fn remove_undoes_what_it_can_when_one_file_does_not_parse() {
+    let home = home();
+    assert!(setup(&home, &["gemini"]).status.success());
+    let settings = home.path().join(".gemini/settings.json");
+    let broken = "{ \"security\": { \"auth\": { \"selectedType\": \"gemini-api-key\" } \n";
+    std::fs::write(&settings, broken).unwrap();
+    let out = remove(&home, &["gemini"]);
+    assert_eq!(out.status.code(), Some(1));
+    // The file holding the token is undone all the same (agentgw created it: it is gone).
+    assert!(!home.path().join(".gemini/.env").exists());
+    assert_stderr_contains(&out, "deleted ~/.gemini/.env");
+    assert_stderr_contains(&out, &format!("{}:", settings.display()));
+    assert_stderr_contains(
+        &out,
+        "removed agentgw's settings, except in ~/.gemini/settings.json (see above); fix that, then run `agentgw remove gemini` again",
+    );
+    assert_eq!(read(&settings), broken);
+
+    // Once fixed, the rest goes too.
+    std::fs::write(
+        &settings,
+        "{ \"security\": { \"auth\": { \"selectedType\": \"gemini-api-key\" } } }\n",
+    )
+    .unwrap();
+    let out = remove(&home, &["gemini"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!settings.exists());
+}
+
+#[test]
+fn remove_after_inline_token_gives_back_the_files_mode() {
+    let home = home();
+    let users = "{\n  \"model\": \"opus\"\n}\n";
+    let path = write(&home, ".claude/settings.json", users);
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    assert!(setup(&home, &["claude", "--inline-token"]).status.success());
+    assert_eq!(mode(&path), 0o600);
+    assert!(remove(&home, &["claude"]).status.success());
+    assert_eq!(read(&path), users);
+    assert_eq!(mode(&path), 0o644);
+}
+
+#[test]
+fn a_removed_legacy_codex_profile_comes_back_on_its_own_line() {
+    let home = home();
+    let users = "\
+# the old Databricks recipe
+profile = \"default\" # picked by hand
+approval_policy = \"on-request\"
+
+[profiles.default]
+model_provider = \"databricks\"
+model = \"databricks-gpt-5-2\"
+";
+    let path = write(&home, ".codex/config.toml", users);
+    let out = setup(&home, &["codex"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !read(&path).contains("profile = \"default\""),
+        "{}",
+        read(&path)
+    );
+    assert!(remove(&home, &["codex"]).status.success());
+    assert_eq!(read(&path), users);
 }

@@ -293,18 +293,28 @@ fn helper(agent: &dyn Agent) -> Option<Check> {
             ));
         }
     };
-    let shown = match command.as_slice() {
-        [sh, dash_c, script] if sh == "sh" && dash_c == "-c" => agents::describe_helper(script),
-        words => agents::describe_helper(&words.join(" ")),
+    let line = match command.as_slice() {
+        [sh, dash_c, script] if sh == "sh" && dash_c == "-c" => script.clone(),
+        words => words.join(" "),
     };
-    let fix = format!("agentgw setup {area} --yes");
+    let shown = agents::describe_helper(&line);
+    // agentgw's own helper that runs but has no token to give: the profile is logged out (or
+    // its keyring locked), which login fixes; setup would write the same helper again. Any other
+    // failure (agentgw moved, a helper of the user's) setup fixes by writing agentgw's helper.
+    let helper_program = line.split_whitespace().next().unwrap_or_default();
+    let fix = match agents::agentgw_helper_profile(&line) {
+        Some(profile) if Path::new(helper_program.trim_matches(['\'', '"'])).is_file() => {
+            format!("agentgw login --profile {profile}")
+        }
+        _ => format!("agentgw setup {area} --yes"),
+    };
     Some(match run_bounded(&command) {
         Ok(out) if out.trim().is_empty() || out.trim().contains(char::is_whitespace) => Check::new(
             area,
             "helper",
             Status::Fail,
             format!("the token helper printed no token ({shown})"),
-            "agentgw login, then agentgw setup again".to_string(),
+            fix,
         ),
         Ok(_) => Check::ok(area, "helper", "the token helper prints a token"),
         Err(why) => Check::new(

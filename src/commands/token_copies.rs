@@ -1,0 +1,160 @@
+//! The copies of a profile's token that agentgw wrote into agents' files (Gemini's `.env`, a
+//! Claude settings file written with `--inline-token`, Cursor's key row): `logout` takes each out,
+//! `login` puts the new token in, and both delete the backups that still hold the old one.
+
+use crate::agents::{self, cursor};
+use crate::edit::{self, CopyState, Format, StateDir, TokenCopy};
+use crate::paths;
+use std::collections::BTreeSet;
+
+/// What happened to the copies, in words for the user.
+#[derive(Default)]
+pub struct Outcome {
+    /// `~/.gemini/.env (Gemini CLI)`: files changed.
+    pub changed: Vec<String>,
+    /// The agents whose file now has no token (after logout).
+    pub agents: BTreeSet<&'static str>,
+    /// Keys that hold a value of the user's own now: left alone, and said so.
+    pub kept: Vec<String>,
+    /// Copies that could not be changed, and why (Cursor running, a broken file).
+    pub problems: Vec<String>,
+    /// Backups deleted because they held an old token.
+    pub backups_deleted: usize,
+}
+
+/// The human name of the agent that owns a record entry.
+pub fn agent_name(owner: &str) -> &'static str {
+    match agents::by_id(owner) {
+        Some(agent) => agent.name(),
+        None if owner == cursor::ID => cursor::NAME,
+        None => "an agent",
+    }
+}
+
+/// Takes `profile`'s token out of every file agentgw wrote it into, then deletes the backups
+/// holding it. `stored` is the token in agentgw's store, when it can be read.
+pub fn clear(state: &StateDir, profile: &str, stored: Option<&str>) -> Outcome {
+    let mut outcome = Outcome::default();
+    let copies = match edit::token_copies(state, profile, stored) {
+        Ok(copies) => copies,
+        Err(e) => {
+            outcome.problems.push(e.to_string());
+            return outcome;
+        }
+    };
+    // The copies themselves say which token to hunt for in the backups when the store no
+    // longer can (a second `logout` after a first that could not finish).
+    let mut old: BTreeSet<String> = stored.map(str::to_string).into_iter().collect();
+    old.extend(copies.iter().filter_map(|c| c.held.clone()));
+    let retry = format!("then run `agentgw logout --profile {profile}` again");
+    for copy in &copies {
+        match &copy.state {
+            CopyState::AsWritten => {
+                if let Some(why) = cannot_write_now(copy, &retry) {
+                    outcome.problems.push(why);
+                    continue;
+                }
+                match copy
+                    .plan_clear(profile)
+                    .and_then(|p| edit::apply(&p, state, &copy.owner))
+                {
+                    Ok(_) => {
+                        outcome.changed.push(shown(copy));
+                        outcome.agents.insert(agent_name(&copy.owner));
+                    }
+                    Err(e) => outcome.problems.push(format!("{e}")),
+                }
+            }
+            CopyState::ChangedByUser => outcome.kept.push(kept_own(copy)),
+            CopyState::Unreadable(why) => outcome.problems.push(format!("{why}\n{retry}")),
+            CopyState::LoggedOut | CopyState::Gone => {}
+        }
+    }
+    outcome.backups_deleted = delete_backups(state, &old, &mut outcome.problems);
+    outcome
+}
+
+/// Writes `new` wherever agentgw had written `profile`'s token (or took it out at logout), then
+/// deletes the backups holding the token it replaces. `old` is the token stored before.
+pub fn put(state: &StateDir, profile: &str, old: Option<&str>, new: &str) -> Outcome {
+    let mut outcome = Outcome::default();
+    let copies = match edit::token_copies(state, profile, old) {
+        Ok(copies) => copies,
+        Err(e) => {
+            outcome.problems.push(e.to_string());
+            return outcome;
+        }
+    };
+    let mut replaced: BTreeSet<String> = old.map(str::to_string).into_iter().collect();
+    replaced.extend(copies.iter().filter_map(|c| c.held.clone()));
+    replaced.remove(new);
+    let retry = format!("then run `agentgw login --profile {profile}` again");
+    for copy in &copies {
+        match &copy.state {
+            CopyState::AsWritten | CopyState::LoggedOut => {
+                if let Some(why) = cannot_write_now(copy, &retry) {
+                    outcome.problems.push(why);
+                    continue;
+                }
+                let applied = copy
+                    .plan_put(profile, new)
+                    .and_then(|plan| edit::apply(&plan, state, &copy.owner));
+                match applied {
+                    Ok(applied) if applied.written => outcome.changed.push(shown(copy)),
+                    Ok(_) => {}
+                    Err(e) => outcome.problems.push(format!("{e}")),
+                }
+            }
+            CopyState::ChangedByUser => outcome.kept.push(kept_own(copy)),
+            CopyState::Unreadable(why) => outcome.problems.push(why.clone()),
+            CopyState::Gone => {}
+        }
+    }
+    outcome.backups_deleted = delete_backups(state, &replaced, &mut outcome.problems);
+    outcome
+}
+
+/// Why the copy cannot be written right now: Cursor keeps its settings in memory while it runs
+/// and would write the old key back.
+fn cannot_write_now(copy: &TokenCopy, retry: &str) -> Option<String> {
+    if copy.format != Format::Sqlite {
+        return None;
+    }
+    let running = cursor::running::find(cursor::user_dir_of(&copy.path)?)?;
+    Some(format!(
+        "{}: not changed, Cursor is running (pid {}); quit Cursor, {retry}",
+        paths::display(&copy.path),
+        running.pid
+    ))
+}
+
+fn shown(copy: &TokenCopy) -> String {
+    format!(
+        "{} ({})",
+        paths::display(&copy.path),
+        agent_name(&copy.owner)
+    )
+}
+
+fn kept_own(copy: &TokenCopy) -> String {
+    format!(
+        "{}: {} holds a value of your own now; left as it is",
+        paths::display(&copy.path),
+        edit::display_key(&copy.key)
+    )
+}
+
+fn delete_backups(
+    state: &StateDir,
+    tokens: &BTreeSet<String>,
+    problems: &mut Vec<String>,
+) -> usize {
+    let mut deleted = 0;
+    for token in tokens {
+        match edit::remove_backups_holding(state, token) {
+            Ok(removed) => deleted += removed.len(),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    deleted
+}
