@@ -1,7 +1,11 @@
 //! The whole command-line definition. `agentgw completions` and the completions test generate
 //! from this same definition, so the committed scripts in completions/ cannot drift from it.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+mod checks;
+
+use checks::Checked;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
@@ -39,12 +43,63 @@ pub struct Cli {
         short = 'p',
         global = true,
         env = "AGENTGW_PROFILE",
-        value_name = "NAME"
+        value_name = "NAME",
+        value_parser = Checked(checks::profile_name)
     )]
     pub profile: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The command line of this process. A variable of agentgw's set to "" counts as unset, as a
+/// shell treats `VAR=` in most places: `AGENTGW_PROFILE=` means the default profile. The flag
+/// itself cannot be empty (`--profile ''` is refused), since there it is a script's mistake.
+pub fn parse_from(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let mut command = empty_variables_unset(Cli::command());
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
+fn empty_variables_unset(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            let empty = arg
+                .get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty());
+            if empty { arg.env(None) } else { arg }
+        })
+        .mut_subcommands(empty_variables_unset)
+}
+
+/// Whether the command line asks for JSON output (`--json` before any `--`), judged on the raw
+/// words: a command line clap refuses still gets its error as JSON. `exec` passes its
+/// arguments on to the agent, so a `--json` there is the agent's.
+pub fn json_requested(args: &[OsString]) -> bool {
+    for word in args.iter().skip(1).take_while(|a| *a != "--") {
+        if word == "exec" {
+            return false;
+        }
+        if word == "--json" {
+            return true;
+        }
+    }
+    false
+}
+
+impl Cli {
+    /// Whether the command prints its result as JSON, so its errors must be JSON too.
+    pub fn json(&self) -> bool {
+        match &self.command {
+            Command::Test(args) => args.json,
+            Command::Status(args) => args.json,
+            Command::Doctor(args) => args.json,
+            Command::Usage(args) => args.json,
+            Command::Profiles(args) => args.json,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,15 +228,20 @@ Examples:
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Workspace URL, e.g. https://my-workspace.cloud.databricks.com
-    #[arg(long, env = "AGENTGW_HOST", value_name = "URL")]
+    #[arg(long, env = "AGENTGW_HOST", value_name = "URL", value_parser = Checked(checks::host))]
     pub host: Option<String>,
 
     /// AI Gateway URL [default: <host>/ai-gateway]
-    #[arg(long, env = "AGENTGW_GATEWAY_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "AGENTGW_GATEWAY_URL",
+        value_name = "URL",
+        value_parser = Checked(checks::gateway_url)
+    )]
     pub gateway_url: Option<String>,
 
     /// Read the token from standard input (for scripts; nothing is echoed)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from_databrickscfg")]
     pub token_stdin: bool,
 
     /// Take host and token from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME
@@ -202,7 +262,7 @@ pub struct LoginArgs {
     pub no_verify: bool,
 
     /// PEM file with extra CA certificates to trust (remembered in the profile)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = Checked(checks::existing_file))]
     pub ca_file: Option<PathBuf>,
 }
 
@@ -213,7 +273,12 @@ pub struct SetupArgs {
 
     /// Model (gateway endpoint name) to use [default: the profile's, else the product default].
     /// Cursor takes several: repeat the flag or separate names with commas
-    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        value_parser = Checked(checks::model)
+    )]
     pub model: Vec<String>,
 
     /// Print the diff of each file and change nothing
@@ -233,8 +298,8 @@ pub struct SetupArgs {
     pub force: bool,
 
     /// Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}
-    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX")]
-    pub otel_tables: Option<String>,
+    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX", value_parser = Checked(checks::tables))]
+    pub otel_tables: Option<crate::otel::Tables>,
 
     /// Claude: put the token in settings.json (0600) instead of calling `agentgw token`
     #[arg(long)]
@@ -245,7 +310,7 @@ pub struct SetupArgs {
     pub keep_experimental_betas: bool,
 
     /// Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = Checked(checks::codex_profile))]
     pub codex_profile: Option<String>,
 
     /// Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`)
@@ -285,7 +350,7 @@ pub struct RemoveArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Model (gateway endpoint name) [default: the profile's, else the product default]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = Checked(checks::model))]
     pub model: Option<String>,
 
     /// The agent (claude, codex or gemini), then its arguments, passed on unchanged
@@ -316,8 +381,8 @@ pub enum OtelCommand {
 #[derive(Debug, Args)]
 pub struct OtelTablesArg {
     /// CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile's]
-    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX")]
-    pub tables: Option<String>,
+    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX", value_parser = Checked(checks::tables))]
+    pub tables: Option<crate::otel::Tables>,
 }
 
 #[derive(Debug, Args)]
@@ -336,7 +401,7 @@ pub struct OtelCreateArgs {
 #[derive(Debug, Args)]
 pub struct WarehouseArgs {
     /// SQL warehouse to run the statements on [default: the profile's]
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = Checked(checks::warehouse_id))]
     pub warehouse_id: Option<String>,
 
     /// Seconds to wait for the warehouse (it may have to start) before cancelling

@@ -2,9 +2,10 @@
 
 use crate::agents::{self, Context, SetupOptions};
 use crate::credential::TokenSource;
+use crate::errors::{Classified, Kind};
 use crate::profile::{self, Config, Profile};
 use crate::{credential, paths};
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result};
 use std::path::PathBuf;
 
 pub struct Session {
@@ -21,18 +22,28 @@ impl Session {
         let name = profile::selected_name(profile_flag)?;
         let config_dir = paths::config_dir()?;
         let login = format!("agentgw login --profile {name}");
-        let profile = Config::load(&config_dir)?
-            .profile(&name)?
-            .ok_or_else(|| anyhow!("no profile '{name}' yet; run: {login}"))?;
-        let host = profile
-            .host
-            .clone()
-            .ok_or_else(|| anyhow!("profile '{name}' has no workspace host; run: {login}"))?;
+        let profile = Config::load(&config_dir)?.profile(&name)?.ok_or_else(|| {
+            Classified::run(Kind::NoProfile, format!("no profile '{name}' yet"), &login)
+        })?;
+        let host = profile.host.clone().ok_or_else(|| {
+            Classified::run(
+                Kind::NoProfile,
+                format!("profile '{name}' has no workspace host"),
+                &login,
+            )
+        })?;
         let gateway = profile
             .gateway()
             .unwrap_or_else(|| profile::default_gateway(&host));
-        let Some((token, _)) = credential::read(&config_dir, Some(&profile))? else {
-            bail!("not logged in (profile '{name}'); run: {login}");
+        let stored = credential::read(&config_dir, Some(&profile))
+            .map_err(|e| Classified::explained(Kind::Credential, format!("{e:#}")))?;
+        let Some((token, _)) = stored else {
+            return Err(Classified::run(
+                Kind::NotLoggedIn,
+                format!("not logged in (profile '{name}')"),
+                login,
+            )
+            .into());
         };
         let agentgw = agentgw_path().context("cannot find the path of the agentgw binary")?;
         Ok(Session {

@@ -7,7 +7,6 @@ use crate::agents::{self, Agent, SetupOptions};
 use crate::cli::{AgentChoice, Cli, SetupArgs};
 use crate::edit::{self, StateDir};
 use crate::gateway::{Http, Wire};
-use crate::otel::Tables;
 use crate::{paths, ui};
 use anyhow::{Result, bail};
 use clap::CommandFactory;
@@ -44,11 +43,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     }
     let options = SetupOptions {
         inline_token: args.inline_token,
-        otel_tables: args
-            .otel_tables
-            .as_deref()
-            .map(|t| Tables::parse(t, "--otel-tables"))
-            .transpose()?,
+        otel_tables: args.otel_tables.clone(),
         keep_experimental_betas: args.keep_experimental_betas,
         codex_profile: args.codex_profile.clone(),
         no_token_file: args.no_token_file,

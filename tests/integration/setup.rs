@@ -481,7 +481,7 @@ fn otel_tables_add_telemetry_export_with_the_header_helper() {
 
     for bad in ["main.agents", "main.agents;DROP TABLE x.y", "main.a-b.c"] {
         let out = setup(&home, &["claude", "--otel-tables", bad]);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.status.code(), Some(2));
         assert_stderr_contains(&out, "--otel-tables");
     }
 }
@@ -565,8 +565,17 @@ fn gemini_without_a_token_file() {
 fn a_model_with_quotes_and_newlines_cannot_break_the_files() {
     let home = home();
     let model = "evil\"\nmodel = \"x\" # ";
+    // --model refuses such a name (exit 2); the profile's models table is read as it is.
+    let out = setup(&home, &["claude", "--model", model]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let config = home.config_dir().join("config.toml");
+    let mut doc: toml_edit::DocumentMut = read(&config).parse().unwrap();
     for agent in ["claude", "codex", "gemini"] {
-        let out = setup(&home, &[agent, "--model", model]);
+        doc["profiles"]["default"]["models"][agent] = toml_edit::value(model);
+    }
+    std::fs::write(&config, doc.to_string()).unwrap();
+    for agent in ["claude", "codex", "gemini"] {
+        let out = setup(&home, &[agent]);
         assert!(out.status.success(), "{agent}: {}", stderr(&out));
     }
     let claude: serde_json::Value =
