@@ -5,6 +5,7 @@ mod doctor;
 mod exec;
 mod login;
 mod logout;
+mod mask;
 mod otel;
 mod profiles;
 mod remove;

@@ -721,13 +721,32 @@ fn diffs_never_show_the_token() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("+GEMINI_API_KEY= [hidden]\n")
-            || stdout(&out).contains("+GEMINI_API_KEY=[token]\n"),
-        "{}",
-        stdout(&out)
-    );
+    let diff = stdout(&out);
+    assert!(diff.contains("+GEMINI_API_KEY=[token]\n"), "{diff}");
+    // Values that are not secret are shown as they will be written.
+    for shown in [
+        "+GEMINI_API_KEY_AUTH_MECHANISM=bearer\n",
+        "+      \"selectedType\": \"gemini-api-key\"\n",
+    ] {
+        assert!(diff.contains(shown), "{shown} hidden:\n{diff}");
+    }
     assert_no_secret(&out, GOOD_TOKEN);
+    for (agent, shown) in [
+        ("claude", "+    \"CLAUDE_CODE_API_KEY_HELPER_TTL_MS\": \""),
+        ("codex", "+args = [\"token\", \"--profile\", \"default\"]\n"),
+    ] {
+        let out = home
+            .cmd()
+            .env("PATH", path_var(&home))
+            .args(["setup", agent, "--dry-run"])
+            .output()
+            .unwrap();
+        assert!(
+            stdout(&out).contains(shown),
+            "{shown} hidden:\n{}",
+            stdout(&out)
+        );
+    }
 
     assert!(setup(&home, &["gemini"]).status.success());
     let out = home
