@@ -11,24 +11,24 @@ use std::path::PathBuf;
 const AFTER_HELP: &str = "\
 Examples:
   agentgw login --host https://my-workspace.cloud.databricks.com
-  agentgw login --from-databrickscfg            # reuse host and token of ~/.databrickscfg
-  echo \"$PAT\" | agentgw login --host $HOST --token-stdin   # unattended, e.g. onboarding scripts
-  agentgw setup claude                          # point Claude Code at the gateway, then test it
-  agentgw setup all --yes                       # every agent on PATH, no questions
-  agentgw doctor                                # what is wrong, and the command that fixes it
-  agentgw test all                              # one real request per agent
-  agentgw remove all                            # undo exactly what setup changed
-  agentgw token                                 # print the stored token (agents call this)
+  agentgw login --from-databrickscfg     # host and token of ~/.databrickscfg
+  echo \"$PAT\" | agentgw login --host \"$HOST\" --token-stdin   # for scripts
+  agentgw setup claude       # point Claude Code at the gateway, then test it
+  agentgw setup all --yes    # every agent on PATH, no questions
+  agentgw doctor             # what is wrong, and the command that fixes it
+  agentgw test all           # one real request per agent
+  agentgw remove all         # undo exactly what setup changed
+  agentgw token              # print the stored token (agents call this)
 
 Environment:
-  AGENTGW_PROFILE        profile to use when --profile is not given (default: \"default\")
-  AGENTGW_TOKEN          a token that wins over the stored one (for CI)
-  AGENTGW_HOST           workspace URL for login (same as --host)
-  AGENTGW_GATEWAY_URL    AI Gateway URL for login (same as --gateway-url)
-  AGENTGW_AUTH_STORAGE   keyring | file: where login stores the token
-  AGENTGW_CONFIG_DIR     agentgw's config folder (profiles; plaintext token file)
-  AGENTGW_STATE_DIR      agentgw's state folder (backups of edited files)
-  AGENTGW_HTTP_TIMEOUT   seconds a network request may take in total (default 15)";
+  AGENTGW_PROFILE       profile when --profile is not given (default: default)
+  AGENTGW_TOKEN         a token that wins over the stored one (for CI)
+  AGENTGW_HOST          workspace URL for login (same as --host)
+  AGENTGW_GATEWAY_URL   AI Gateway URL for login (same as --gateway-url)
+  AGENTGW_AUTH_STORAGE  keyring | file: where login stores the token
+  AGENTGW_CONFIG_DIR    agentgw's config folder (profiles, plaintext tokens)
+  AGENTGW_STATE_DIR     agentgw's state folder (backups of edited files)
+  AGENTGW_HTTP_TIMEOUT  seconds a network request may take (default 15)";
 
 /// Point coding agents at a Databricks AI Gateway.
 ///
@@ -107,14 +107,16 @@ pub enum Command {
     /// Verify a personal access token and store it for a profile
     #[command(after_help = "\
 Examples:
-  agentgw login                                          # asks for host and token on a terminal
+  agentgw login             # asks for host and token on a terminal
   agentgw login --host https://my-workspace.cloud.databricks.com
   agentgw login --from-databrickscfg staging --profile staging
-  printf %s \"$PAT\" | agentgw login --host \"$HOST\" --token-stdin   # no prompts, for scripts
+  # no prompts, for scripts:
+  printf %s \"$PAT\" | agentgw login --host \"$HOST\" --token-stdin
 
-The token is checked against <host>/api/2.0/preview/scim/v2/Me before anything is stored.
-It goes to the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service on Linux);
-when no keyring is available it is saved to a 0600 file instead, with a warning.")]
+The token is checked against <host>/api/2.0/preview/scim/v2/Me before anything
+is stored. It goes to the OS keyring (macOS Keychain, Windows Credential
+Manager, Secret Service on Linux); when no keyring is available it is saved to
+a 0600 file instead, with a warning.")]
     Login(LoginArgs),
 
     /// Remove the stored token of a profile (the profile itself is kept)
@@ -125,24 +127,31 @@ when no keyring is available it is saved to a 0600 file instead, with a warning.
     #[command(after_help = "\
 Examples:
   agentgw token
-  curl -H \"Authorization: Bearer $(agentgw token)\" \"$HOST/api/2.0/serving-endpoints\"
+  curl -H \"Authorization: Bearer $(agentgw token)\" \\
+      \"$HOST/api/2.0/serving-endpoints\"
 
-Prints the token and a newline, nothing else. AGENTGW_TOKEN wins over the stored token.")]
+Prints the token and a newline, nothing else. AGENTGW_TOKEN wins over the
+stored token.")]
     Token,
 
     /// Point an agent's config at the gateway (keeps everything else in the file)
     #[command(after_help = "\
 Examples:
-  agentgw setup claude                      # shows the change, asks, writes, sends a test request
-  agentgw setup all --yes                   # every agent found on PATH, no questions (scripts)
-  agentgw setup codex --dry-run             # print the diff only
-  agentgw setup claude --otel-tables main.agents.claude   # also export telemetry to Unity Catalog
-  agentgw setup codex --codex-profile databricks          # a profile file; start with `codex --profile databricks`
-  agentgw setup cursor                      # print Cursor's Settings > Models steps, values filled in
-  agentgw setup cursor --write-cursor-db    # write them into Cursor's settings database (quit Cursor first)
-  agentgw setup cursor --model a,b --model c   # Cursor takes several models
+  agentgw setup claude             # show the change, ask, write, test it
+  agentgw setup all --yes          # every agent on PATH, no questions
+  agentgw setup codex --dry-run    # print the diff only
+  # also export Claude Code's telemetry to Unity Catalog:
+  agentgw setup claude --otel-tables main.agents.claude
+  # a profile file; start Codex with `codex --profile databricks`:
+  agentgw setup codex --codex-profile databricks
+  # print Cursor's Settings > Models steps, values filled in:
+  agentgw setup cursor
+  # write them into Cursor's settings database (quit Cursor first):
+  agentgw setup cursor --write-cursor-db
+  agentgw setup cursor --model a,b --model c   # Cursor takes several
 
-Every file gets a timestamped backup first, and `agentgw remove` puts back exactly what was there.")]
+Every file gets a timestamped backup first, and `agentgw remove` puts back
+exactly what was there.")]
     Setup(SetupArgs),
 
     /// Undo what setup changed, keeping every change of your own
@@ -158,19 +167,20 @@ Examples:
 Examples:
   agentgw exec claude -p \"explain this repo\"
   agentgw exec codex exec \"fix the failing test\"
-  agentgw exec gemini                       # works in folders Gemini does not trust, too")]
+  agentgw exec gemini       # works in folders Gemini does not trust, too")]
     Exec(ExecArgs),
 
     /// Send one real request per agent through the gateway, as the agent would
     #[command(after_help = "\
 Examples:
   agentgw test claude
-  agentgw test all            # every agent in parallel
-  agentgw test cursor         # <gateway>/cursor/v1, model from [profiles.NAME.models] cursor
+  agentgw test all       # every agent in parallel
+  agentgw test cursor    # <gateway>/cursor/v1, [profiles.NAME.models] cursor
   agentgw test codex --json
 
-Uses the gateway URL and model from the agent's own config when it is set up, else the profile's.
-Exit 1 when any request fails; the message names the cause and the command that fixes it.")]
+Uses the gateway URL and model from the agent's own config when it is set up,
+else the profile's. Exit 1 when any request fails; the message names the cause
+and the command that fixes it.")]
     Test(TestArgs),
 
     /// Show the profile and, per agent, what is installed, configured and how it gets its token
@@ -194,11 +204,14 @@ Read-only. Exit 1 when a check failed (with --strict: or warned).")]
     /// Create and check the Unity Catalog tables Claude Code's telemetry goes to
     #[command(after_help = "\
 Examples:
-  agentgw otel sql --tables main.agents.claude          # the CREATE TABLE statements, to run yourself
-  agentgw otel create --tables main.agents.claude --warehouse-id 1234567890abcdef
-  agentgw otel check                                    # does the ingest endpoint accept our export?
+  # the CREATE TABLE statements, to run yourself:
+  agentgw otel sql --tables main.agents.claude
+  agentgw otel create --tables main.agents.claude \\
+      --warehouse-id 1234567890abcdef
+  agentgw otel check     # does the ingest endpoint accept our export?
 
-Then: agentgw setup claude --otel-tables main.agents.claude, and later: agentgw usage")]
+Then each user: agentgw setup claude --otel-tables main.agents.claude
+Later, what it cost: agentgw usage")]
     Otel(OtelArgs),
 
     /// Claude Code's cost and tokens per day, model or user, from the telemetry tables
@@ -208,8 +221,9 @@ Examples:
   agentgw usage --by model --days 30
   agentgw usage --by user --json | jq '.rows[0]'
 
-Reads claude_code.cost.usage and claude_code.token.usage from <PREFIX>_otel_metrics through the SQL
-warehouse. Tables and warehouse are remembered in the profile after the first use.")]
+Reads claude_code.cost.usage and claude_code.token.usage from
+<PREFIX>_otel_metrics through the SQL warehouse. Tables and warehouse are
+remembered in the profile after the first use.")]
     Usage(UsageArgs),
 
     /// List profiles with their workspace, gateway and token storage

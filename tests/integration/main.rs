@@ -14,6 +14,7 @@ mod cursor;
 mod doctor;
 mod exec;
 mod faults;
+mod help;
 mod hostile;
 mod json_errors;
 mod keyring;
