@@ -74,6 +74,13 @@ pub fn is_secret_name(name: &str) -> bool {
         "encryption",
     ];
     let words = words(name);
+    // `useOpenAIKey`, `enable_api_key`: a switch about a credential, not one.
+    if words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "use" | "enable" | "disable" | "has" | "is"))
+    {
+        return false;
+    }
     match words.as_slice() {
         [.., before, last] if last == "key" => BEFORE_KEY.contains(&before.as_str()),
         [.., last] => LAST.contains(&last.as_str()),
@@ -198,9 +205,14 @@ fn mask_line(line: &str) -> (String, Option<&'static str>) {
 }
 
 /// Values that are never secret however their key is called: nothing, a flag, or a value
-/// already masked.
+/// already masked — also as both sides of a Cursor change (`false → true`).
 fn is_shown_anyway(value: &str) -> bool {
-    matches!(value, "" | "true" | "false" | "null" | "[token]" | HIDDEN)
+    value.split(" → ").all(|side| {
+        matches!(
+            side.trim(),
+            "" | "true" | "false" | "null" | "[token]" | HIDDEN
+        )
+    })
 }
 
 fn is_bare_key_char(c: char) -> bool {
@@ -460,6 +472,8 @@ mod tests {
 +    \"ANTHROPIC_CUSTOM_HEADERS\": \"x-databricks-use-coding-agent-mode: true\",
 +http_headers = { x-databricks-use-coding-agent-mode = \"true\" }
 +  \"useOpenAIKey\": true,
+  useOpenAIKey: false → true
+  apiKey: null → true
 +  \"env\": {
 +    \"OTEL_EXPORTER_OTLP_METRICS_HEADERS\": \"X-Databricks-UC-Table-Name=main.a.b_otel_metrics\",
 ";
@@ -493,6 +507,7 @@ mod tests {
             "command",
             "AWS_ACCESS_KEY_ID",
             "token_storage",
+            "useOpenAIKey",
         ] {
             assert!(!is_secret_name(shown), "{shown}");
         }
