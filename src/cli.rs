@@ -1,30 +1,34 @@
 //! The whole command-line definition. `agentgw completions` and the completions test generate
 //! from this same definition, so the committed scripts in completions/ cannot drift from it.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+mod checks;
+
+use checks::Checked;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Examples:
   agentgw login --host https://my-workspace.cloud.databricks.com
-  agentgw login --from-databrickscfg            # reuse host and token of ~/.databrickscfg
-  echo \"$PAT\" | agentgw login --host $HOST --token-stdin   # unattended, e.g. onboarding scripts
-  agentgw setup claude                          # point Claude Code at the gateway, then test it
-  agentgw setup all --yes                       # every agent on PATH, no questions
-  agentgw doctor                                # what is wrong, and the command that fixes it
-  agentgw test all                              # one real request per agent
-  agentgw remove all                            # undo exactly what setup changed
-  agentgw token                                 # print the stored token (agents call this)
+  agentgw login --from-databrickscfg     # host and token of ~/.databrickscfg
+  echo \"$PAT\" | agentgw login --host \"$HOST\" --token-stdin   # for scripts
+  agentgw setup claude       # point Claude Code at the gateway, then test it
+  agentgw setup all --yes    # every agent on PATH, no questions
+  agentgw doctor             # what is wrong, and the command that fixes it
+  agentgw test all           # one real request per agent
+  agentgw remove all         # undo exactly what setup changed
+  agentgw token              # print the stored token (agents call this)
 
 Environment:
-  AGENTGW_PROFILE        profile to use when --profile is not given (default: \"default\")
-  AGENTGW_TOKEN          a token that wins over the stored one (for CI)
-  AGENTGW_HOST           workspace URL for login (same as --host)
-  AGENTGW_GATEWAY_URL    AI Gateway URL for login (same as --gateway-url)
-  AGENTGW_AUTH_STORAGE   keyring | file: where login stores the token
-  AGENTGW_CONFIG_DIR     agentgw's config folder (profiles; plaintext token file)
-  AGENTGW_STATE_DIR      agentgw's state folder (backups of edited files)
-  AGENTGW_HTTP_TIMEOUT   seconds a network request may take in total (default 15)";
+  AGENTGW_PROFILE       profile when --profile is not given (default: default)
+  AGENTGW_TOKEN         a token that wins over the stored one (for CI)
+  AGENTGW_HOST          workspace URL for login (same as --host)
+  AGENTGW_GATEWAY_URL   AI Gateway URL for login (same as --gateway-url)
+  AGENTGW_AUTH_STORAGE  keyring | file: where login stores the token
+  AGENTGW_CONFIG_DIR    agentgw's config folder (profiles, plaintext tokens)
+  AGENTGW_STATE_DIR     agentgw's state folder (backups of edited files)
+  AGENTGW_HTTP_TIMEOUT  seconds a network request may take (default 15)";
 
 /// Point coding agents at a Databricks AI Gateway.
 ///
@@ -39,7 +43,8 @@ pub struct Cli {
         short = 'p',
         global = true,
         env = "AGENTGW_PROFILE",
-        value_name = "NAME"
+        value_name = "NAME",
+        value_parser = Checked(checks::profile_name)
     )]
     pub profile: Option<String>,
 
@@ -47,19 +52,71 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The command line of this process. A variable of agentgw's set to "" counts as unset, as a
+/// shell treats `VAR=` in most places: `AGENTGW_PROFILE=` means the default profile. The flag
+/// itself cannot be empty (`--profile ''` is refused), since there it is a script's mistake.
+pub fn parse_from(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let mut command = empty_variables_unset(Cli::command());
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
+fn empty_variables_unset(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            let empty = arg
+                .get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty());
+            if empty { arg.env(None) } else { arg }
+        })
+        .mut_subcommands(empty_variables_unset)
+}
+
+/// Whether the command line asks for JSON output (`--json` before any `--`), judged on the raw
+/// words: a command line clap refuses still gets its error as JSON. `exec` passes its
+/// arguments on to the agent, so a `--json` there is the agent's.
+pub fn json_requested(args: &[OsString]) -> bool {
+    for word in args.iter().skip(1).take_while(|a| *a != "--") {
+        if word == "exec" {
+            return false;
+        }
+        if word == "--json" {
+            return true;
+        }
+    }
+    false
+}
+
+impl Cli {
+    /// Whether the command prints its result as JSON, so its errors must be JSON too.
+    pub fn json(&self) -> bool {
+        match &self.command {
+            Command::Test(args) => args.json,
+            Command::Status(args) => args.json,
+            Command::Doctor(args) => args.json,
+            Command::Usage(args) => args.json,
+            Command::Profiles(args) => args.json,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Verify a personal access token and store it for a profile
     #[command(after_help = "\
 Examples:
-  agentgw login                                          # asks for host and token on a terminal
+  agentgw login             # asks for host and token on a terminal
   agentgw login --host https://my-workspace.cloud.databricks.com
   agentgw login --from-databrickscfg staging --profile staging
-  printf %s \"$PAT\" | agentgw login --host \"$HOST\" --token-stdin   # no prompts, for scripts
+  # no prompts, for scripts:
+  printf %s \"$PAT\" | agentgw login --host \"$HOST\" --token-stdin
 
-The token is checked against <host>/api/2.0/preview/scim/v2/Me before anything is stored.
-It goes to the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service on Linux);
-when no keyring is available it is saved to a 0600 file instead, with a warning.")]
+The token is checked against <host>/api/2.0/preview/scim/v2/Me before anything
+is stored. It goes to the OS keyring (macOS Keychain, Windows Credential
+Manager, Secret Service on Linux); when no keyring is available it is saved to
+a 0600 file instead, with a warning.")]
     Login(LoginArgs),
 
     /// Remove the stored token of a profile (the profile itself is kept)
@@ -70,24 +127,31 @@ when no keyring is available it is saved to a 0600 file instead, with a warning.
     #[command(after_help = "\
 Examples:
   agentgw token
-  curl -H \"Authorization: Bearer $(agentgw token)\" \"$HOST/api/2.0/serving-endpoints\"
+  curl -H \"Authorization: Bearer $(agentgw token)\" \\
+      \"$HOST/api/2.0/serving-endpoints\"
 
-Prints the token and a newline, nothing else. AGENTGW_TOKEN wins over the stored token.")]
+Prints the token and a newline, nothing else. AGENTGW_TOKEN wins over the
+stored token.")]
     Token,
 
     /// Point an agent's config at the gateway (keeps everything else in the file)
     #[command(after_help = "\
 Examples:
-  agentgw setup claude                      # shows the change, asks, writes, sends a test request
-  agentgw setup all --yes                   # every agent found on PATH, no questions (scripts)
-  agentgw setup codex --dry-run             # print the diff only
-  agentgw setup claude --otel-tables main.agents.claude   # also export telemetry to Unity Catalog
-  agentgw setup codex --codex-profile databricks          # a profile file; start with `codex --profile databricks`
-  agentgw setup cursor                      # print Cursor's Settings > Models steps, values filled in
-  agentgw setup cursor --write-cursor-db    # write them into Cursor's settings database (quit Cursor first)
-  agentgw setup cursor --model a,b --model c   # Cursor takes several models
+  agentgw setup claude             # show the change, ask, write, test it
+  agentgw setup all --yes          # every agent on PATH, no questions
+  agentgw setup codex --dry-run    # print the diff only
+  # also export Claude Code's telemetry to Unity Catalog:
+  agentgw setup claude --otel-tables main.agents.claude
+  # a profile file; start Codex with `codex --profile databricks`:
+  agentgw setup codex --codex-profile databricks
+  # print Cursor's Settings > Models steps, values filled in:
+  agentgw setup cursor
+  # write them into Cursor's settings database (quit Cursor first):
+  agentgw setup cursor --write-cursor-db
+  agentgw setup cursor --model a,b --model c   # Cursor takes several
 
-Every file gets a timestamped backup first, and `agentgw remove` puts back exactly what was there.")]
+Every file gets a timestamped backup first, and `agentgw remove` puts back
+exactly what was there.")]
     Setup(SetupArgs),
 
     /// Undo what setup changed, keeping every change of your own
@@ -103,19 +167,20 @@ Examples:
 Examples:
   agentgw exec claude -p \"explain this repo\"
   agentgw exec codex exec \"fix the failing test\"
-  agentgw exec gemini                       # works in folders Gemini does not trust, too")]
+  agentgw exec gemini       # works in folders Gemini does not trust, too")]
     Exec(ExecArgs),
 
     /// Send one real request per agent through the gateway, as the agent would
     #[command(after_help = "\
 Examples:
   agentgw test claude
-  agentgw test all            # every agent in parallel
-  agentgw test cursor         # <gateway>/cursor/v1, model from [profiles.NAME.models] cursor
+  agentgw test all       # every agent in parallel
+  agentgw test cursor    # <gateway>/cursor/v1, [profiles.NAME.models] cursor
   agentgw test codex --json
 
-Uses the gateway URL and model from the agent's own config when it is set up, else the profile's.
-Exit 1 when any request fails; the message names the cause and the command that fixes it.")]
+Uses the gateway URL and model from the agent's own config when it is set up,
+else the profile's. Exit 1 when any request fails; the message names the cause
+and the command that fixes it.")]
     Test(TestArgs),
 
     /// Show the profile and, per agent, what is installed, configured and how it gets its token
@@ -139,11 +204,14 @@ Read-only. Exit 1 when a check failed (with --strict: or warned).")]
     /// Create and check the Unity Catalog tables Claude Code's telemetry goes to
     #[command(after_help = "\
 Examples:
-  agentgw otel sql --tables main.agents.claude          # the CREATE TABLE statements, to run yourself
-  agentgw otel create --tables main.agents.claude --warehouse-id 1234567890abcdef
-  agentgw otel check                                    # does the ingest endpoint accept our export?
+  # the CREATE TABLE statements, to run yourself:
+  agentgw otel sql --tables main.agents.claude
+  agentgw otel create --tables main.agents.claude \\
+      --warehouse-id 1234567890abcdef
+  agentgw otel check     # does the ingest endpoint accept our export?
 
-Then: agentgw setup claude --otel-tables main.agents.claude, and later: agentgw usage")]
+Then each user: agentgw setup claude --otel-tables main.agents.claude
+Later, what it cost: agentgw usage")]
     Otel(OtelArgs),
 
     /// Claude Code's cost and tokens per day, model or user, from the telemetry tables
@@ -153,8 +221,9 @@ Examples:
   agentgw usage --by model --days 30
   agentgw usage --by user --json | jq '.rows[0]'
 
-Reads claude_code.cost.usage and claude_code.token.usage from <PREFIX>_otel_metrics through the SQL
-warehouse. Tables and warehouse are remembered in the profile after the first use.")]
+Reads claude_code.cost.usage and claude_code.token.usage from
+<PREFIX>_otel_metrics through the SQL warehouse. Tables and warehouse are
+remembered in the profile after the first use.")]
     Usage(UsageArgs),
 
     /// List profiles with their workspace, gateway and token storage
@@ -173,15 +242,20 @@ Examples:
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Workspace URL, e.g. https://my-workspace.cloud.databricks.com
-    #[arg(long, env = "AGENTGW_HOST", value_name = "URL")]
+    #[arg(long, env = "AGENTGW_HOST", value_name = "URL", value_parser = Checked(checks::host))]
     pub host: Option<String>,
 
     /// AI Gateway URL [default: <host>/ai-gateway]
-    #[arg(long, env = "AGENTGW_GATEWAY_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "AGENTGW_GATEWAY_URL",
+        value_name = "URL",
+        value_parser = Checked(checks::gateway_url)
+    )]
     pub gateway_url: Option<String>,
 
     /// Read the token from standard input (for scripts; nothing is echoed)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from_databrickscfg")]
     pub token_stdin: bool,
 
     /// Take host and token from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME
@@ -202,7 +276,7 @@ pub struct LoginArgs {
     pub no_verify: bool,
 
     /// PEM file with extra CA certificates to trust (remembered in the profile)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = Checked(checks::existing_file))]
     pub ca_file: Option<PathBuf>,
 }
 
@@ -213,7 +287,12 @@ pub struct SetupArgs {
 
     /// Model (gateway endpoint name) to use [default: the profile's, else the product default].
     /// Cursor takes several: repeat the flag or separate names with commas
-    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        value_parser = Checked(checks::model)
+    )]
     pub model: Vec<String>,
 
     /// Print the diff of each file and change nothing
@@ -233,8 +312,8 @@ pub struct SetupArgs {
     pub force: bool,
 
     /// Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}
-    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX")]
-    pub otel_tables: Option<String>,
+    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX", value_parser = Checked(checks::tables))]
+    pub otel_tables: Option<crate::otel::Tables>,
 
     /// Claude: put the token in settings.json (0600) instead of calling `agentgw token`
     #[arg(long)]
@@ -245,7 +324,7 @@ pub struct SetupArgs {
     pub keep_experimental_betas: bool,
 
     /// Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = Checked(checks::codex_profile))]
     pub codex_profile: Option<String>,
 
     /// Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`);
@@ -290,7 +369,7 @@ pub struct RemoveArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Model (gateway endpoint name) [default: the profile's, else the product default]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = Checked(checks::model))]
     pub model: Option<String>,
 
     /// The agent (claude, codex or gemini), then its arguments, passed on unchanged
@@ -321,8 +400,8 @@ pub enum OtelCommand {
 #[derive(Debug, Args)]
 pub struct OtelTablesArg {
     /// CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile's]
-    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX")]
-    pub tables: Option<String>,
+    #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX", value_parser = Checked(checks::tables))]
+    pub tables: Option<crate::otel::Tables>,
 }
 
 #[derive(Debug, Args)]
@@ -341,7 +420,7 @@ pub struct OtelCreateArgs {
 #[derive(Debug, Args)]
 pub struct WarehouseArgs {
     /// SQL warehouse to run the statements on [default: the profile's]
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = Checked(checks::warehouse_id))]
     pub warehouse_id: Option<String>,
 
     /// Seconds to wait for the warehouse (it may have to start) before cancelling

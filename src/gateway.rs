@@ -518,7 +518,7 @@ impl RequestError {
                 self.url
             ),
             Failure::ForeignUrl { gateway, agent } => format!(
-                "{} is not on profile '{profile}''s gateway ({gateway}), so agentgw did not send your token there\n\
+                "{} is not on the gateway of profile '{profile}' ({gateway}), so agentgw did not send your token there\n\
                  Point the agent at this profile's gateway: agentgw setup {agent} --profile {profile} (or name the profile it uses with --profile)",
                 self.url
             ),

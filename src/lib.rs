@@ -10,6 +10,7 @@ pub mod commands;
 pub mod credential;
 pub mod databrickscfg;
 pub mod edit;
+pub mod errors;
 pub mod gateway;
 pub mod otel;
 pub mod paths;

@@ -1,4 +1,3 @@
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -9,14 +8,18 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    // clap exits with 2 on a usage error and 0 for --help/--version.
-    let cli = agentgw::cli::Cli::parse();
+    // A usage error is exit 2 (clap's own, and agentgw's checks beside the flags); --help and
+    // --version exit 0.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match agentgw::cli::parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return agentgw::commands::usage_error(e, agentgw::cli::json_requested(&args)),
+    };
+    let json = cli.json();
     match agentgw::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            if !err.is::<agentgw::commands::AlreadyReported>() {
-                agentgw::ui::error(&format!("{err:#}"));
-            }
+            agentgw::commands::report_failure(&err, json);
             ExitCode::FAILURE
         }
     }

@@ -20,6 +20,7 @@
 //! ```
 //! The file is edited with toml_edit, so comments and keys the user added survive our writes.
 
+use crate::errors::{Classified, Kind};
 use crate::{edit, paths};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
@@ -85,22 +86,33 @@ pub fn default_gateway(host: &str) -> String {
 
 /// Profile names become keyring account names and TOML keys: keep them plain.
 pub fn validate_name(name: &str) -> Result<()> {
-    let plain = !name.is_empty()
-        && name.len() <= 64
-        && name
+    parse_name(name, "--profile").map(|_| ())
+}
+
+/// `text` as a profile name; `source` (the flag or variable it came from) names it in the error.
+/// Empty is an error, not the default profile: `--profile ""` is a script's unset variable,
+/// and quietly using another profile's workspace and token would be worse than stopping.
+pub fn parse_name(text: &str, source: &str) -> Result<String> {
+    let rule = "use 1-64 letters, digits, '-', '_' or '.'";
+    if text.is_empty() {
+        bail!(
+            "{source} is empty: name a profile ({rule}), or leave it out for the default profile"
+        );
+    }
+    let plain = text.len() <= 64
+        && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if !plain {
-        bail!(
-            "invalid profile name {name:?}: use 1-64 letters, digits, '-', '_' or '.' (flag --profile or AGENTGW_PROFILE)"
-        );
+        bail!("{source} {text:?} is not a profile name: {rule}");
     }
-    Ok(())
+    Ok(text.to_string())
 }
 
-/// The profile name chosen by --profile / AGENTGW_PROFILE (clap folds both into one value).
+/// The profile name chosen by --profile / AGENTGW_PROFILE (clap folds both into one value, and
+/// has checked it: see cli.rs), else the default.
 pub fn selected_name(flag: Option<&str>) -> Result<String> {
-    let name = flag.filter(|n| !n.is_empty()).unwrap_or(DEFAULT_PROFILE);
+    let name = flag.unwrap_or(DEFAULT_PROFILE);
     validate_name(name)?;
     Ok(name.to_string())
 }
@@ -119,10 +131,13 @@ impl Config {
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         let doc = text.parse::<DocumentMut>().map_err(|e| {
-            anyhow::anyhow!(
-                "{}: {}\nagentgw's config file does not parse; fix it by hand or move it aside and run `agentgw login` again",
-                path.display(),
-                e.to_string().trim_end()
+            Classified::explained(
+                Kind::Config,
+                format!(
+                    "{}: {}\nagentgw's config file does not parse; fix it by hand or move it aside and run `agentgw login` again",
+                    path.display(),
+                    e.to_string().trim_end()
+                ),
             )
         })?;
         Ok(Config { path, doc })
@@ -139,6 +154,11 @@ impl Config {
     }
 
     pub fn profile(&self, name: &str) -> Result<Option<Profile>> {
+        self.read_profile(name)
+            .map_err(|e| Classified::explained(Kind::Config, format!("{e:#}")).into())
+    }
+
+    fn read_profile(&self, name: &str) -> Result<Option<Profile>> {
         let Some(table) = self
             .profiles_table()
             .and_then(|t| t.get(name))

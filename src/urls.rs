@@ -84,6 +84,27 @@ fn check_authority(authority: &str, input: &str, flag: &str) -> Result<()> {
             input.trim()
         );
     }
+    check_port(authority, input, flag)
+}
+
+/// A port, when given, is a number from 1 to 65535 (`[::1]:8443`, `host:8443`).
+fn check_port(authority: &str, input: &str, flag: &str) -> Result<()> {
+    let port = match authority.rsplit_once(']') {
+        Some((_, after)) => after.strip_prefix(':'),
+        None => authority.split_once(':').map(|(_, port)| port),
+    };
+    let Some(port) = port else {
+        return Ok(());
+    };
+    let valid = !port.is_empty()
+        && port.chars().all(|c| c.is_ascii_digit())
+        && port.parse::<u16>().is_ok_and(|p| p > 0);
+    if !valid {
+        bail!(
+            "{flag} {:?} has the port {port:?}; a port is a number from 1 to 65535 (or leave it out for 443)",
+            redact_userinfo(input.trim())
+        );
+    }
     Ok(())
 }
 
@@ -107,6 +128,8 @@ mod tests {
             "https://adb-1.2.azuredatabricks.net"
         );
         assert_eq!(n(" http://127.0.0.1:8080/x/y "), "http://127.0.0.1:8080");
+        assert_eq!(n("https://[::1]:8443/"), "https://[::1]:8443");
+        assert_eq!(n("https://ws:65535"), "https://ws:65535");
     }
 
     #[test]
@@ -118,6 +141,12 @@ mod tests {
             "https://",
             "https://a@b.com",
             "https://a/b c",
+            "https://ws.example.com:99999",
+            "https://ws.example.com:0",
+            "https://ws.example.com:",
+            "ws.example.com:http",
+            "https://a:1:2",
+            "https://[::1]:70000",
         ] {
             let err = normalize_host(bad, "--host").unwrap_err().to_string();
             assert!(err.contains("--host"), "{bad}: {err}");

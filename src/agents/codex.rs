@@ -110,7 +110,7 @@ impl Agent for Codex {
         let home = super::config_dir("CODEX_HOME", ".codex")?;
         let file_name = match &cx.options.codex_profile {
             Some(name) => {
-                validate_profile_name(name)?;
+                check_profile_name(name, "--codex-profile")?;
                 format!("{name}.config.toml")
             }
             None => "config.toml".to_string(),
@@ -262,17 +262,19 @@ fn toml_string(text: &str) -> String {
     toml_edit::Value::from(text).to_string().trim().to_string()
 }
 
-fn validate_profile_name(name: &str) -> Result<()> {
+/// A Codex profile name (`--codex-profile`, named by `source` in the error) becomes the file
+/// name `<name>.config.toml` beside config.toml: no path separators, nothing to quote.
+pub fn check_profile_name(name: &str, source: &str) -> Result<String> {
     if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         bail!(
-            "--codex-profile {name:?}: use letters, digits, '-' or '_' (it becomes the file name {name}.config.toml)"
+            "{source} {name:?} is not a Codex profile name: use letters, digits, '-' or '_' (it becomes the file name {name}.config.toml)"
         );
     }
-    Ok(())
+    Ok(name.to_string())
 }
 
 enum LegacySelector {

@@ -5,6 +5,7 @@ mod doctor;
 mod exec;
 mod login;
 mod logout;
+mod mask;
 mod otel;
 mod profiles;
 mod remove;
@@ -18,7 +19,10 @@ mod token_copies;
 mod usage;
 
 use crate::cli::{Cli, Command};
+use crate::errors::{Classified, Kind};
 use anyhow::Result;
+use serde_json::json;
+use std::process::ExitCode;
 
 pub fn run(cli: Cli) -> Result<()> {
     let profile = cli.profile.as_deref();
@@ -51,3 +55,69 @@ impl std::fmt::Display for AlreadyReported {
 }
 
 impl std::error::Error for AlreadyReported {}
+
+/// Says why the command failed: on stderr as always and, when the command prints JSON, as
+/// `{"error": {"kind", "message", "fix"}}` on stdout too (a failure already reported in the
+/// command's own output is not repeated).
+pub fn report_failure(error: &anyhow::Error, json: bool) {
+    if error.is::<AlreadyReported>() {
+        return;
+    }
+    crate::ui::error(&format!("{error:#}"));
+    if json {
+        let (message, fix) = match error.downcast_ref::<Classified>() {
+            Some(c) => (c.message.clone(), c.fix.clone()),
+            None => {
+                let text = format!("{error:#}");
+                let (message, fix) = crate::ui::message_and_fix(&text);
+                let fix = fix.trim();
+                (
+                    message.to_string(),
+                    (!fix.is_empty()).then(|| fix.to_string()),
+                )
+            }
+        };
+        print_json_error(Kind::of(error), &message, fix.as_deref());
+    }
+}
+
+/// A command line clap (or one of agentgw's checks beside a flag) refused: clap's own output
+/// and exit code, plus the JSON error on stdout when the command line asked for JSON.
+pub fn usage_error(error: clap::Error, json: bool) -> ExitCode {
+    if !json || !error.use_stderr() {
+        // --help and --version (stdout, exit 0) and plain usage errors (stderr, exit 2).
+        error.exit();
+    }
+    let text = error.render().to_string();
+    let (message, usage) = match text.find("\nUsage: ") {
+        Some(at) => (
+            &text[..at],
+            text[at + 1..].lines().next().unwrap_or_default(),
+        ),
+        None => (text.as_str(), ""),
+    };
+    let message = message.trim().trim_start_matches("error: ");
+    // "Usage: agentgw test [OPTIONS] <AGENT>": the command is the words before the first
+    // placeholder or flag.
+    let command: Vec<&str> = usage
+        .split_whitespace()
+        .skip(1)
+        .take_while(|w| !w.starts_with(['[', '<', '-']))
+        .collect();
+    let command = if command.is_empty() {
+        "agentgw".to_string()
+    } else {
+        command.join(" ")
+    };
+    print_json_error(Kind::Usage, message, Some(&format!("{command} --help")));
+    let _ = error.print();
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+}
+
+fn print_json_error(kind: Kind, message: &str, fix: Option<&str>) {
+    let report = json!({"error": {"kind": kind.name(), "message": message, "fix": fix}});
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).unwrap_or_else(|_| report.to_string())
+    );
+}

@@ -5,6 +5,7 @@
 use super::AlreadyReported;
 use super::session::Session;
 use crate::cli::{OtelArgs, OtelCommand, OtelCreateArgs, OtelTablesArg, WarehouseArgs};
+use crate::errors::{Classified, Kind};
 use crate::otel::{self, Signal, Tables, ddl};
 use crate::profile::{self, Config, Profile};
 use crate::sql::{Needs, Warehouse};
@@ -147,26 +148,30 @@ pub(super) fn saved_profile(profile_flag: Option<&str>) -> Result<Option<Profile
 /// The tables from --tables, else the ones remembered in the profile.
 pub(super) fn tables(flag: &OtelTablesArg, profile: Option<&Profile>) -> Result<Tables> {
     match (&flag.tables, profile.and_then(|p| p.otel_tables.as_ref())) {
-        (Some(text), _) => Tables::parse(text, "--tables"),
+        (Some(tables), _) => Ok(tables.clone()),
         (None, Some(saved)) => Tables::parse(saved, "otel_tables in agentgw's config.toml"),
-        (None, None) => Err(anyhow!(
-            "which tables? Pass --tables CATALOG.SCHEMA.PREFIX (e.g. main.agents.claude); it is remembered in the profile afterwards"
-        )),
+        (None, None) => Err(Classified::explained(
+            Kind::MissingInput,
+            "which tables? Pass --tables CATALOG.SCHEMA.PREFIX (e.g. main.agents.claude); it is remembered in the profile afterwards",
+        )
+        .into()),
     }
 }
 
-/// The warehouse from --warehouse-id, else the one remembered in the profile.
+/// The warehouse from --warehouse-id (checked by clap), else the one remembered in the profile.
 pub(super) fn warehouse_id(flag: &WarehouseArgs, profile: Option<&Profile>) -> Result<String> {
-    let id = flag
-        .warehouse_id
-        .clone()
-        .or_else(|| profile.and_then(|p| p.warehouse_id.clone()))
+    if let Some(id) = &flag.warehouse_id {
+        return Ok(id.clone());
+    }
+    let id = profile
+        .and_then(|p| p.warehouse_id.clone())
         .ok_or_else(|| {
-            anyhow!(
-                "which SQL warehouse? Pass --warehouse-id ID (SQL Warehouses > your warehouse > Connection details); it is remembered in the profile afterwards"
+            Classified::explained(
+                Kind::MissingInput,
+                "which SQL warehouse? Pass --warehouse-id ID (SQL Warehouses > your warehouse > Connection details); it is remembered in the profile afterwards",
             )
         })?;
-    otel::tables::validate_warehouse_id(&id)?;
+    otel::tables::validate_warehouse_id(&id, "warehouse_id in agentgw's config.toml")?;
     Ok(id)
 }
 

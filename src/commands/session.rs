@@ -2,10 +2,15 @@
 
 use crate::agents::{self, Context, SetupOptions};
 use crate::credential::TokenSource;
+use crate::errors::{Classified, Kind};
 use crate::profile::{self, Config, Profile};
 use crate::{credential, paths};
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result};
 use std::path::PathBuf;
+
+// Diffs of config files are printed with secrets masked; the commands that print them take it
+// from here, beside the session whose token it masks.
+pub use super::mask::mask_secrets;
 
 pub struct Session {
     pub profile: Profile,
@@ -21,18 +26,28 @@ impl Session {
         let name = profile::selected_name(profile_flag)?;
         let config_dir = paths::config_dir()?;
         let login = format!("agentgw login --profile {name}");
-        let profile = Config::load(&config_dir)?
-            .profile(&name)?
-            .ok_or_else(|| anyhow!("no profile '{name}' yet; run: {login}"))?;
-        let host = profile
-            .host
-            .clone()
-            .ok_or_else(|| anyhow!("profile '{name}' has no workspace host; run: {login}"))?;
+        let profile = Config::load(&config_dir)?.profile(&name)?.ok_or_else(|| {
+            Classified::run(Kind::NoProfile, format!("no profile '{name}' yet"), &login)
+        })?;
+        let host = profile.host.clone().ok_or_else(|| {
+            Classified::run(
+                Kind::NoProfile,
+                format!("profile '{name}' has no workspace host"),
+                &login,
+            )
+        })?;
         let gateway = profile
             .gateway()
             .unwrap_or_else(|| profile::default_gateway(&host));
-        let Some((token, _)) = credential::read(&config_dir, Some(&profile))? else {
-            bail!("not logged in (profile '{name}'); run: {login}");
+        let stored = credential::read(&config_dir, Some(&profile))
+            .map_err(|e| Classified::explained(Kind::Credential, format!("{e:#}")))?;
+        let Some((token, _)) = stored else {
+            return Err(Classified::run(
+                Kind::NotLoggedIn,
+                format!("not logged in (profile '{name}')"),
+                login,
+            )
+            .into());
         };
         let agentgw = agentgw_path().context("cannot find the path of the agentgw binary")?;
         Ok(Session {
@@ -123,94 +138,4 @@ fn agentgw_path() -> std::io::Result<PathBuf> {
             })
     });
     Ok(on_path.unwrap_or(real))
-}
-
-/// Text fit for the terminal, for diffs of config files: the token replaced, and any line that
-/// looks like it carries a credential (a key or value mentioning a token, secret, password, API
-/// key, Authorization or Bearer) shown with its value hidden.
-pub fn mask_secrets(text: &str, token: Option<&str>) -> String {
-    let text = match token.filter(|t| !t.is_empty()) {
-        Some(token) => text.replace(token, "[token]"),
-        None => text.to_string(),
-    };
-    text.split_inclusive('\n').map(mask_line).collect()
-}
-
-/// Keys whose values name commands or variables, not secrets (agentgw's own helper settings).
-const NOT_SECRET_KEYS: [&str; 5] = [
-    "apiKeyHelper",
-    "otelHeadersHelper",
-    "env_key",
-    "command",
-    "args",
-];
-const SECRET_HINTS: [&str; 8] = [
-    "token",
-    "secret",
-    "password",
-    "api_key",
-    "apikey",
-    "api-key",
-    "authorization",
-    "bearer",
-];
-
-fn mask_line(line: &str) -> String {
-    // `KEY=value`, `KEY = "value"` (TOML) and `"KEY": "value"` (JSON).
-    let Some(sep) = line.find(['=', ':']) else {
-        return line.to_string();
-    };
-    let key = line[..sep].trim_end_matches([' ', '"']);
-    let key = key
-        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .next()
-        .unwrap_or(key);
-    let value = line[sep + 1..].trim();
-    let lower = line.to_ascii_lowercase();
-    let looks_secret = SECRET_HINTS.iter().any(|hint| lower.contains(hint));
-    let structural = value.is_empty() || value == "{" || value == "[";
-    if !looks_secret || structural || (NOT_SECRET_KEYS.contains(&key) && !lower.contains("bearer"))
-    {
-        return line.to_string();
-    }
-    let newline = if line.ends_with('\n') { "\n" } else { "" };
-    format!("{}{} [hidden]{newline}", &line[..sep], &line[sep..=sep])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mask_secrets;
-
-    #[test]
-    fn credentials_in_diff_lines_are_hidden() {
-        let diff = "\
-+GEMINI_API_KEY=AIzaSyMINE
--    \"ANTHROPIC_CUSTOM_HEADERS\": \"Authorization: Bearer sk-ant-1\",
- openrouter = { name = \"x\", experimental_bearer_token = \"sk-or-2\" }
-+    \"headers\": {\"x-api-key\": \"k3\"},
-+  \"apiKeyHelper\": \"/usr/bin/agentgw token --profile default\",
-+args = [\"token\", \"--profile\", \"default\"]
-+    \"ANTHROPIC_BASE_URL\": \"https://ws/ai-gateway/anthropic\",
-+  \"env\": {
-+x dapi-agentgw-token
-";
-        let masked = mask_secrets(diff, Some("dapi-agentgw-token"));
-        for secret in [
-            "AIzaSyMINE",
-            "sk-ant-1",
-            "sk-or-2",
-            "k3",
-            "dapi-agentgw-token",
-        ] {
-            assert!(!masked.contains(secret), "{secret} shown:\n{masked}");
-        }
-        for kept in [
-            "/usr/bin/agentgw token --profile default",
-            "\"--profile\", \"default\"",
-            "https://ws/ai-gateway/anthropic",
-            "+  \"env\": {",
-        ] {
-            assert!(masked.contains(kept), "{kept} hidden:\n{masked}");
-        }
-    }
 }

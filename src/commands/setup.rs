@@ -7,7 +7,6 @@ use crate::agents::{self, Agent, SetupOptions};
 use crate::cli::{AgentChoice, Cli, SetupArgs};
 use crate::edit::{self, StateDir};
 use crate::gateway::{Http, Wire};
-use crate::otel::Tables;
 use crate::{paths, ui};
 use anyhow::{Result, bail};
 use clap::CommandFactory;
@@ -44,11 +43,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     }
     let options = SetupOptions {
         inline_token: args.inline_token,
-        otel_tables: args
-            .otel_tables
-            .as_deref()
-            .map(|t| Tables::parse(t, "--otel-tables"))
-            .transpose()?,
+        otel_tables: args.otel_tables.clone(),
         keep_experimental_betas: args.keep_experimental_betas,
         codex_profile: args.codex_profile.clone(),
         no_token_file: args.no_token_file,
@@ -306,21 +301,19 @@ fn selected_agents(args: &SetupArgs, cursor: bool) -> Result<Vec<&'static dyn Ag
     Ok(chosen)
 }
 
-/// On a terminal: offer the workspace's serving endpoints, the usual default preselected.
+/// On a terminal: offer the workspace's serving endpoints, the agent's own model family first,
+/// with the profile's model (else the agent's default) preselected.
 fn pick_model(session: &Session, agent: &dyn Agent) -> String {
     let default = agents::model_for(agent, None, &session.profile);
     let endpoints = session
         .http()
         .ok()
         .and_then(|http| http.serving_endpoints(&session.host, &session.token).ok());
-    let Some(mut names) = endpoints.filter(|n| !n.is_empty()) else {
+    let Some(names) = endpoints.filter(|n| !n.is_empty()) else {
         return default;
     };
-    names.sort();
-    let preselected = names.iter().position(|n| *n == default).unwrap_or_else(|| {
-        names.insert(0, default.clone());
-        0
-    });
+    let names = family_first(agent.info().wire, names, &default);
+    let preselected = names.iter().position(|n| *n == default).unwrap_or(0);
     dialoguer::Select::new()
         .with_prompt(format!("Model for {}", agent.name()))
         .items(&names)
@@ -328,6 +321,38 @@ fn pick_model(session: &Session, agent: &dyn Agent) -> String {
         .interact()
         .map(|i| names[i].clone())
         .unwrap_or(default)
+}
+
+/// The endpoint names in the order to offer them to an agent speaking `wire`: the models of
+/// its family first (Claude models for Claude Code, GPT/OpenAI models for Codex, Gemini
+/// models for Gemini CLI), then the others, each group sorted. `default` is among them even
+/// when the workspace does not list it (it may still answer under that name).
+fn family_first(wire: Wire, mut names: Vec<String>, default: &str) -> Vec<String> {
+    if !names.iter().any(|n| n == default) {
+        names.push(default.to_string());
+    }
+    names.sort_by(|a, b| (!of_family(wire, a), a.as_str()).cmp(&(!of_family(wire, b), b.as_str())));
+    names
+}
+
+/// Whether the endpoint `name` serves a model of the family `wire` was made for. Chat
+/// Completions (Cursor) is every family's.
+fn of_family(wire: Wire, name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let words: Vec<&str> = name.split(['-', '_', '.', '/']).collect();
+    match wire {
+        Wire::Anthropic => words.contains(&"claude"),
+        Wire::Gemini => words.contains(&"gemini"),
+        // gpt-5, openai's o3 / o4-mini, codex-mini.
+        Wire::OpenAiResponses => words.iter().any(|w| {
+            matches!(*w, "gpt" | "openai" | "codex")
+                || w.starts_with("gpt")
+                || (w.len() == 2
+                    && w.starts_with('o')
+                    && w[1..].chars().all(|c| c.is_ascii_digit()))
+        }),
+        Wire::OpenAiChat => true,
+    }
 }
 
 pub(super) fn confirm(name: &str, plans: &[edit::Plan], token: &str) -> Result<bool> {
@@ -370,5 +395,42 @@ pub(super) fn test_request(
             ));
             Ok(false)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Wire, family_first};
+
+    #[test]
+    fn each_agent_is_offered_its_own_family_first() {
+        let served: Vec<String> = [
+            "databricks-gpt-5-2",
+            "databricks-bge-large-en",
+            "databricks-claude-sonnet-4-5",
+            "databricks-gemini-2-5-flash",
+            "databricks-gpt-oss-120b",
+            "system.ai.claude-opus-4-6",
+            "o3-mini",
+        ]
+        .map(String::from)
+        .to_vec();
+        let order = |wire, default: &str| family_first(wire, served.clone(), default);
+        assert_eq!(
+            order(Wire::Anthropic, "databricks-claude-opus-4-6")[..3],
+            [
+                "databricks-claude-opus-4-6",
+                "databricks-claude-sonnet-4-5",
+                "system.ai.claude-opus-4-6"
+            ]
+        );
+        assert_eq!(
+            order(Wire::OpenAiResponses, "databricks-gpt-5-2")[..3],
+            ["databricks-gpt-5-2", "databricks-gpt-oss-120b", "o3-mini"]
+        );
+        assert_eq!(
+            order(Wire::Gemini, "databricks-gemini-2-5-flash")[..2],
+            ["databricks-gemini-2-5-flash", "databricks-bge-large-en"]
+        );
     }
 }

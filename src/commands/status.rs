@@ -243,6 +243,10 @@ fn print_human(report: &Value) {
                 }
             }
             (None, Some(err)) => println!("  configured  unreadable: {err}"),
+            // Cursor is a desktop app: without it there is nothing to set up yet.
+            (None, None) if a["agent"] == cursor::ID && a["installed"] != true => {
+                println!("  configured  no")
+            }
             (None, None) => println!(
                 "  configured  no (run: agentgw setup {})",
                 a["agent"].as_str().unwrap_or_default()

@@ -4,9 +4,10 @@
 use super::otel::{remember, tables, warehouse, warehouse_id};
 use super::session::Session;
 use crate::cli::UsageArgs;
+use crate::errors::{Classified, Kind};
 use crate::otel::{Signal, usage};
 use crate::sql::Needs;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
 pub fn run(profile_flag: Option<&str>, args: UsageArgs) -> Result<()> {
     let session = Session::load(profile_flag)?;
@@ -20,7 +21,10 @@ pub fn run(profile_flag: Option<&str>, args: UsageArgs) -> Result<()> {
                 privilege: "SELECT",
                 schema: tables.sql_schema(),
             };
-            anyhow!(e.explain(&session.profile.name, &session.host, &warehouse_id, &needs))
+            Classified::explained(
+                Kind::from(&e),
+                e.explain(&session.profile.name, &session.host, &warehouse_id, &needs),
+            )
         })?;
     let (mut rows, today) = usage::rows(&result)?;
     if args.by == usage::GroupBy::Day {

@@ -51,15 +51,22 @@ pub enum EditError {
         path: PathBuf,
         action: &'static str,
         source: io::Error,
+        /// The file `path` leads to through symlinks, when that is another file: the folder
+        /// where a write happens (and fails) is that file's.
+        target: Option<PathBuf>,
     },
 }
 
 impl EditError {
     pub(crate) fn io(path: &Path, action: &'static str, source: io::Error) -> Self {
+        let target = super::write::resolve_symlinks(path)
+            .ok()
+            .filter(|target| target != path);
         EditError::Io {
             path: path.to_path_buf(),
             action,
             source,
+            target,
         }
     }
 
@@ -165,9 +172,10 @@ impl fmt::Display for EditError {
                 path,
                 action,
                 source,
+                target,
             } => {
                 write!(f, "{}: {action}: {source}", path.display())?;
-                match io_fix(path, source) {
+                match io_fix(path, target.as_deref(), source) {
                     Some(fix) => write!(f, "\n{fix}"),
                     None => Ok(()),
                 }
@@ -176,8 +184,11 @@ impl fmt::Display for EditError {
     }
 }
 
-/// What to do about an I/O failure the user can fix, in one or two sentences.
-fn io_fix(path: &Path, error: &io::Error) -> Option<String> {
+/// What to do about an I/O failure the user can fix, in one or two sentences. For a symlink,
+/// about the file it leads to (`target`): the temp file and the rename happen in its folder.
+fn io_fix(path: &Path, target: Option<&Path>, error: &io::Error) -> Option<String> {
+    let link = target.map(|t| format!("'{}' is a symlink to '{}'. ", path.display(), t.display()));
+    let path = target.unwrap_or(path);
     let shown = path.display();
     let folder = path
         .parent()
@@ -195,9 +206,10 @@ fn io_fix(path: &Path, error: &io::Error) -> Option<String> {
     }
     Some(match error.kind() {
         io::ErrorKind::PermissionDenied => format!(
-            "agentgw writes the new content to a temp file in '{folder}' and renames it over the file, \
+            "{}agentgw writes the new content to a temp file in '{folder}' and renames it over the file, \
              so it needs write access to that folder and read access to the file: check their owner \
-             and permissions (ls -ld '{folder}' '{shown}'), then run the command again."
+             and permissions (ls -ld '{folder}' '{shown}'), then run the command again.",
+            link.unwrap_or_default()
         ),
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge => {
             format!(

@@ -5,6 +5,7 @@
 use jsonc_parser::ParseOptions;
 use jsonc_parser::cst::{
     CstContainerNode, CstInputValue, CstLeafNode, CstNode, CstObject, CstObjectProp, CstRootNode,
+    TrailingCommaMode,
 };
 use serde_json::Value;
 
@@ -204,7 +205,8 @@ impl Document for JsonDocument {
                     .fold(object_of(leaf, to_input(value)), |inner, name| {
                         object_of(name, inner)
                     });
-                object.append(segment, nested);
+                let created = object.append(segment, nested);
+                without_trailing_commas(&created);
                 return Ok((depth..parents.len()).map(|d| key[..=d].to_vec()).collect());
             };
             object = match prop.value() {
@@ -218,12 +220,14 @@ impl Document for JsonDocument {
                 }
             };
         }
-        match object.get(leaf) {
-            Some(prop) => prop.set_value(to_input(value)),
-            None => {
-                object.append(leaf, to_input(value));
+        let prop = match object.get(leaf) {
+            Some(prop) => {
+                prop.set_value(to_input(value));
+                prop
             }
-        }
+            None => object.append(leaf, to_input(value)),
+        };
+        without_trailing_commas(&prop);
         Ok(Vec::new())
     }
 
@@ -362,6 +366,23 @@ impl Document for JsonDocument {
 
     fn render(&self) -> String {
         self.root.to_string()
+    }
+}
+
+/// The library lays out a new object or array in the style it finds around it, trailing commas
+/// included; what agentgw writes gets none (Claude Code refuses a settings file with them, and
+/// the user fixing theirs should not have to find agentgw's too). The comma after `prop`
+/// itself stays: in a container written with trailing commas it is the one the user's last
+/// entry had before `prop` was appended.
+fn without_trailing_commas(prop: &CstObjectProp) {
+    match prop.value() {
+        Some(CstNode::Container(CstContainerNode::Object(object))) => {
+            object.set_trailing_commas(TrailingCommaMode::Never)
+        }
+        Some(CstNode::Container(CstContainerNode::Array(array))) => {
+            array.set_trailing_commas(TrailingCommaMode::Never)
+        }
+        _ => {}
     }
 }
 

@@ -95,24 +95,30 @@ impl Document for TomlDocument {
         let mut created = Vec::new();
         let mut current = self.doc.as_item_mut();
         for (depth, segment) in parents.iter().enumerate() {
-            let inside_inline = current.is_inline_table();
-            let container = current
-                .as_table_like_mut()
-                .expect("only tables are descended into");
-            if container.get(segment).is_none() {
-                let fresh = if inside_inline {
-                    Item::Value(toml_edit::Value::InlineTable(InlineTable::new()))
+            let missing = current
+                .as_table_like()
+                .expect("only tables are descended into")
+                .get(segment)
+                .is_none();
+            if missing {
+                if let Some(inline) = current.as_inline_table_mut() {
+                    let fresh = toml_edit::Value::InlineTable(InlineTable::new());
+                    append_to_inline(inline, segment, fresh);
                 } else {
+                    let container = current
+                        .as_table_like_mut()
+                        .expect("only tables are descended into");
                     let mut table = Table::new();
                     table.set_implicit(true);
                     table.set_dotted(container.is_dotted());
                     table.set_position(position);
-                    Item::Table(table)
-                };
-                container.insert(segment, fresh);
+                    container.insert(segment, Item::Table(table));
+                }
                 created.push(key[..=depth].to_vec());
             }
-            let child = container
+            let child = current
+                .as_table_like_mut()
+                .expect("only tables are descended into")
                 .get_mut(segment)
                 .expect("present or just inserted");
             if !(child.is_table() || child.is_inline_table()) {
@@ -137,6 +143,12 @@ impl Document for TomlDocument {
             && !created.iter().any(|c| c.as_slice() == parents)
         {
             created.push(parents.to_vec());
+        }
+        if let Some(inline) = current.as_inline_table_mut()
+            && !inline.contains_key(leaf)
+        {
+            append_to_inline(inline, leaf, new_value);
+            return Ok(created);
         }
         let container = current
             .as_table_like_mut()
@@ -250,13 +262,41 @@ impl Document for TomlDocument {
 }
 
 impl TomlDocument {
-    /// Removes `key`. toml_edit stores the comment lines above a key or a `[table]` header as
-    /// part of it, so plain removal would delete them with it; they are handed on to whatever
-    /// now follows in the file instead.
+    /// Before the last entry of an inline table is removed, the space before its `}` goes back
+    /// to the entry that becomes the last (the reverse of [`append_to_inline`]).
+    fn hand_back_closing_space(&mut self, key: &[String]) {
+        let Some((leaf, parents)) = key.split_last() else {
+            return;
+        };
+        let mut item = self.doc.as_item_mut();
+        for segment in parents {
+            match item.as_table_like_mut().and_then(|t| t.get_mut(segment)) {
+                Some(child) => item = child,
+                None => return,
+            }
+        }
+        let Some(inline) = item.as_inline_table_mut() else {
+            return;
+        };
+        if inline.iter().last().map(|(k, _)| k) != Some(leaf.as_str()) {
+            return;
+        }
+        let mut values: Vec<&mut toml_edit::Value> = inline.iter_mut().map(|(_, v)| v).collect();
+        if let [.., before, last] = values.as_mut_slice()
+            && let Some(closing) = last.decor().suffix().cloned()
+        {
+            before.decor_mut().set_suffix(closing);
+        }
+    }
+
+    /// Removes `key` (handing an inline table's closing space on, see above). toml_edit stores
+    /// the comment lines above a key or a `[table]` header as part of it, so plain removal
+    /// would delete them with it; they are handed on to whatever now follows in the file.
     fn remove_keeping_comments(&mut self, key: &[String]) -> bool {
         let Some((leaf, parents)) = key.split_last() else {
             return false;
         };
+        self.hand_back_closing_space(key);
         let order = tables_in_order(&self.doc);
         let Some(parent) = self.parent_mut(key) else {
             return false;
@@ -324,6 +364,24 @@ impl TomlDocument {
         }
         true
     }
+}
+
+/// Appends `key = value` to an inline table. The space before the closing `}` belongs to the
+/// last value (`{ a = 1 }` is `a`'s value followed by " "); left there, the new entry would be
+/// written `{ a = 1 , b = 2 }`. It moves to the new last value, so `{a = 1}` stays tight and
+/// `{ a = 1 }` spaced.
+fn append_to_inline(table: &mut InlineTable, key: &str, mut value: toml_edit::Value) {
+    let closing = table.iter_mut().last().and_then(|(_, last)| {
+        let closing = last.decor().suffix().cloned();
+        if closing.is_some() {
+            last.decor_mut().set_suffix("");
+        }
+        closing
+    });
+    if let Some(closing) = closing {
+        value.decor_mut().set_suffix(closing);
+    }
+    table.insert(key, value);
 }
 
 /// Tables with a visible `[header]`, in the order toml_edit prints them, each with the text

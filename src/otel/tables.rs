@@ -43,15 +43,17 @@ const MAX_NAME_CHARS: usize = 255;
 impl Tables {
     /// Parses `CATALOG.SCHEMA.PREFIX`; `flag` names where the text came from, for the error.
     pub fn parse(text: &str, flag: &str) -> Result<Tables> {
-        let usage = || {
-            format!(
-                "{flag} {text:?} is not CATALOG.SCHEMA.PREFIX; each name is letters, digits and '_', \
-                 or any other name in backticks (e.g. main.agents.claude or `my-catalog`.agents.claude)"
+        let refuse = |why: String| {
+            anyhow::anyhow!(
+                "{flag} {text:?} is not CATALOG.SCHEMA.PREFIX ({why}); each name is letters, digits \
+                 and '_', or any other name in backticks (e.g. main.agents.claude or `my-catalog`.agents.claude)"
             )
         };
-        let parts = split_names(text).map_err(|why| anyhow::anyhow!("{}: {why}", usage()))?;
-        let [catalog, schema, prefix] = <[String; 3]>::try_from(parts)
-            .map_err(|parts| anyhow::anyhow!("{}: found {} names", usage(), parts.len()))?;
+        let parts = split_names(text).map_err(refuse)?;
+        let [catalog, schema, prefix] = <[String; 3]>::try_from(parts).map_err(|parts| {
+            let n = parts.len();
+            refuse(format!("found {n} name{}", if n == 1 { "" } else { "s" }))
+        })?;
         Ok(Tables {
             catalog,
             schema,
@@ -181,11 +183,11 @@ fn split_names(text: &str) -> Result<Vec<String>, String> {
 }
 
 /// Bails unless `id` looks like a SQL warehouse id (hex digits and letters): it goes into JSON
-/// bodies and URLs of the SQL API.
-pub fn validate_warehouse_id(id: &str) -> Result<()> {
+/// bodies and URLs of the SQL API. `source` names where it came from, for the error.
+pub fn validate_warehouse_id(id: &str, source: &str) -> Result<()> {
     if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         bail!(
-            "--warehouse-id {id:?} is not a SQL warehouse id (letters and digits, e.g. 1234567890abcdef); \
+            "{source} {id:?} is not a SQL warehouse id (letters and digits, e.g. 1234567890abcdef); \
              find it in the workspace under SQL Warehouses > your warehouse > Connection details"
         );
     }
@@ -246,10 +248,21 @@ mod tests {
     }
 
     #[test]
+    fn a_count_of_names_agrees_with_its_number() {
+        let err = Tables::parse("main", "--tables").unwrap_err().to_string();
+        assert!(err.contains("(found 1 name)"), "{err}");
+        let err = Tables::parse("a.b.c.d", "--tables")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("(found 4 names)"), "{err}");
+    }
+
+    #[test]
     fn warehouse_ids_are_letters_and_digits() {
-        assert!(validate_warehouse_id("abc123DEF").is_ok());
+        assert!(validate_warehouse_id("abc123DEF", "--warehouse-id").is_ok());
         for bad in ["", "abc/../x", "a b", "a\"b"] {
-            assert!(validate_warehouse_id(bad).is_err(), "{bad:?}");
+            let err = validate_warehouse_id(bad, "--warehouse-id").unwrap_err();
+            assert!(err.to_string().starts_with("--warehouse-id "), "{bad:?}");
         }
     }
 }

@@ -101,6 +101,7 @@ pub fn rows(result: &ResultSet) -> Result<(Vec<Row>, Option<String>)> {
                     tokens: number(tokens)?,
                 })
             }
+            [_] => bail!("the warehouse returned 1 column where 4 belong"),
             other => bail!(
                 "the warehouse returned {} columns where 4 belong",
                 other.len()
@@ -251,9 +252,10 @@ pub fn to_json(rows: &[Row], by: GroupBy, days: u32, table: &str) -> serde_json:
 }
 
 /// Dollars without the noise of binary floating point (0.1 + 0.2 = 0.30000000000000004):
-/// rounded to a millionth, far below any price per request.
+/// rounded to a millionth, far below any price per request. Never -0.0 (the sum of no rows is
+/// -0.0 in IEEE arithmetic, and so is a tiny negative rounded): adding +0.0 makes it 0.0.
 fn dollars(value: f64) -> f64 {
-    (value * 1e6).round() / 1e6
+    (value * 1e6).round() / 1e6 + 0.0
 }
 
 fn width(cells: &[String], at_least: usize) -> usize {
@@ -322,6 +324,13 @@ fn thousands(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_rows_cost_zero_dollars_not_minus_zero() {
+        let report = to_json(&[], GroupBy::Model, 7, "t");
+        assert_eq!(report["total"]["cost_usd"].to_string(), "0.0");
+        assert_eq!(dollars(-1e-9).to_string(), "0");
+    }
 
     fn row(label: &str, cost_usd: f64, tokens: f64) -> Row {
         Row {

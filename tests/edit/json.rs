@@ -224,6 +224,32 @@ fn trailing_commas_are_kept() {
 }
 
 #[test]
+fn new_objects_get_no_trailing_commas_of_their_own() {
+    // The user's trailing commas (after the last key, and in a list) stay where the user's
+    // style puts them; the objects agentgw creates (`env`, Gemini's `security.auth`) get
+    // none, so the file never holds more trailing commas than before.
+    let original =
+        "{\n  \"permissions\": {\"allow\": [\"Bash(ls)\",]},\n  \"model\": \"opus\",\n}\n";
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("settings.json", original);
+    let mut changes = gateway_changes();
+    changes.push(set("security.auth.selectedType", "gemini-api-key"));
+    sandbox.apply(&path, Format::Json, &changes);
+    assert_eq!(
+        read(&path),
+        format!(
+            "{{\n  \"permissions\": {{\"allow\": [\"Bash(ls)\",]}},\n  \"model\": \"opus\",\n  \
+             \"env\": {{\n    \"ANTHROPIC_BASE_URL\": \"{BASE_URL}\",\n    \
+             \"ANTHROPIC_MODEL\": \"databricks-claude-sonnet-4\"\n  }},\n  \
+             \"apiKeyHelper\": \"agentgw token --profile \\\"work\\\"\",\n  \
+             \"security\": {{\n    \"auth\": {{\n      \"selectedType\": \"gemini-api-key\"\n    }}\n  }},\n}}\n"
+        )
+    );
+    sandbox.undo("claude");
+    assert_eq!(read(&path), original);
+}
+
+#[test]
 fn setting_through_a_non_object_is_an_error_naming_the_key() {
     let original = "{\n  \"env\": \"oops\"\n}\n";
     let sandbox = Sandbox::new();

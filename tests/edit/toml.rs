@@ -138,10 +138,44 @@ fn dotted_keys_and_inline_tables_are_set_inside() {
     let text = read(&path);
     assert_eq!(
         text,
-        "a.b.c = 1 # dotted\na.b.z = 2\na.y.x = true\nd = { e = 1 , f = \"g\", h = { i = 3 } }\n"
+        "a.b.c = 1 # dotted\na.b.z = 2\na.y.x = true\nd = { e = 1, f = \"g\", h = { i = 3 } }\n"
     );
     sandbox.undo("claude");
     assert_eq!(read(&path), original);
+}
+
+#[test]
+fn a_provider_written_as_an_inline_table_gets_no_stray_spaces() {
+    let original = "model = \"o3\"\n\n[model_providers]\n\
+                    databricks = { name = \"Databricks\", base_url = \"https://old.example.com/openai/v1\" }\n";
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("config.toml", original);
+    sandbox.apply(
+        &path,
+        Format::Toml,
+        &[
+            set(
+                "model_providers.databricks.base_url",
+                "https://example.cloud.databricks.com/ai-gateway/openai/v1",
+            ),
+            set("model_providers.databricks.wire_api", "responses"),
+        ],
+    );
+    assert_eq!(
+        read(&path),
+        "model = \"o3\"\n\n[model_providers]\n\
+         databricks = { name = \"Databricks\", base_url = \"https://example.cloud.databricks.com/ai-gateway/openai/v1\", \
+         wire_api = \"responses\" }\n"
+    );
+    sandbox.undo("claude");
+    assert_eq!(read(&path), original);
+    // A table written tightly stays tight.
+    let tight = "p = {a = 1}\n";
+    std::fs::write(&path, tight).unwrap();
+    sandbox.apply(&path, Format::Toml, &[set("p.b", 2)]);
+    assert_eq!(read(&path), "p = {a = 1, b = 2}\n");
+    sandbox.undo("claude");
+    assert_eq!(read(&path), tight);
 }
 
 #[test]

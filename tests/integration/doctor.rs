@@ -45,10 +45,7 @@ fn without_a_profile_doctor_still_runs_and_says_so() {
         ),
         "{said}"
     );
-    assert!(
-        said.ends_with("\n1 problem: fix them in the order shown.\n"),
-        "{said}"
-    );
+    assert!(said.ends_with("\n1 problem: fix it as shown.\n"), "{said}");
 }
 
 #[test]
@@ -236,7 +233,7 @@ fn doctor_never_sends_the_token_to_a_url_that_is_not_the_profiles_gateway() {
     let said = stdout(&doctor(&home, &["--agent", "claude"]));
     assert!(
         said.contains(&format!(
-            "  ✗ {foreign} is not on profile 'default''s gateway"
+            "  ✗ {foreign} is not on the gateway of profile 'default' ("
         )),
         "{said}"
     );

@@ -164,6 +164,39 @@ fn a_read_only_config_folder_is_named_with_the_fix_and_left_alone() {
 }
 
 #[test]
+fn a_symlinked_file_in_a_read_only_folder_names_the_folder_the_write_failed_in() {
+    let home = TestHome::logged_in_to("https://ws.example.com");
+    // A dotfiles checkout holds the real file; ~/.claude/settings.json links to it.
+    let target = home.path().join("dotfiles/claude/settings.json");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::fs::write(&target, big_settings(500)).unwrap();
+    let link = home.path().join(".claude/settings.json");
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    symlink(&target, &link).unwrap();
+    let target_folder = target.parent().unwrap();
+    hand_home_to_the_unprivileged(&home);
+    std::fs::set_permissions(target_folder, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let before = snapshot(home.path());
+    let out = run_unprivileged(&home, SETUP_CLAUDE);
+    assert_failed_naming(
+        &out,
+        &link,
+        "cannot write: permission denied",
+        &format!("is a symlink to '{}'", target.display()),
+    );
+    assert_stderr_contains(
+        &out,
+        &format!(
+            "ls -ld '{}' '{}'",
+            target_folder.display(),
+            target.display()
+        ),
+    );
+    assert_unchanged(&before, home.path());
+    std::fs::set_permissions(target_folder, std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+#[test]
 fn another_users_file_is_refused_when_unprivileged_and_keeps_its_owner_under_root() {
     if euid() != 0 {
         eprintln!(

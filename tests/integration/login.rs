@@ -317,7 +317,7 @@ fn hosts_are_normalised_and_bad_schemes_refused() {
     );
 
     let out = login_with_stdin(&home, "ftp://ws.example.com", GOOD_TOKEN);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_stderr_contains(&out, "--host has the scheme \"ftp\"");
 }
 

@@ -72,7 +72,7 @@ fn names_that_could_inject_sql_are_refused_before_anything_runs() {
             vec!["check", "--tables", bad],
         ] {
             let out = otel(&home, &args);
-            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
             let err = stderr(&out);
             assert!(
                 err.contains(&format!("--tables {bad:?} is not CATALOG.SCHEMA.PREFIX")),
@@ -267,7 +267,7 @@ fn each_failure_is_classified_with_its_fix() {
     assert!(gateway.tables().is_empty());
 
     let out = create(&home, TABLES, "abc/../x", &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--warehouse-id \"abc/../x\" is not a SQL warehouse id"));
 }
 

@@ -128,3 +128,69 @@ fn setup_on_a_terminal_names_the_values_you_changed_before_asking() {
     session.exp_eof().unwrap();
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), mine);
 }
+
+#[test]
+fn the_model_picker_offers_the_agents_own_family_first_with_the_default_preselected() {
+    let gw = Gateway::start_serving(&[
+        "databricks-bge-large-en",
+        "databricks-gemini-2-5-flash",
+        "databricks-gpt-5-2",
+        "databricks-claude-sonnet-4-5",
+        "databricks-claude-opus-4-6",
+    ]);
+    let home = TestHome::new();
+    home.cmd()
+        .args(["login", "--host", &gw.url, "--token-stdin"])
+        .write_stdin(GOOD_TOKEN)
+        .assert()
+        .success();
+    for (agent, name, family, first_other, chosen) in [
+        (
+            "claude",
+            "Claude Code",
+            &["databricks-claude-opus-4-6", "databricks-claude-sonnet-4-5"][..],
+            "databricks-bge-large-en",
+            "+    \"ANTHROPIC_MODEL\": \"databricks-claude-opus-4-6\",",
+        ),
+        (
+            "codex",
+            "Codex CLI",
+            &["databricks-gpt-5-2"],
+            "databricks-bge-large-en",
+            "+model = \"databricks-gpt-5-2\"",
+        ),
+    ] {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("agentgw"));
+        cmd.env_clear()
+            .env("HOME", home.path())
+            .env("PATH", "/usr/bin:/bin")
+            .env("AGENTGW_AUTH_STORAGE", "file")
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm")
+            .args(["setup", agent]);
+        let mut session = spawn_command(cmd, Some(20_000)).unwrap();
+        session.exp_string(&format!("Model for {name}")).unwrap();
+        // The agent's family, in order, before any other model.
+        for model in family {
+            let before = session.exp_string(model).unwrap();
+            assert!(
+                !before.contains("databricks-bge") && !before.contains("gemini"),
+                "{agent}: another family before {model}: {before}"
+            );
+        }
+        session.exp_string(first_other).unwrap();
+        // Enter takes the preselected default; then decline the write.
+        session.send("\r").unwrap();
+        session.flush().unwrap();
+        session.exp_string(chosen).unwrap();
+        session
+            .exp_string(&format!("Write these changes for {name}?"))
+            .unwrap();
+        session.send("n").unwrap();
+        session.flush().unwrap();
+        session
+            .exp_string(&format!("{name}: nothing written."))
+            .unwrap();
+        session.exp_eof().unwrap();
+    }
+}

@@ -17,7 +17,7 @@ fn a_host_with_a_user_and_password_is_refused_without_echoing_them() {
         .write_stdin(GOOD_TOKEN)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_stderr_contains(
         &out,
         "--host \"https://ws.example.com/x\" contains a user name or password",

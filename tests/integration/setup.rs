@@ -481,7 +481,7 @@ fn otel_tables_add_telemetry_export_with_the_header_helper() {
 
     for bad in ["main.agents", "main.agents;DROP TABLE x.y", "main.a-b.c"] {
         let out = setup(&home, &["claude", "--otel-tables", bad]);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.status.code(), Some(2));
         assert_stderr_contains(&out, "--otel-tables");
     }
 }
@@ -565,8 +565,17 @@ fn gemini_without_a_token_file() {
 fn a_model_with_quotes_and_newlines_cannot_break_the_files() {
     let home = home();
     let model = "evil\"\nmodel = \"x\" # ";
+    // --model refuses such a name (exit 2); the profile's models table is read as it is.
+    let out = setup(&home, &["claude", "--model", model]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let config = home.config_dir().join("config.toml");
+    let mut doc: toml_edit::DocumentMut = read(&config).parse().unwrap();
     for agent in ["claude", "codex", "gemini"] {
-        let out = setup(&home, &[agent, "--model", model]);
+        doc["profiles"]["default"]["models"][agent] = toml_edit::value(model);
+    }
+    std::fs::write(&config, doc.to_string()).unwrap();
+    for agent in ["claude", "codex", "gemini"] {
+        let out = setup(&home, &[agent]);
         assert!(out.status.success(), "{agent}: {}", stderr(&out));
     }
     let claude: serde_json::Value =
@@ -712,13 +721,32 @@ fn diffs_never_show_the_token() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("+GEMINI_API_KEY= [hidden]\n")
-            || stdout(&out).contains("+GEMINI_API_KEY=[token]\n"),
-        "{}",
-        stdout(&out)
-    );
+    let diff = stdout(&out);
+    assert!(diff.contains("+GEMINI_API_KEY=[token]\n"), "{diff}");
+    // Values that are not secret are shown as they will be written.
+    for shown in [
+        "+GEMINI_API_KEY_AUTH_MECHANISM=bearer\n",
+        "+      \"selectedType\": \"gemini-api-key\"\n",
+    ] {
+        assert!(diff.contains(shown), "{shown} hidden:\n{diff}");
+    }
     assert_no_secret(&out, GOOD_TOKEN);
+    for (agent, shown) in [
+        ("claude", "+    \"CLAUDE_CODE_API_KEY_HELPER_TTL_MS\": \""),
+        ("codex", "+args = [\"token\", \"--profile\", \"default\"]\n"),
+    ] {
+        let out = home
+            .cmd()
+            .env("PATH", path_var(&home))
+            .args(["setup", agent, "--dry-run"])
+            .output()
+            .unwrap();
+        assert!(
+            stdout(&out).contains(shown),
+            "{shown} hidden:\n{}",
+            stdout(&out)
+        );
+    }
 
     assert!(setup(&home, &["gemini"]).status.success());
     let out = home

@@ -32,6 +32,24 @@ fn status_without_a_profile_still_answers() {
         said.contains("  configured  no (run: agentgw setup claude)\n"),
         "{said}"
     );
+    // Cursor is a desktop app: with no Cursor on this machine there is nothing to set up.
+    assert!(
+        said.ends_with(
+            "Cursor\n  installed   no Cursor user folder\n  configured  no\n  token via   none\n"
+        ),
+        "{said}"
+    );
+}
+
+#[test]
+fn status_offers_setup_cursor_once_cursor_is_installed() {
+    let home = TestHome::new();
+    std::fs::create_dir_all(home.path().join(".config/Cursor/User")).unwrap();
+    let said = stdout(&status(&home, &[]));
+    assert!(
+        said.contains("  configured  no (run: agentgw setup cursor)\n"),
+        "{said}"
+    );
 }
 
 #[test]

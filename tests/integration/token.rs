@@ -113,8 +113,8 @@ fn an_invalid_profile_name_is_refused() {
         .args(["token", "--profile", "../x"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_stderr_contains(&out, "invalid profile name \"../x\"");
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr_contains(&out, "--profile \"../x\" is not a profile name");
 }
 
 #[test]

@@ -143,6 +143,8 @@ fn a_single_day_and_no_rows_at_all() {
         json["total"],
         serde_json::json!({"cost_usd": 0.0, "tokens": 0})
     );
+    // Compared as numbers -0.0 equals 0.0; a script printing it would show the minus.
+    assert!(!stdout(&out).contains("-0"), "{}", stdout(&out));
 }
 
 #[test]

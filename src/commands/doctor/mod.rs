@@ -166,16 +166,51 @@ fn print_human(checks: &[Check], verdict: &str) {
 
 fn verdict(checks: &[Check]) -> String {
     let count = |s| checks.iter().filter(|c| c.status == s).count();
-    let (fails, warns) = (count(Status::Fail), count(Status::Warn));
+    verdict_of(checks.len(), count(Status::Fail), count(Status::Warn))
+}
+
+/// The last line of the report, its words agreeing with the numbers.
+fn verdict_of(checks: usize, fails: usize, warns: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let fix = if fails == 1 {
+        "fix the problem first"
+    } else {
+        "fix the problems in the order shown"
+    };
     match (fails, warns) {
-        (0, 0) => format!("No problems found ({} checks).", checks.len()),
+        (0, 0) => format!("No problems found ({}).", plural(checks, "check")),
         (0, w) => format!("No failures; {} to look at.", plural(w, "warning")),
+        (1, 0) => "1 problem: fix it as shown.".to_string(),
         (f, 0) => format!("{}: fix them in the order shown.", plural(f, "problem")),
         (f, w) => format!(
-            "{} and {}: fix the problems in the order shown.",
+            "{} and {}: {fix}.",
             plural(f, "problem"),
             plural(w, "warning")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verdict_of;
+
+    #[test]
+    fn the_verdict_agrees_with_its_numbers() {
+        assert_eq!(verdict_of(1, 0, 0), "No problems found (1 check).");
+        assert_eq!(verdict_of(7, 0, 0), "No problems found (7 checks).");
+        assert_eq!(verdict_of(7, 0, 1), "No failures; 1 warning to look at.");
+        assert_eq!(verdict_of(7, 1, 0), "1 problem: fix it as shown.");
+        assert_eq!(
+            verdict_of(7, 2, 0),
+            "2 problems: fix them in the order shown."
+        );
+        assert_eq!(
+            verdict_of(7, 1, 2),
+            "1 problem and 2 warnings: fix the problem first."
+        );
+        assert_eq!(
+            verdict_of(7, 3, 1),
+            "3 problems and 1 warning: fix the problems in the order shown."
+        );
     }
 }
