@@ -9,7 +9,7 @@ mod gemini;
 pub mod template;
 
 pub use claude::{TelemetryTarget, has_comments_or_trailing_commas, telemetry_targets};
-pub use detect::{Installed, find_installed, find_on_path};
+pub use detect::{Installed, detect_installed, find_installed, find_on_path};
 
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;

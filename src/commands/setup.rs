@@ -212,6 +212,9 @@ fn selected_agents(args: &SetupArgs, cursor: bool) -> Result<Vec<&'static dyn Ag
     if let Some(id) = args.agent.single() {
         return Ok(agents::by_id(id).into_iter().collect());
     }
+    // In parallel: an agent whose install does not say its version is asked, and one such
+    // `--version` must not wait for another.
+    agents::detect_installed(&agents::ALL);
     let mut chosen = Vec::new();
     for agent in agents::ALL {
         if args.force || agents::find_installed(agent).is_some() {

@@ -28,3 +28,4 @@ mod status;
 mod test_cmd;
 mod token;
 mod usage;
+mod versions;
