@@ -24,6 +24,7 @@ mod prompts;
 mod rich_home;
 mod secrets;
 mod setup;
+mod setup_requests;
 mod status;
 mod test_cmd;
 mod token;
