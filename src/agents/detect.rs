@@ -73,7 +73,10 @@ fn is_executable(path: &Path) -> bool {
 }
 
 fn look_up(agent: &AgentInfo) -> Option<Installed> {
-    let command = find_on_path(agent.program)?;
+    let found = find_on_path(agent.program)?;
+    // A relative PATH entry (`node_modules/.bin`) must keep meaning the same file when
+    // `--version` runs in another folder.
+    let command = std::path::absolute(&found).unwrap_or(found);
     let version = version_of(&command, agent);
     Some(Installed {
         path: command,
