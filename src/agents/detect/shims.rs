@@ -260,7 +260,7 @@ fn subdirs(dir: &Path) -> impl Iterator<Item = PathBuf> {
         .filter(|path| path.is_dir())
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use crate::agents::{Version, by_id};
