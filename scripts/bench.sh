@@ -5,47 +5,93 @@
 #                                                               (target: <= 3 ms with the file store)
 #   - peak RSS of `agentgw token`                               (target: <= 8 MiB)
 #   - median of 20 runs of `setup all --dry-run --yes --force`, and of
-#     `setup all --yes --no-test --force` on a home that is already set up
+#     `setup all --yes --no-test --force` on a home that is already set up (no agent installed)
+#   - the way users run it, with the real agents on PATH (the pinned current releases of
+#     tests/agents/versions.txt, installed by scripts/install-agents.sh under $AGENTGW_AGENTS_DIR,
+#     default target/agents):
+#       `setup all --yes --no-test` on a set-up home             (target: <= 20 ms median)
+#       `setup all --dry-run`                                     (target: <= 20 ms median)
+#       `status` against a gateway on loopback                    (target: <= 50 ms median)
+#       `status` the first time (no version cache yet)
+#       peak RSS of `setup all --yes --no-test`
+#       `doctor` when every gateway call takes 800 ms             (target: < 1.5 s)
+#       `setup all --yes` (with its test requests) against that gateway
 #   - `agentgw doctor` and `agentgw test all` against a gateway that answers every request after
 #     800 ms (target for doctor: under 1.5 s, the checks run in parallel), and against one that
 #     never answers (bounded by AGENTGW_HTTP_TIMEOUT, here 5 s, not by the number of checks)
 #   - how long `agentgw otel create --timeout 10` waits in all for statements that stay PENDING
 #     (bounded by the deadline), and `agentgw usage --by user` on 10,000 result rows
-# Needs hyperfine (installed from Debian's packages when missing) and, for the Secret Service
-# figure, dbus + gnome-keyring (as scripts/test.sh installs).
+#
+# Timing uses hyperfine when it is on PATH, else a loop in python3 (same warm-up and median);
+# nothing is installed. The Secret Service figure needs dbus + gnome-keyring (as scripts/test.sh
+# installs). AGENTGW_BENCH_BIN=path/to/agentgw skips the clean build and measures that binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ ${1:-} != --inside-session ]]; then
-    if ! command -v hyperfine >/dev/null; then
-        sudo=""
-        [[ $(id -u) -eq 0 ]] || sudo="sudo"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq hyperfine >/dev/null
+    if [[ -n ${AGENTGW_BENCH_BIN:-} ]]; then
+        bin=$(realpath "$AGENTGW_BENCH_BIN")
+    else
+        build_dir=$(mktemp -d)
+        trap 'rm -rf "$build_dir"' EXIT
+        start=$(date +%s.%N)
+        CARGO_TARGET_DIR="$build_dir" cargo build --release --locked --quiet
+        end=$(date +%s.%N)
+        bin="$build_dir/release/agentgw"
+        python3 -c 'import sys; print("clean release build:   %.0f s" % (float(sys.argv[2]) - float(sys.argv[1])))' "$start" "$end"
     fi
-    build_dir=$(mktemp -d)
-    trap 'rm -rf "$build_dir"' EXIT
-    start=$(date +%s.%N)
-    CARGO_TARGET_DIR="$build_dir" cargo build --release --locked --quiet
-    end=$(date +%s.%N)
-    bin="$build_dir/release/agentgw"
-    python3 -c 'import sys; print("clean release build:   %.0f s" % (float(sys.argv[2]) - float(sys.argv[1])))' "$start" "$end"
     python3 -c 'import sys; print("binary size:           %.2f MiB (stripped)" % (int(sys.argv[1]) / 1048576))' "$(stat -c %s "$bin")"
-    exec dbus-run-session -- scripts/with-secret-service.sh "$0" --inside-session "$bin"
+    if ! command -v hyperfine >/dev/null; then
+        echo "(hyperfine is not on PATH: timing with a python3 loop instead)"
+    fi
+    # Not exec: the build folder must be removed afterwards.
+    dbus-run-session -- scripts/with-secret-service.sh "$0" --inside-session "$bin"
+    exit
 fi
 
 bin=$2
-median_ms() { # runs command...: median wall time, in ms
-    local json runs=$1
+# median_ms runs command...: the median wall time of `runs` runs (after 3 warm-up runs), in ms.
+# With BENCH_PREPARE set, that shell command runs before each run, untimed.
+median_ms() {
+    local runs=$1
     shift
-    json=$(mktemp)
-    hyperfine --shell=none --warmup 3 --runs "$runs" --export-json "$json" "$*" >/dev/null 2>&1
-    python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$json"
-    rm -f "$json"
+    if command -v hyperfine >/dev/null; then
+        local json prepare=()
+        json=$(mktemp)
+        [[ -n ${BENCH_PREPARE:-} ]] && prepare=(--prepare "$BENCH_PREPARE")
+        hyperfine --shell=none --warmup 3 --runs "$runs" -i "${prepare[@]}" --export-json "$json" "$*" >/dev/null 2>&1
+        python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$json"
+        rm -f "$json"
+    else
+        python3 - "$runs" "$@" <<'EOF'
+import os, statistics, subprocess, sys, time
+runs, command = int(sys.argv[1]), sys.argv[2:]
+prepare = os.environ.get("BENCH_PREPARE")
+quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def once():
+    if prepare:
+        subprocess.run(prepare, shell=True, **quiet)
+    started = time.perf_counter()
+    subprocess.run(command, **quiet)
+    return time.perf_counter() - started
+for _ in range(3):
+    once()
+print("%.2f" % (statistics.median(once() for _ in range(runs)) * 1000))
+EOF
+    fi
 }
-peak_rss_kib() { # command...: peak resident set size in KiB
-    /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1
+# peak_rss_kib command...: peak resident set size in KiB.
+peak_rss_kib() {
+    if [[ -x /usr/bin/time ]]; then
+        /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1
+    else
+        python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+    fi
 }
+# seconds_ms seconds: "1234" ms from "1.234".
+ms() { python3 -c 'import sys; print("%.0f" % float(sys.argv[1]))' "$1"; }
 
 home=$(mktemp -d)
 export HOME=$home
@@ -61,7 +107,7 @@ echo "  Secret Service store:  $(median_ms 200 "$bin" token --profile kr) ms"
 echo "agentgw token, peak RSS:"
 echo "  file store:            $(peak_rss_kib "$bin" token) KiB"
 echo "  Secret Service store:  $(peak_rss_kib "$bin" token --profile kr) KiB"
-echo "agentgw setup, median of 20 runs:"
+echo "agentgw setup without agents on PATH, median of 20 runs:"
 echo "  all --dry-run --yes --force:                   $(median_ms 20 "$bin" setup all --dry-run --yes --force) ms"
 "$bin" setup all --yes --no-test --force >/dev/null 2>&1
 echo "  all --yes --no-test --force, already set up:   $(median_ms 20 "$bin" setup all --yes --no-test --force) ms"
@@ -81,13 +127,44 @@ start_gateway() { # delay [statements]: starts scripts/slow-gateway.py, sets $ga
     gateway_pid=$GATEWAY_PID
     read -r gateway_port <&"${GATEWAY[0]}"
 }
+
+# With the real agents on PATH, as users run it.
+agents_dir="${AGENTGW_AGENTS_DIR:-$PWD/target/agents}"
+agent_bins=()
+while read -r agent role package version _; do
+    [[ -z ${agent:-} || $agent == \#* || $role != current ]] && continue
+    agent_bins+=("$agents_dir/$package@$version/bin")
+    [[ -x "$agents_dir/$package@$version/bin/$agent" ]] || agent_bins=(missing)
+done <tests/agents/versions.txt
+if [[ ${agent_bins[0]} == missing ]]; then
+    echo "with the agents on PATH: skipped, the pinned agents are not in $agents_dir (run scripts/install-agents.sh)"
+else
+    with_agents="$(IFS=:; echo "${agent_bins[*]}"):$PATH"
+    start_gateway 0
+    gateway_home "$gateway_port"
+    cache="$HOME/.local/state/agentgw/agent-versions.json"
+    echo "with the agents on PATH ($(PATH=$with_agents "$bin" status --json | python3 -c 'import json,sys; print(", ".join("%s %s" % (a["agent"], a["version"]) for a in json.load(sys.stdin)["agents"] if a.get("installed")))')), median of 20 runs:"
+    echo "  setup all --yes --no-test, already set up:     $(PATH=$with_agents median_ms 20 "$bin" setup all --yes --no-test) ms"
+    echo "  setup all --dry-run:                           $(PATH=$with_agents median_ms 20 "$bin" setup all --dry-run) ms"
+    echo "  status, gateway on loopback:                   $(PATH=$with_agents median_ms 20 "$bin" status) ms"
+    echo "  status, first run (no version cache):          $(PATH=$with_agents BENCH_PREPARE="rm -f $cache" median_ms 20 "$bin" status) ms"
+    echo "  setup all --yes --no-test, peak RSS:           $(PATH=$with_agents peak_rss_kib "$bin" setup all --yes --no-test) KiB"
+    kill "$gateway_pid"
+    rm -rf "$HOME"
+    start_gateway 0.8
+    gateway_home "$gateway_port"
+    echo "with the agents on PATH, gateway answering after 800 ms, median of 5 runs:"
+    echo "  agentgw doctor:                                $(ms "$(PATH=$with_agents median_ms 5 "$bin" doctor)") ms"
+    echo "  agentgw setup all --yes (with test requests):  $(ms "$(PATH=$with_agents median_ms 5 "$bin" setup all --yes)") ms"
+    kill "$gateway_pid"
+    rm -rf "$HOME"
+fi
+
 start_gateway 0.8
 gateway_home "$gateway_port"
-echo "gateway answering after 800 ms, median of 5 runs:"
-echo "  agentgw doctor:        $(hyperfine --shell=none --runs 5 -i --export-json /tmp/agentgw-doctor.json "$bin doctor" >/dev/null 2>&1;
-    python3 -c 'import json; print("%.0f" % (json.load(open("/tmp/agentgw-doctor.json"))["results"][0]["median"]*1000))') ms"
-echo "  agentgw test all:      $(hyperfine --shell=none --runs 5 -i --export-json /tmp/agentgw-test.json "$bin test all" >/dev/null 2>&1;
-    python3 -c 'import json; print("%.0f" % (json.load(open("/tmp/agentgw-test.json"))["results"][0]["median"]*1000))') ms"
+echo "no agent on PATH, gateway answering after 800 ms, median of 5 runs:"
+echo "  agentgw doctor:        $(ms "$(median_ms 5 "$bin" doctor)") ms"
+echo "  agentgw test all:      $(ms "$(median_ms 5 "$bin" test all)") ms"
 kill "$gateway_pid"
 rm -rf "$HOME"
 start_gateway never

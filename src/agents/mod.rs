@@ -10,7 +10,7 @@ pub mod template;
 
 pub use claude::{TelemetryTarget, has_comments_or_trailing_commas, telemetry_targets};
 pub use codex::check_profile_name as check_codex_profile_name;
-pub use detect::{Installed, find_installed, find_on_path};
+pub use detect::{Installed, detect_installed, find_installed, find_on_path};
 
 use crate::edit::{Change, Format, KeyPath};
 use crate::gateway::Wire;

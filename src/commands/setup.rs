@@ -71,9 +71,10 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         AgentChoice::Cursor => Vec::new(),
         _ => selected_agents(&args, with_cursor)?,
     };
+    let mut tests = Vec::new();
     let mut note = |name: &str, result: Result<Outcome>| match result {
         Ok(Outcome::Done) => {}
-        Ok(Outcome::TestFailed) => failed.push(format!("{name} (test request)")),
+        Ok(Outcome::Test(test)) => tests.push(test),
         Err(e) => {
             ui::error(&format!("{name}: {e:#}"));
             failed.push(name.to_string());
@@ -96,6 +97,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         };
         note(cursor::NAME, setup.run());
     }
+    failed.extend(send_tests(&session, &tests));
     // `agentgw otel check` and `agentgw usage` then need no --tables.
     if let Some(tables) = &options.otel_tables
         && !args.dry_run
@@ -126,7 +128,16 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
 
 pub(super) enum Outcome {
     Done,
-    TestFailed,
+    /// Set up; its test request is sent with the other agents' at the end.
+    Test(PendingTest),
+}
+
+/// One agent's test request: a real request in its wire format to its URL on the gateway.
+pub(super) struct PendingTest {
+    pub name: &'static str,
+    pub wire: Wire,
+    pub base: String,
+    pub model: String,
 }
 
 fn setup_one(
@@ -221,14 +232,15 @@ fn setup_one(
             ui::note(&format!("  {note}"));
         }
     }
-    let base = agents::gateway_base(agent, &session.gateway, &session.profile);
-    if !args.dry_run
-        && !args.no_test
-        && !test_request(session, agent.name(), agent.info().wire, &base, &model)?
-    {
-        return Ok(Outcome::TestFailed);
+    if args.dry_run || args.no_test {
+        return Ok(Outcome::Done);
     }
-    Ok(Outcome::Done)
+    Ok(Outcome::Test(PendingTest {
+        name: agent.name(),
+        wire: agent.info().wire,
+        base: agents::gateway_base(agent, &session.gateway, &session.profile),
+        model,
+    }))
 }
 
 /// Saves `--no-token-file` (or its undoing, `--token-file`) in the profile.
@@ -281,6 +293,9 @@ fn selected_agents(args: &SetupArgs, cursor: bool) -> Result<Vec<&'static dyn Ag
     if let Some(id) = args.agent.single() {
         return Ok(agents::by_id(id).into_iter().collect());
     }
+    // In parallel: an agent whose install does not say its version is asked, and one such
+    // `--version` must not wait for another.
+    agents::detect_installed(&agents::ALL);
     let mut chosen = Vec::new();
     for agent in agents::ALL {
         if args.force || agents::find_installed(agent).is_some() {
@@ -365,37 +380,62 @@ pub(super) fn confirm(name: &str, plans: &[edit::Plan], token: &str) -> Result<b
         .interact()?)
 }
 
-/// One request in the agent's wire format to `base`: true when it succeeded.
-pub(super) fn test_request(
-    session: &Session,
-    name: &str,
-    wire: Wire,
-    base: &str,
-    model: &str,
-) -> Result<bool> {
-    let http: Http = session.http()?;
-    match http.probe(wire, base, model, &session.token) {
-        Ok(reply) => {
-            let words: String = reply
-                .text
-                .split_whitespace()
-                .take(8)
-                .collect::<Vec<_>>()
-                .join(" ");
-            println!(
-                "  ✓ test request: {model} answered in {} ms: {words}",
-                reply.latency.as_millis()
-            );
-            Ok(true)
-        }
+/// Sends the test requests of the agents just set up, all at once (like `agentgw test all`):
+/// `setup all` waits for the slowest answer, not for the sum. The file edits before stay one
+/// after another, since they may ask questions. Each result is printed in the agents' order,
+/// under the agent's name when there are several. Returns the agents whose request failed.
+fn send_tests(session: &Session, tests: &[PendingTest]) -> Vec<String> {
+    let failed = |test: &PendingTest| format!("{} (test request)", test.name);
+    if tests.is_empty() {
+        return Vec::new();
+    }
+    let http: Http = match session.http() {
+        Ok(http) => http,
         Err(e) => {
-            ui::error(&format!(
-                "{name}: test request failed: {}",
-                e.explain(&session.profile.name)
-            ));
-            Ok(false)
+            ui::error(&format!("cannot send the test requests: {e:#}"));
+            return tests.iter().map(failed).collect();
+        }
+    };
+    let replies: Vec<_> = std::thread::scope(|scope| {
+        let running: Vec<_> = tests
+            .iter()
+            .map(|t| scope.spawn(|| http.probe(t.wire, &t.base, &t.model, &session.token)))
+            .collect();
+        running
+            .into_iter()
+            .map(|r| r.join().expect("a test request panicked"))
+            .collect()
+    });
+    let mut failures = Vec::new();
+    for (test, reply) in tests.iter().zip(replies) {
+        match reply {
+            Ok(reply) => {
+                let words: String = reply
+                    .text
+                    .split_whitespace()
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if tests.len() > 1 {
+                    println!("{}:", test.name);
+                }
+                println!(
+                    "  ✓ test request: {} answered in {} ms: {words}",
+                    test.model,
+                    reply.latency.as_millis()
+                );
+            }
+            Err(e) => {
+                ui::error(&format!(
+                    "{}: test request failed: {}",
+                    test.name,
+                    e.explain(&session.profile.name)
+                ));
+                failures.push(failed(test));
+            }
         }
     }
+    failures
 }
 
 #[cfg(test)]

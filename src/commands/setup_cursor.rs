@@ -5,7 +5,7 @@
 //! cursor` puts each field back). Either way it then sends Cursor's request through the gateway.
 
 use super::session::{Session, mask_secrets};
-use super::setup::{Outcome, apply_and_report, confirm, test_request};
+use super::setup::{Outcome, PendingTest, apply_and_report, confirm};
 use crate::agents::cursor::{self, KeyRow, running};
 use crate::agents::{find_on_path, shell_command};
 use crate::cli::{AgentChoice, SetupArgs};
@@ -39,16 +39,16 @@ impl CursorSetup<'_> {
         }
         let profile_model = cursor::profile_model(&session.profile);
         let model = if models.contains(&profile_model) {
-            &profile_model
+            profile_model
         } else {
-            &models[0]
+            models[0].clone()
         };
-        Ok(
-            match test_request(session, cursor::NAME, cursor::WIRE, &base, model)? {
-                true => Outcome::Done,
-                false => Outcome::TestFailed,
-            },
-        )
+        Ok(Outcome::Test(PendingTest {
+            name: cursor::NAME,
+            wire: cursor::WIRE,
+            base,
+            model,
+        }))
     }
 
     /// The custom models: the `--model` names, else the workspace's chat endpoints when it

@@ -41,6 +41,7 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
         _ => None,
     };
     let state = StateDir::new(paths::state_dir()?);
+    agents::detect_installed(&agents::ALL);
     let mut agents: Vec<Value> = agents::ALL
         .iter()
         .map(|agent| agent_status(*agent, &state))
