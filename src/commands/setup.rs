@@ -185,10 +185,18 @@ fn setup_one(
         }
     }
     let base = agents::gateway_base(agent, &session.gateway, &session.profile);
-    if !args.dry_run
-        && !args.no_test
-        && !test_request(session, agent.name(), agent.info().wire, &base, &model)?
-    {
+    let tested = args.dry_run
+        || args.no_test
+        || test_request(session, agent.name(), agent.info().wire, &base, &model)?;
+    // Written, but the agent will not use it: a failure, with the fix.
+    if !setup.problems.is_empty() {
+        if args.dry_run {
+            setup.problems.iter().for_each(|p| ui::warn(p));
+        } else {
+            bail!("{}", setup.problems.join("\n"));
+        }
+    }
+    if !tested {
         return Ok(Outcome::TestFailed);
     }
     Ok(Outcome::Done)

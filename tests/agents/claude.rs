@@ -7,7 +7,7 @@ use crate::versions::{self, Release};
 use serde_json::{Value, json};
 use std::path::Path;
 
-const MODEL: &str = "databricks-claude-opus-4-6";
+pub(crate) const MODEL: &str = "databricks-claude-opus-4-6";
 const MESSAGES: &str = "/ai-gateway/anthropic/v1/messages";
 const OTEL_METRICS: &str = "/api/2.0/otel/v1/metrics";
 const OTEL_LOGS: &str = "/api/2.0/otel/v1/logs";
@@ -53,6 +53,16 @@ pub(crate) fn print_pong(home: &AgentHome, claude: &Path) -> Outcome {
 }
 
 pub(crate) fn assert_reached_messages(gateway: &Gateway, outcome: &Outcome, release: &Release) {
+    assert_reached_messages_with(gateway, outcome, release, GOOD_TOKEN);
+}
+
+/// Like `assert_reached_messages`, with `token` as the one token sent.
+pub(crate) fn assert_reached_messages_with(
+    gateway: &Gateway,
+    outcome: &Outcome,
+    release: &Release,
+    token: &str,
+) {
     let context = || {
         let requests = gateway.request_summary();
         format!("{release}: {outcome}\n--- requests ---\n{requests}")
@@ -63,13 +73,8 @@ pub(crate) fn assert_reached_messages(gateway: &Gateway, outcome: &Outcome, rele
     assert!(!messages.is_empty(), "no {MESSAGES}: {}", context());
     for request in &messages {
         // The helper's output goes out as both headers.
-        assert_eq!(request.bearer(), Some(GOOD_TOKEN), "{}", context());
-        assert_eq!(
-            request.header("x-api-key"),
-            Some(GOOD_TOKEN),
-            "{}",
-            context()
-        );
+        assert_eq!(request.bearer(), Some(token), "{}", context());
+        assert_eq!(request.header("x-api-key"), Some(token), "{}", context());
         let mode = request.header("x-databricks-use-coding-agent-mode");
         assert_eq!(mode, Some("true"), "{}", context());
         // CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS keeps betas a gateway may reject out of the header:
