@@ -469,3 +469,33 @@ fn a_model_from_a_project_layer_is_reported_with_where_it_comes_from() {
         "{said}"
     );
 }
+
+#[test]
+fn a_claude_provider_switch_exported_in_the_shell_fails() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .env("CLAUDE_CODE_USE_VERTEX", "1")
+        .env("CLAUDE_CODE_USE_BEDROCK", "0")
+        .current_dir(&work)
+        .args(["doctor", "--agent", "claude"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.contains(
+            "  ✗ CLAUDE_CODE_USE_VERTEX is set in this shell: it sends Claude Code to another provider instead of the gateway\n      \
+             fix: unset CLAUDE_CODE_USE_VERTEX (and remove its export from your shell startup files); `agentgw exec claude` overrides it for one run\n"
+        ),
+        "{said}"
+    );
+    assert!(
+        !said.contains("CLAUDE_CODE_USE_BEDROCK"),
+        "off is off: {said}"
+    );
+}

@@ -453,6 +453,26 @@ fn claude_layers(base: &ProfileState, settings: &Path) -> Vec<Check> {
             )
         })
         .collect();
+    // Exported in the shell, a provider switch is on unless a settings file turns it off.
+    for name in agents::claude_layers::PROVIDER_SWITCHES {
+        if let Some(switch) = layers.env(name).filter(|s| {
+            s.source == agents::claude_layers::Source::Environment
+                && agents::claude_layers::switched_on(&s.value)
+        }) {
+            checks.push(Check::new(
+                "claude",
+                "settings-layer",
+                Status::Fail,
+                format!(
+                    "{} is set in this shell: it sends Claude Code to another provider instead of the gateway",
+                    switch.key
+                ),
+                format!(
+                    "unset {name} (and remove its export from your shell startup files); `agentgw exec claude` overrides it for one run"
+                ),
+            ));
+        }
+    }
     for (layer, why) in layers.skipped().filter(|(l, _)| l.scope != Scope::User) {
         checks.push(Check::new(
             "claude",
