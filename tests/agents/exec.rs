@@ -82,19 +82,25 @@ fn claude_elsewhere(home: &AgentHome, foreign: &Gateway, layer: &str) -> String 
 }
 
 /// Each layer Claude reads, alone: `~/.claude/settings.json`, the working folder's
-/// `.claude/settings.json` and `.claude/settings.local.json`, and `~/.claude/settings.local.json`
-/// (read in the home folder). Before `--settings`, each of them got the token (seen, main).
+/// `.claude/settings.json` and `.claude/settings.local.json`, `~/.claude/settings.local.json`
+/// (read in the home folder) and a git repository's root `.claude/settings.local.json` (read
+/// below the root by 2.1). Before `--settings`, each of them got the token (seen, main).
 #[test]
 fn exec_claude_beats_every_settings_layer_and_sends_the_token_to_the_gateway_only() {
     let Some(releases) = versions::installed("claude") else {
         return;
     };
     for (release, exe) in releases {
-        for (layer, file, in_home) in [
-            ("user", ".claude/settings.json", false),
-            ("project", "work/.claude/settings.json", false),
-            ("local", "work/.claude/settings.local.json", false),
-            ("user-local", ".claude/settings.local.json", true),
+        for (layer, file, cwd) in [
+            ("user", ".claude/settings.json", "work"),
+            ("project", "work/.claude/settings.json", "work"),
+            ("local", "work/.claude/settings.local.json", "work"),
+            ("user-local", ".claude/settings.local.json", "home"),
+            (
+                "repository-local",
+                "work/.claude/settings.local.json",
+                "work/src",
+            ),
         ] {
             let gateway = Gateway::start_serving(&[claude::MODEL]);
             let foreign = Gateway::start();
@@ -111,7 +117,21 @@ fn exec_claude_beats_every_settings_layer_and_sends_the_token_to_the_gateway_onl
                     home.write(file, &text);
                 }
             }
-            let cwd = if in_home { home.home() } else { home.work() };
+            let cwd = match cwd {
+                "home" => home.home(),
+                "work" => home.work(),
+                _ => {
+                    // Below the root of a git repository.
+                    let git = Command::new("git")
+                        .args(["init", "-q"])
+                        .current_dir(home.work())
+                        .status();
+                    assert!(git.is_ok_and(|s| s.success()), "git init");
+                    let below = home.work().join("src");
+                    std::fs::create_dir_all(&below).unwrap();
+                    below
+                }
+            };
             let mut cmd = exec(&home, &exe, None, &["claude", "-p", "say pong"], &cwd);
             cmd.envs(claude::HEADLESS_ENV);
             let outcome = home.run(&mut cmd);

@@ -499,3 +499,32 @@ fn a_claude_provider_switch_exported_in_the_shell_fails() {
         "off is off: {said}"
     );
 }
+
+/// Claude Code 2.1 reads the git repository root's `.claude/settings.local.json` from any folder
+/// in the repository (not its `.claude/settings.json`).
+#[test]
+fn a_repository_roots_local_claude_settings_count_in_its_subfolders() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    std::fs::create_dir_all(home.path().join("work/.git")).unwrap();
+    put(
+        &home,
+        "work/.claude/settings.local.json",
+        r#"{"env": {"ANTHROPIC_BASE_URL": "https://elsewhere.example.com/anthropic"}}"#,
+    );
+    put(
+        &home,
+        "work/.claude/settings.json",
+        r#"{"env": {"ANTHROPIC_AUTH_TOKEN": "sk-root-project-1"}}"#,
+    );
+    let out = doctor_in(&home, "work/src", &["--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.contains(
+            "  ✗ ~/work/.claude/settings.local.json: env.ANTHROPIC_BASE_URL sends Claude Code to https://elsewhere.example.com/anthropic"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("ANTHROPIC_AUTH_TOKEN"), "not read below the root: {said}");
+}

@@ -5,12 +5,15 @@
 //!    `managed-settings.d/*.json` beside it (a later name outranks an earlier one and the main
 //!    file) — these outrank even `claude --settings`;
 //! 2. `claude --settings` (only `agentgw exec` passes one; nothing on disk);
-//! 3. the working folder's `.claude/settings.local.json`;
-//! 4. the working folder's `.claude/settings.json`;
-//! 5. the user's `$CLAUDE_CONFIG_DIR/settings.json` (default `~/.claude/settings.json`);
-//! 6. the process environment, which every settings file's `env` block outranks.
+//! 3. in a git repository, `.claude/settings.local.json` at the root of the repository (of the
+//!    main worktree, for a linked one), from any folder in it (2.1.332; 2.0.30 does not read it);
+//! 4. the working folder's `.claude/settings.local.json`;
+//! 5. the working folder's `.claude/settings.json`;
+//! 6. the user's `$CLAUDE_CONFIG_DIR/settings.json` (default `~/.claude/settings.json`);
+//! 7. the process environment, which every settings file's `env` block outranks.
 //!
-//! Only the working folder counts for 3 and 4: not its parents, not the git root. The
+//! Parents of the working folder count for nothing else: a `.claude/settings.json` at the git
+//! root, or any `.claude` between it and the working folder, is not read. The
 //! `settings.local.json` beside the user's settings is read only as the local file of a session
 //! started in the home folder. `env` blocks merge key by key (a higher layer's `""` cancels a
 //! lower layer's value); a top-level key such as `apiKeyHelper` or `model` comes from the highest
@@ -22,6 +25,8 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     Managed,
+    /// `.claude/settings.local.json` at the root of the git repository.
+    RepositoryLocal,
     Local,
     Project,
     User,
@@ -31,6 +36,7 @@ impl Scope {
     pub fn word(self) -> &'static str {
         match self {
             Scope::Managed => "managed settings",
+            Scope::RepositoryLocal => "this repository's local settings",
             Scope::Local => "this folder's local settings",
             Scope::Project => "this folder's project settings",
             Scope::User => "your user settings",
@@ -128,10 +134,14 @@ impl Layers {
     pub fn read(user_file: &Path, cwd: &Path) -> Layers {
         let mut layers = managed_layers();
         let project = cwd.join(".claude");
-        layers.push(Layer::read(
-            Scope::Local,
-            project.join("settings.local.json"),
-        ));
+        let local = project.join("settings.local.json");
+        if let Some(root) = repository_root(cwd) {
+            let repository_local = root.join(".claude").join("settings.local.json");
+            if !same_file(&repository_local, &local) {
+                layers.push(Layer::read(Scope::RepositoryLocal, repository_local));
+            }
+        }
+        layers.push(Layer::read(Scope::Local, local));
         let project_file = project.join("settings.json");
         // In the home folder the project file is the user file: Claude reads it once.
         if !same_file(&project_file, user_file) {
@@ -206,6 +216,30 @@ impl Layers {
         self.layers
             .iter()
             .filter_map(|l| l.skipped.as_deref().map(|why| (l, why)))
+    }
+}
+
+/// The root of the git repository `cwd` is in (a `.git` folder, or a `.git` file naming where the
+/// repository is): for a linked worktree the main worktree's root, as Claude Code takes it.
+fn repository_root(cwd: &Path) -> Option<PathBuf> {
+    let top = cwd.ancestors().find(|dir| dir.join(".git").exists())?;
+    let dot_git = top.join(".git");
+    if dot_git.is_dir() {
+        return Some(top.to_path_buf());
+    }
+    // A linked worktree's `.git` file: `gitdir: <main>/.git/worktrees/<name>`, whose `commondir`
+    // names the main `.git`. Anything else (a submodule): the folder holding the file.
+    let text = std::fs::read_to_string(&dot_git).ok()?;
+    let git_dir = text.trim().strip_prefix("gitdir:")?.trim();
+    let git_dir = top.join(git_dir);
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .ok()
+        .and_then(|c| std::fs::canonicalize(git_dir.join(c.trim())).ok());
+    match common {
+        Some(common) if common.file_name().is_some_and(|n| n == ".git") => {
+            common.parent().map(Path::to_path_buf)
+        }
+        _ => Some(top.to_path_buf()),
     }
 }
 
@@ -386,6 +420,12 @@ mod tests {
             r#"{"env": {"ANTHROPIC_AUTH_TOKEN": ""}, "apiKeyHelper": "l"}"#,
         );
         let layers = Layers::read(&user, &work);
+        assert!(
+            layers
+                .layers
+                .iter()
+                .all(|l| l.scope != Scope::RepositoryLocal)
+        );
         let url = layers.base_url().unwrap();
         assert_eq!(url.value, "https://p");
         assert_eq!(url.source.scope(), Some(Scope::Project));
@@ -398,6 +438,54 @@ mod tests {
             (token.value.as_str(), token.source.scope()),
             ("", Some(Scope::Local))
         );
+    }
+
+    #[test]
+    fn the_repository_roots_local_file_outranks_the_folders_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let main = tmp.path().join("main");
+        let deep = main.join("src/deep");
+        std::fs::create_dir_all(main.join(".git/worktrees/wt")).unwrap();
+        std::fs::create_dir_all(&deep).unwrap();
+        write(
+            &main.join(".claude/settings.local.json"),
+            r#"{"env": {"ANTHROPIC_BASE_URL": "https://root-local"}}"#,
+        );
+        write(
+            &main.join(".claude/settings.json"),
+            r#"{"env": {"ANTHROPIC_MODEL": "root-project, not read below the root"}}"#,
+        );
+        write(
+            &deep.join(".claude/settings.local.json"),
+            r#"{"env": {"ANTHROPIC_BASE_URL": "https://deep-local", "ANTHROPIC_MODEL": "deep"}}"#,
+        );
+        let user = tmp.path().join("user.json");
+        let layers = Layers::read(&user, &deep);
+        let url = layers.base_url().unwrap();
+        assert_eq!(
+            (url.value.as_str(), url.source.scope()),
+            ("https://root-local", Some(Scope::RepositoryLocal))
+        );
+        assert_eq!(layers.model().unwrap().value, "deep");
+        // A linked worktree of that repository reads the main worktree's file.
+        let linked = tmp.path().join("linked");
+        std::fs::create_dir_all(&linked).unwrap();
+        std::fs::write(main.join(".git/worktrees/wt/commondir"), "../..\n").unwrap();
+        std::fs::write(
+            linked.join(".git"),
+            format!("gitdir: {}\n", main.join(".git/worktrees/wt").display()),
+        )
+        .unwrap();
+        let layers = Layers::read(&user, &linked);
+        assert_eq!(layers.base_url().unwrap().value, "https://root-local");
+        // At the root itself the two local files are one.
+        let at_root = Layers::read(&user, &main);
+        let locals = at_root
+            .layers
+            .iter()
+            .filter(|l| l.path.ends_with("settings.local.json"))
+            .count();
+        assert_eq!(locals, 1);
     }
 
     #[test]

@@ -407,7 +407,13 @@ fn claude_layers(base: &ProfileState, settings: &Path) -> Vec<Check> {
         profile: &base.name,
         agentgw_helper: &is_ours,
     };
-    let all = [Scope::Managed, Scope::Local, Scope::Project, Scope::User];
+    let all = [
+        Scope::Managed,
+        Scope::RepositoryLocal,
+        Scope::Local,
+        Scope::Project,
+        Scope::User,
+    ];
     let user_file = paths::display(settings);
     let mut checks: Vec<Check> = layers
         .findings(&gateway, &all)
