@@ -189,9 +189,10 @@ impl Agent for Codex {
     /// 0.118.0 ignore `auth` and get the token in DATABRICKS_TOKEN (`env_key`).
     ///
     /// Seen with 0.118.0 and 0.171.0: `-c` outranks config.toml's `model_provider`, a project's
-    /// `.codex/config.toml` and a `--profile` file; keys of a user's own
-    /// `[model_providers.databricks-exec]` merge with these (the base URL stays ours; a token of
-    /// theirs beside our `auth` makes Codex refuse to start). Before 0.134.0 a legacy
+    /// `.codex/config.toml` and a `--profile` file. Keys of a user's own
+    /// `[model_providers.databricks-exec]` would merge with these (the base URL stays ours; a token
+    /// of theirs beside our `auth` makes Codex refuse to start): exec refuses such a table and
+    /// names it. Before 0.134.0 a legacy
     /// `profile = "NAME"` selector in config.toml outranks `-c model_provider` (0.118.0 sent the
     /// request to that profile's provider), so the selected profile's keys are overridden too.
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
@@ -219,6 +220,16 @@ impl Agent for Codex {
             overrides.push((key.join("."), value));
         }
         let config = super::config_dir("CODEX_HOME", ".codex")?.join("config.toml");
+        // Codex would merge a table of the user's with that name into ours, keys and all.
+        let theirs = vec!["model_providers".to_string(), EXEC_PROVIDER.to_string()];
+        if crate::edit::read_values(&config, Format::Toml, &[theirs]).is_ok_and(|v| v[0].is_some())
+        {
+            bail!(
+                "{}: [model_providers.{EXEC_PROVIDER}] is the provider `agentgw exec codex` defines for its run, and \
+                 Codex would merge yours into it.\nRename or remove that table.",
+                crate::paths::display(&config)
+            );
+        }
         if let LegacySelector::Ours(name) | LegacySelector::Other(name) =
             legacy_profile_selector(&config)
         {

@@ -526,5 +526,8 @@ fn a_repository_roots_local_claude_settings_count_in_its_subfolders() {
         ),
         "{said}"
     );
-    assert!(!said.contains("ANTHROPIC_AUTH_TOKEN"), "not read below the root: {said}");
+    assert!(
+        !said.contains("ANTHROPIC_AUTH_TOKEN"),
+        "not read below the root: {said}"
+    );
 }

@@ -286,9 +286,10 @@ fn exec_codex_defines_the_provider_for_this_run_only_with_its_token_command() {
 }
 
 /// Before Codex 0.134 a legacy `profile = "NAME"` selector outranks `-c model_provider`: the
-/// selected profile's keys are overridden as well.
+/// selected profile's keys are overridden as well. A table Codex would merge into exec's own
+/// provider, or a profile name `-c` cannot spell, is refused with its file and key.
 #[test]
-fn exec_codex_overrides_the_profile_a_legacy_selector_picks() {
+fn exec_codex_overrides_a_legacy_selectors_profile_and_refuses_a_table_it_cannot() {
     let home = home_with_fake("codex");
     let config = home.path().join(".codex/config.toml");
     std::fs::create_dir_all(config.parent().unwrap()).unwrap();
@@ -302,6 +303,19 @@ fn exec_codex_overrides_the_profile_a_legacy_selector_picks() {
     assert!(
         args.contains("-c\nprofiles.mine.model_provider=\"databricks-exec\"\n-c\nprofiles.mine.model=\"databricks-gpt-5-2\"\nexec\nhi"),
         "{args}"
+    );
+    std::fs::write(
+        &config,
+        "[model_providers.databricks-exec]\nbase_url = \"https://elsewhere.example.com\"\n",
+    )
+    .unwrap();
+    let out = exec(&home, &["codex", "exec", "hi"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "", "Codex must not start");
+    assert_stderr_contains(
+        &out,
+        "~/.codex/config.toml: [model_providers.databricks-exec] is the provider `agentgw exec codex` defines for its \
+         run, and Codex would merge yours into it.\nRename or remove that table.\n",
     );
     std::fs::write(&config, "profile = \"my.team\"\n").unwrap();
     let out = exec(&home, &["codex", "exec", "hi"]);
