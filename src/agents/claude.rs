@@ -44,9 +44,13 @@ impl Agent for Claude {
         let layers = read_layers(&user)?;
         if let Some((layer, why)) = layers.skipped().find(|(l, _)| l.scope == Scope::User) {
             let file = crate::paths::display(&layer.path);
-            bail!(
-                "{file}: {why}, so Claude Code ignores the whole file, agentgw's settings included\n{}",
+            let fix = if has_comments_or_trailing_commas(&layer.path) {
                 strict_json_fix(&file)
+            } else {
+                format!("make {file} valid JSON again (Claude Code reads none of it until then)")
+            };
+            bail!(
+                "{file}: {why}, so Claude Code ignores the whole file, agentgw's settings included\n{fix}"
             );
         }
         let (Some(base_url), Some(model)) = (layers.base_url(), layers.model()) else {
