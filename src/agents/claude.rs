@@ -1,14 +1,21 @@
 //! Claude Code: `$CLAUDE_CONFIG_DIR/settings.json` (default `~/.claude/settings.json`).
-//! The token comes from `apiKeyHelper` (agentgw token), so the file holds no secret.
+//! The token comes from `apiKeyHelper` (agentgw token), so the file holds no secret. What Claude
+//! really uses is read through all its settings layers (`layers`); `agentgw exec claude` makes
+//! the gateway's settings win for one run (`launch`).
+
+mod launch;
+pub mod layers;
 
 use super::template::{self, Vars};
 use super::{
-    Agent, AgentInfo, Configured, Context, FileSpec, Setup, Version, gateway_base, shell_command,
+    Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
+    shell_command,
 };
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use crate::otel::Signal;
-use anyhow::Result;
+use anyhow::{Result, bail};
+use layers::{Layers, Scope, Source, TOKEN_VARIABLES};
 use serde_json::Value;
 
 const SETTINGS: &str = include_str!("../../templates/claude/settings.json");
@@ -31,17 +38,37 @@ impl Agent for Claude {
         }
     }
 
+    /// The base URL and model Claude Code uses in this folder, through every settings layer.
     fn configured(&self) -> Result<Option<Configured>> {
-        let env = |k| ["env", k];
-        Configured::read(
-            settings_path()?,
-            Format::Json,
-            &env("ANTHROPIC_BASE_URL"),
-            &env("ANTHROPIC_MODEL"),
-        )
+        let user = settings_path()?;
+        let layers = read_layers(&user)?;
+        if let Some((layer, why)) = layers.skipped().find(|(l, _)| l.scope == Scope::User) {
+            let file = crate::paths::display(&layer.path);
+            let fix = if has_comments_or_trailing_commas(&layer.path) {
+                strict_json_fix(&file)
+            } else {
+                format!("make {file} valid JSON again (Claude Code reads none of it until then)")
+            };
+            bail!(
+                "{file}: {why}, so Claude Code ignores the whole file, agentgw's settings included\n{fix}"
+            );
+        }
+        let (Some(base_url), Some(model)) = (layers.base_url(), layers.model()) else {
+            return Ok(None);
+        };
+        Ok(Some(Configured {
+            file: user,
+            // A user:password in the URL must never reach a message.
+            base_url: crate::urls::redact_userinfo(&base_url.value),
+            model: model.value,
+            base_url_from: base_url.source.shown(),
+            model_from: model.source.shown(),
+        }))
     }
 
     fn token_helper(&self) -> Result<Option<Vec<String>>> {
+        // Only the user file's helper, the one setup writes: doctor runs it, and a project's
+        // helper is not agentgw's to run (Claude itself asks before trusting one).
         let helper =
             super::read_strings(&settings_path()?, Format::Json, &[&["apiKeyHelper"]])?.remove(0);
         // Claude Code runs the helper through the shell.
@@ -49,27 +76,32 @@ impl Agent for Claude {
     }
 
     fn token_supply(&self) -> Result<String> {
-        let path = settings_path()?;
-        let values = super::read_strings(
-            &path,
-            Format::Json,
-            &[&["apiKeyHelper"], &["env", "ANTHROPIC_AUTH_TOKEN"]],
-        )?;
-        // The shell's variables outrank both settings (docs), so they come first.
-        Ok(
-            match (
-                super::env_var_set(&["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"]),
-                &values[0],
-                &values[1],
-            ) {
-                (Some(var), _, _) => {
-                    format!("environment ({var}, which outranks the settings file)")
-                }
-                (None, _, Some(_)) => format!("inline in {}", crate::paths::display(&path)),
-                (None, Some(helper), None) => super::describe_helper(helper),
-                (None, None, None) => "none (start it with `agentgw exec claude`)".to_string(),
-            },
-        )
+        let user = settings_path()?;
+        let layers = read_layers(&user)?;
+        // A token variable outranks any helper; a settings file's value outranks the shell's,
+        // and its "" cancels it.
+        let token = TOKEN_VARIABLES
+            .iter()
+            .find_map(|var| layers.env(var).filter(|s| !s.value.is_empty()));
+        Ok(match (token, layers.top("apiKeyHelper")) {
+            (Some(token), _) if token.source == Source::Environment => format!(
+                "environment ({}, which outranks the settings file)",
+                token.key
+            ),
+            (Some(token), _) if token.source.scope() == Some(Scope::User) => {
+                format!("inline in {}", token.source.shown())
+            }
+            (Some(token), _) => format!("inline in {} ({})", token.source.shown(), token.key),
+            (None, Some(helper)) if helper.source.scope() == Some(Scope::User) => {
+                super::describe_helper(&helper.value)
+            }
+            (None, Some(helper)) => format!(
+                "{} (from {})",
+                super::describe_helper(&helper.value),
+                helper.source.shown()
+            ),
+            (None, None) => "none (start it with `agentgw exec claude`)".to_string(),
+        })
     }
 
     fn setup(&self, cx: &Context) -> Result<Setup> {
@@ -94,12 +126,14 @@ impl Agent for Claude {
             .set("host", cx.host.as_str());
         let mut changes = template::changes(Format::Json, SETTINGS, &vars)?;
         let mut notes = Vec::new();
-        let mut warnings = Vec::new();
+        let warnings = Vec::new();
+        let mut problems = Vec::new();
         if has_comments_or_trailing_commas(&path) {
-            warnings.push(format!(
-                "{} has comments or trailing commas: Claude Code (2.1.332 seen) rejects such a file as \
-                 malformed and ignores ALL of it, agentgw's settings included. Remove them (agentgw keeps them as they are).",
-                crate::paths::display(&path)
+            let file = crate::paths::display(&path);
+            problems.push(format!(
+                "{file} has comments or trailing commas: Claude Code (2.1.332 seen) rejects such a file as \
+                 malformed and ignores ALL of it, agentgw's settings included\n{}",
+                strict_json_fix(&file)
             ));
         }
         // Each choice also undoes the other one, so switching between runs leaves one mode only.
@@ -143,30 +177,68 @@ impl Agent for Claude {
             }],
             notes,
             warnings,
+            problems,
         })
     }
 
-    fn exec_env(&self, cx: &Context) -> Vec<(String, String)> {
-        let mut env = vec![
-            (
-                "ANTHROPIC_BASE_URL".to_string(),
-                gateway_base(self, &cx.gateway, cx.profile),
-            ),
-            ("ANTHROPIC_MODEL".to_string(), cx.model.clone()),
-            ("ANTHROPIC_AUTH_TOKEN".to_string(), cx.token.to_string()),
-            (
-                "ANTHROPIC_CUSTOM_HEADERS".to_string(),
-                with_coding_agent_header(std::env::var("ANTHROPIC_CUSTOM_HEADERS").ok().as_deref()),
-            ),
-        ];
-        if !cx.options.keep_experimental_betas {
-            env.push((
-                "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS".to_string(),
-                "1".to_string(),
-            ));
-        }
-        env
+    fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
+        launch::launch(cx, args)
     }
+}
+
+fn read_layers(user: &std::path::Path) -> Result<Layers> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| anyhow::anyhow!("cannot read the current folder: {e}"))?;
+    Ok(Layers::read(user, &cwd))
+}
+
+fn strict_json_fix(file: &str) -> String {
+    format!(
+        "remove the comments and trailing commas from {file} (agentgw never strips them itself), then run `agentgw doctor`"
+    )
+}
+
+/// Whether a Claude `apiKeyHelper` command is `agentgw token` for `profile` (any agentgw path).
+pub fn is_agentgw_token_helper(command: &str, profile: &str) -> bool {
+    let words = shell_words(command);
+    let Some((program, args)) = words.split_first() else {
+        return false;
+    };
+    let named_agentgw = std::path::Path::new(program)
+        .file_name()
+        .is_some_and(|n| n == "agentgw");
+    let chosen = args
+        .iter()
+        .skip_while(|w| *w != "--profile")
+        .nth(1)
+        .map_or("default", String::as_str);
+    named_agentgw && args.first().is_some_and(|a| a == "token") && chosen == profile
+}
+
+/// The words of a simple shell command line: whitespace separates, quotes group, a backslash
+/// outside single quotes takes the next character (enough for what `shell_command` writes).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') | (None, '\\') => {
+                word.get_or_insert_default().extend(chars.next());
+            }
+            (Some(_), c) => word.get_or_insert_default().push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_default();
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_default().push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 fn settings_path() -> Result<std::path::PathBuf> {
@@ -237,11 +309,15 @@ fn table_header(headers: &str) -> Option<String> {
 
 /// True when the file parses only as JSON-with-comments: strict JSON is what Claude Code loads.
 pub fn has_comments_or_trailing_commas(path: &std::path::Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return false;
-    };
+    std::fs::read_to_string(path).is_ok_and(|text| has_comments_or_trailing_commas_in(&text))
+}
+
+/// `text` parses only as JSON-with-comments. An empty (or blank) file is not such a file: it
+/// holds no settings at all.
+fn has_comments_or_trailing_commas_in(text: &str) -> bool {
     let text = text.trim_start_matches('\u{feff}');
-    serde_json::from_str::<Value>(text).is_err()
+    !text.trim().is_empty()
+        && serde_json::from_str::<Value>(text).is_err()
         && jsonc_parser::parse_to_serde_value::<Value>(text, &jsonc_parser::ParseOptions::default())
             .is_ok()
 }
@@ -292,5 +368,34 @@ mod tests {
         );
         let both = format!("X-Team: a\n{CODING_AGENT_HEADER}");
         assert_eq!(with_coding_agent_header(Some(&both)), both);
+    }
+
+    #[test]
+    fn blank_files_have_no_comments_but_comment_only_files_do() {
+        for blank in ["", "  \n\t\n", "\u{feff}"] {
+            assert!(!has_comments_or_trailing_commas_in(blank), "{blank:?}");
+        }
+        assert!(has_comments_or_trailing_commas_in("// nothing yet\n"));
+        assert!(has_comments_or_trailing_commas_in("{\"a\": 1,}"));
+        assert!(!has_comments_or_trailing_commas_in("{\"a\": 1}"));
+        assert!(!has_comments_or_trailing_commas_in("{\"a\": "));
+    }
+
+    #[test]
+    fn agentgws_own_helper_is_told_from_others() {
+        let ours = "/opt/bin/agentgw token --profile staging";
+        assert!(is_agentgw_token_helper(ours, "staging"));
+        assert!(!is_agentgw_token_helper(ours, "default"));
+        let spaced = shell_command(&["/My Apps/agentgw", "token", "--profile", "it's"]);
+        assert!(is_agentgw_token_helper(&spaced, "it's"), "{spaced}");
+        assert!(is_agentgw_token_helper("agentgw token", "default"));
+        assert!(!is_agentgw_token_helper(
+            "agentgw otel-headers --profile default",
+            "default"
+        ));
+        assert!(!is_agentgw_token_helper(
+            "/bin/echo agentgw token",
+            "default"
+        ));
     }
 }

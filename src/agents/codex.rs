@@ -4,7 +4,9 @@
 //! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`.
 
 use super::template::{self, Vars};
-use super::{Agent, AgentInfo, Configured, Context, FileSpec, Setup, Version, gateway_base};
+use super::{
+    Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
+};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::{Result, bail};
@@ -176,49 +178,126 @@ impl Agent for Codex {
             }],
             notes,
             warnings,
+            problems: Vec::new(),
         })
     }
 
-    fn exec_env(&self, cx: &Context) -> Vec<(String, String)> {
-        vec![(TOKEN_ENV.to_string(), cx.token.to_string())]
-    }
-
-    /// `-c key=value` overrides define the provider for this run only, reading the token from
-    /// the environment `exec_env` sets.
-    fn exec_args(&self, cx: &Context) -> Vec<String> {
-        let base = gateway_base(self, &cx.gateway, cx.profile);
-        // A provider of its own: merged into the one setup wrote, `env_key` would sit beside
-        // `auth`, a combination Codex refuses.
-        const PROVIDER: &str = EXEC_PROVIDER;
-        let pairs = [
-            ("model_provider".to_string(), toml_string(PROVIDER)),
-            ("model".to_string(), toml_string(&cx.model)),
-            (
-                format!("model_providers.{PROVIDER}.name"),
-                toml_string("Databricks AI Gateway"),
-            ),
-            (
-                format!("model_providers.{PROVIDER}.base_url"),
-                toml_string(&base),
-            ),
-            (
-                format!("model_providers.{PROVIDER}.wire_api"),
-                toml_string("responses"),
-            ),
-            (
-                format!("model_providers.{PROVIDER}.env_key"),
-                toml_string(TOKEN_ENV),
-            ),
-            (
-                format!("model_providers.{PROVIDER}.http_headers"),
-                "{ \"x-databricks-use-coding-agent-mode\" = \"true\" }".to_string(),
-            ),
-        ];
-        pairs
+    /// `-c key=value` overrides define a provider of agentgw's own for this run, from the template
+    /// setup writes (a provider of its own: merged into the one setup wrote, `env_key` would sit
+    /// beside `auth`, a combination Codex refuses). Codex runs `agentgw token` itself (`auth`), so
+    /// the token is in no file, no argument and not in Codex's environment; releases before
+    /// 0.118.0 ignore `auth` and get the token in DATABRICKS_TOKEN (`env_key`).
+    ///
+    /// Seen with 0.118.0 and 0.171.0: `-c` outranks config.toml's `model_provider`, a project's
+    /// `.codex/config.toml` and a `--profile` file. Keys of a user's own
+    /// `[model_providers.databricks-exec]` would merge with these (the base URL stays ours; a token
+    /// of theirs beside our `auth` makes Codex refuse to start): exec refuses such a table and
+    /// names it. Before 0.134.0 a legacy
+    /// `profile = "NAME"` selector in config.toml outranks `-c model_provider` (0.118.0 sent the
+    /// request to that profile's provider), so the selected profile's keys are overridden too.
+    fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
+        let version = cx
+            .version
+            .or_else(|| super::find_installed(self).and_then(|i| i.version));
+        let auth_command = version.is_none_or(|v| v >= AUTH_COMMAND_SINCE);
+        let mut vars = Vars::default();
+        vars.set("model", cx.model.as_str())
+            .set("gateway_base", gateway_base(self, &cx.gateway, cx.profile))
+            .set("agentgw", cx.agentgw.to_string_lossy())
+            .set("profile", cx.profile.name.as_str());
+        let template = if auth_command { CONFIG } else { CONFIG_ENV_KEY };
+        let mut overrides = Vec::new();
+        for change in template::changes(Format::Toml, template, &vars)? {
+            let Change::Set { mut key, mut value } = change else {
+                continue;
+            };
+            if key.len() > 1 && key[0] == "model_providers" && key[1] == PROVIDER {
+                key[1] = EXEC_PROVIDER.to_string();
+            }
+            if key == ["model_provider"] {
+                value = serde_json::Value::String(EXEC_PROVIDER.to_string());
+            }
+            overrides.push((key.join("."), value));
+        }
+        let config = super::config_dir("CODEX_HOME", ".codex")?.join("config.toml");
+        // Codex would merge a table of the user's with that name into ours, keys and all.
+        let theirs = vec!["model_providers".to_string(), EXEC_PROVIDER.to_string()];
+        if crate::edit::read_values(&config, Format::Toml, &[theirs]).is_ok_and(|v| v[0].is_some())
+        {
+            bail!(
+                "{}: [model_providers.{EXEC_PROVIDER}] is the provider `agentgw exec codex` defines for its run, and \
+                 Codex would merge yours into it.\nRename or remove that table.",
+                crate::paths::display(&config)
+            );
+        }
+        if let LegacySelector::Ours(name) | LegacySelector::Other(name) =
+            legacy_profile_selector(&config)
+        {
+            if !is_bare_key(&name) {
+                bail!(
+                    "{}: `profile = \"{name}\"` selects a profile whose keys `agentgw exec` cannot override, and before \
+                     Codex 0.134 they outrank the gateway's.\nRemove the `profile` line (start Codex with `codex --profile NAME` instead).",
+                    crate::paths::display(&config)
+                );
+            }
+            for field in ["model_provider", "model"] {
+                let value = overrides
+                    .iter()
+                    .find(|(k, _)| k == field)
+                    .map(|(_, v)| v.clone())
+                    .expect("the template sets model_provider and model");
+                overrides.push((format!("profiles.{name}.{field}"), value));
+            }
+        }
+        let mut launch_args: Vec<String> = overrides
             .into_iter()
-            .flat_map(|(k, v)| ["-c".to_string(), format!("{k}={v}")])
-            .collect()
+            .flat_map(|(k, v)| ["-c".to_string(), format!("{k}={}", toml_inline(&v))])
+            .collect();
+        launch_args.extend(args.iter().cloned());
+        let env = if auth_command {
+            Vec::new()
+        } else {
+            vec![(TOKEN_ENV.to_string(), cx.token.to_string())]
+        };
+        Ok(Launch {
+            args: launch_args,
+            env,
+            env_remove: Vec::new(),
+        })
     }
+}
+
+/// A key Codex's `-c` accepts as one segment of a dotted path.
+fn is_bare_key(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// A template value as TOML for `-c key=value` (strings, arrays, inline tables), escaped by
+/// toml_edit itself.
+fn toml_inline(value: &serde_json::Value) -> String {
+    fn convert(value: &serde_json::Value) -> toml_edit::Value {
+        match value {
+            serde_json::Value::Array(items) => {
+                toml_edit::Value::Array(items.iter().map(convert).collect())
+            }
+            serde_json::Value::Object(map) => toml_edit::Value::InlineTable(
+                map.iter().map(|(k, v)| (k.as_str(), convert(v))).collect(),
+            ),
+            serde_json::Value::Bool(b) => (*b).into(),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => i.into(),
+                None => n.as_f64().unwrap_or_default().into(),
+            },
+            serde_json::Value::String(s) => s.as_str().into(),
+            serde_json::Value::Null => "".into(),
+        }
+    }
+    let mut value = convert(value);
+    value.decor_mut().clear();
+    value.to_string()
 }
 
 /// The file that holds agentgw's provider: config.toml, or a profile file (`--codex-profile`).
@@ -255,11 +334,6 @@ fn configured_file() -> Result<PathBuf> {
 
 fn provider_key(field: &str) -> Vec<String> {
     vec!["model_providers".into(), PROVIDER.into(), field.into()]
-}
-
-/// A TOML basic string, escaped by toml_edit itself.
-fn toml_string(text: &str) -> String {
-    toml_edit::Value::from(text).to_string().trim().to_string()
 }
 
 /// A Codex profile name (`--codex-profile`, named by `source` in the error) becomes the file

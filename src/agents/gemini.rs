@@ -3,7 +3,9 @@
 //! `--no-token-file`, for users who start it with `agentgw exec gemini`.
 
 use super::template::{self, Vars};
-use super::{Agent, AgentInfo, Configured, Context, FileSpec, Setup, Version, gateway_base};
+use super::{
+    Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
+};
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::Result;
@@ -95,11 +97,15 @@ impl Agent for Gemini {
             files,
             notes,
             warnings: Vec::new(),
+            problems: Vec::new(),
         })
     }
 
-    fn exec_env(&self, cx: &Context) -> Vec<(String, String)> {
-        vec![
+    /// The settings in Gemini's environment: it outranks every `.env` file (seen with 0.19.1 and
+    /// 0.61.0: a project `.env` and `.gemini/.env` naming another base URL and key changed
+    /// nothing). Gemini has no key helper, so the token is there too.
+    fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
+        let env = vec![
             ("GEMINI_MODEL".into(), cx.model.clone()),
             (
                 "GOOGLE_GEMINI_BASE_URL".into(),
@@ -110,7 +116,12 @@ impl Agent for Gemini {
             // Headless Gemini (0.39.1 and newer) refuses to run in a folder it does not trust,
             // whatever the environment holds: running it through agentgw is the user's say-so.
             ("GEMINI_CLI_TRUST_WORKSPACE".into(), "true".into()),
-        ]
+        ];
+        Ok(Launch {
+            args: args.to_vec(),
+            env,
+            env_remove: Vec::new(),
+        })
     }
 }
 

@@ -8,7 +8,10 @@ mod detect;
 mod gemini;
 pub mod template;
 
-pub use claude::{TelemetryTarget, has_comments_or_trailing_commas, telemetry_targets};
+pub use claude::layers as claude_layers;
+pub use claude::{
+    TelemetryTarget, has_comments_or_trailing_commas, is_agentgw_token_helper, telemetry_targets,
+};
 pub use codex::check_profile_name as check_codex_profile_name;
 pub use detect::{Installed, detect_installed, find_installed, find_on_path};
 
@@ -134,9 +137,14 @@ fn env_var_set(names: &[&str]) -> Option<String> {
 
 /// The gateway settings read back from an agent's config file.
 pub struct Configured {
+    /// The file agentgw manages for the agent.
     pub file: PathBuf,
     pub base_url: String,
     pub model: String,
+    /// Where `base_url` and `model` come from, for messages: `file`, or for Claude Code the
+    /// settings layer (or `environment`) that wins.
+    pub base_url_from: String,
+    pub model_from: String,
 }
 
 impl Configured {
@@ -152,6 +160,8 @@ impl Configured {
             // A user:password in the URL must never reach a message (status, doctor and test
             // all show this URL).
             (Some(base_url), Some(model)) => Some(Configured {
+                base_url_from: crate::paths::display(&file),
+                model_from: crate::paths::display(&file),
                 file,
                 base_url: crate::urls::redact_userinfo(&base_url),
                 model,
@@ -166,6 +176,17 @@ pub struct Setup {
     pub files: Vec<FileSpec>,
     pub notes: Vec<String>,
     pub warnings: Vec<String>,
+    /// Why the agent will not use what setup writes (what happened, a newline, the fix): setup
+    /// still writes the files, then exits 1 with these.
+    pub problems: Vec<String>,
+}
+
+/// How `agentgw exec` starts an agent: the arguments (the user's included, possibly rewritten)
+/// and the environment changes.
+pub struct Launch {
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub env_remove: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -223,12 +244,10 @@ pub trait Agent: Sync {
     fn token_helper(&self) -> Result<Option<Vec<String>>> {
         Ok(None)
     }
-    /// The environment that makes the agent use the gateway with no config file at all.
-    fn exec_env(&self, cx: &Context) -> Vec<(String, String)>;
-    /// Arguments placed before the user's when running the agent through `agentgw exec`.
-    fn exec_args(&self, _cx: &Context) -> Vec<String> {
-        Vec::new()
-    }
+    /// How `agentgw exec` runs the agent with `args` so that the gateway's settings win over
+    /// the agent's own config for that run (or an error naming what cannot be outranked). The
+    /// token goes only to the profile's gateway.
+    fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch>;
 
     fn id(&self) -> &'static str {
         self.info().id

@@ -1,5 +1,7 @@
-//! `agentgw exec <agent> [ARGS...]`: run the agent with the gateway settings and the token in its
-//! environment, so nothing needs to be on disk, and hand back its exit code.
+//! `agentgw exec <agent> [ARGS...]`: run the agent with the gateway settings winning over its own
+//! config for that run, nothing written to disk, and hand back its exit code. How each agent is
+//! made to use them is the agent module's `launch` (Claude Code: `--settings` and its key helper;
+//! Codex: `-c` overrides and its `auth` command; Gemini: its environment).
 
 use super::session::Session;
 use crate::agents::{self, SetupOptions};
@@ -27,11 +29,12 @@ pub fn run(profile_flag: Option<&str>, args: ExecArgs) -> Result<()> {
     let model = agents::model_for(agent, args.model.as_deref(), &session.profile);
     let options = SetupOptions::default();
     let cx = session.context(model, &options, None);
+    let launch = agent.launch(&cx, agent_args)?;
     let mut command = Command::new(agent.program());
-    command
-        .args(agent.exec_args(&cx))
-        .args(agent_args)
-        .envs(agent.exec_env(&cx));
+    command.args(&launch.args).envs(launch.env);
+    for name in &launch.env_remove {
+        command.env_remove(name);
+    }
     let not_found = |e: std::io::Error| {
         anyhow!(
             "cannot start `{}`: {e}. Is {} installed and on PATH?",

@@ -232,6 +232,14 @@ fn setup_one(
             ui::note(&format!("  {note}"));
         }
     }
+    // Written, but the agent will not use it: a failure, with the fix.
+    if !setup.problems.is_empty() {
+        if args.dry_run {
+            setup.problems.iter().for_each(|p| ui::warn(p));
+        } else {
+            bail!("{}", setup.problems.join("\n"));
+        }
+    }
     if args.dry_run || args.no_test {
         return Ok(Outcome::Done);
     }

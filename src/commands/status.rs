@@ -73,8 +73,8 @@ fn agent_status(agent: &dyn Agent, state: &StateDir) -> Value {
     let (file, base_url, model, config_error) = match &configured {
         Ok(Some(c)) => (
             Some(paths::display(&c.file)),
-            Some(c.base_url.clone()),
-            Some(c.model.clone()),
+            Some((c.base_url.clone(), c.base_url_from.clone())),
+            Some((c.model.clone(), c.model_from.clone())),
             None,
         ),
         Ok(None) => (None, None, None, None),
@@ -101,8 +101,11 @@ fn agent_status(agent: &dyn Agent, state: &StateDir) -> Value {
         "configured": matches!(configured, Ok(Some(_))),
         "file": file,
         "config_error": config_error,
-        "base_url": base_url,
-        "model": model,
+        "base_url": base_url.as_ref().map(|(url, _)| url),
+        // Where each comes from: the file, or (Claude Code) the settings layer that wins here.
+        "base_url_from": base_url.as_ref().map(|(_, from)| from),
+        "model": model.as_ref().map(|(model, _)| model),
+        "model_from": model.as_ref().map(|(_, from)| from),
         "token_via": agent.token_supply().unwrap_or_else(|e| format!("unknown ({e:#})")),
         "changed_since_setup": drift,
     })
@@ -179,7 +182,9 @@ fn cursor_status(args: &StatusArgs, state: &StateDir, loaded: &ProfileState) -> 
         "file": settings.as_ref().map(|_| paths::display(&db)),
         "config_error": config_error,
         "base_url": on.and_then(|s| s.base_url.clone()),
+        "base_url_from": on.map(|_| paths::display(&db)),
         "model": on.and_then(|s| profile.map(|p| s.test_model(p))),
+        "model_from": on.map(|_| paths::display(&db)),
         "models": settings.as_ref().map(|s| s.models.clone()).unwrap_or_default(),
         "matches_profile": matches,
         "token_via": token_via,
@@ -229,8 +234,21 @@ fn print_human(report: &Value) {
         match (text(&a["file"]), text(&a["config_error"])) {
             (Some(file), _) => {
                 println!("  configured  {file}");
-                println!("  base URL    {}", text(&a["base_url"]).unwrap_or_default());
-                println!("  model       {}", text(&a["model"]).unwrap_or_default());
+                // The source is named where it is not the file above (Claude's other layers).
+                let from = |key: &str| match text(&a[format!("{key}_from").as_str()]) {
+                    Some(from) if from != file => format!(" (from {from})"),
+                    _ => String::new(),
+                };
+                println!(
+                    "  base URL    {}{}",
+                    text(&a["base_url"]).unwrap_or_default(),
+                    from("base_url")
+                );
+                println!(
+                    "  model       {}{}",
+                    text(&a["model"]).unwrap_or_default(),
+                    from("model")
+                );
                 if let Some(models) = a["models"].as_array() {
                     let names: Vec<&str> = models.iter().filter_map(Value::as_str).collect();
                     println!("  models      {}", names.join(", "));

@@ -87,7 +87,15 @@ fn target(id: &'static str, session: &Session, cursor_dir: Option<&Path>) -> Res
     };
     let info = agent.info();
     let (url, model, source) = match agent.configured()? {
-        Some(c) => (c.base_url, c.model, paths::display(&c.file)),
+        // Claude's may come from two different settings layers.
+        Some(c) if c.base_url_from == c.model_from => (c.base_url, c.model, c.model_from),
+        Some(c) => {
+            let source = format!(
+                "base URL from {}, model from {}",
+                c.base_url_from, c.model_from
+            );
+            (c.base_url, c.model, source)
+        }
         None => (
             agents::gateway_base(agent, &session.gateway, profile),
             agents::model_for(agent, None, profile),

@@ -7,7 +7,7 @@ use crate::versions::{self, Release};
 use serde_json::{Value, json};
 use std::path::Path;
 
-const MODEL: &str = "databricks-claude-opus-4-6";
+pub(crate) const MODEL: &str = "databricks-claude-opus-4-6";
 const MESSAGES: &str = "/ai-gateway/anthropic/v1/messages";
 const OTEL_METRICS: &str = "/api/2.0/otel/v1/metrics";
 const OTEL_LOGS: &str = "/api/2.0/otel/v1/logs";
@@ -53,6 +53,16 @@ pub(crate) fn print_pong(home: &AgentHome, claude: &Path) -> Outcome {
 }
 
 pub(crate) fn assert_reached_messages(gateway: &Gateway, outcome: &Outcome, release: &Release) {
+    assert_reached_messages_with(gateway, outcome, release, GOOD_TOKEN);
+}
+
+/// Like `assert_reached_messages`, with `token` as the one token sent.
+pub(crate) fn assert_reached_messages_with(
+    gateway: &Gateway,
+    outcome: &Outcome,
+    release: &Release,
+    token: &str,
+) {
     let context = || {
         let requests = gateway.request_summary();
         format!("{release}: {outcome}\n--- requests ---\n{requests}")
@@ -63,13 +73,8 @@ pub(crate) fn assert_reached_messages(gateway: &Gateway, outcome: &Outcome, rele
     assert!(!messages.is_empty(), "no {MESSAGES}: {}", context());
     for request in &messages {
         // The helper's output goes out as both headers.
-        assert_eq!(request.bearer(), Some(GOOD_TOKEN), "{}", context());
-        assert_eq!(
-            request.header("x-api-key"),
-            Some(GOOD_TOKEN),
-            "{}",
-            context()
-        );
+        assert_eq!(request.bearer(), Some(token), "{}", context());
+        assert_eq!(request.header("x-api-key"), Some(token), "{}", context());
         let mode = request.header("x-databricks-use-coding-agent-mode");
         assert_eq!(mode, Some("true"), "{}", context());
         // CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS keeps betas a gateway may reject out of the header:
@@ -157,6 +162,77 @@ fn claude_telemetry_reaches_the_workspace_with_table_and_helper_token() {
                 let content_type = export.header("Content-Type");
                 assert_eq!(content_type, Some("application/x-protobuf"), "{context}");
             }
+        }
+    }
+}
+
+/// What agentgw's doctor, status and test read as Claude's layers (src/agents/claude/layers.rs),
+/// started in a folder below the root of a git repository: the root's `.claude/settings.json` and
+/// `~/.claude/settings.local.json` are not read (the user file's gateway is used), but the root's
+/// `.claude/settings.local.json` is, from 2.1 (seen with 2.1.332, not with 2.0.30).
+#[test]
+fn claude_reads_the_repository_roots_local_settings_but_not_its_project_settings() {
+    let Some(releases) = versions::installed("claude") else {
+        return;
+    };
+    for (release, claude) in releases {
+        let gateway = Gateway::start_serving(&[MODEL]);
+        let elsewhere = Gateway::start_serving(&[MODEL]);
+        let repository_local = Gateway::start_serving(&[MODEL]);
+        let home = AgentHome::new();
+        write_settings(&home, &gateway, json!({}), json!({}));
+        let pointing_at = |gateway: &Gateway| {
+            json!({"env": {"ANTHROPIC_BASE_URL": format!("{}/anthropic", gateway.gateway_url())}})
+                .to_string()
+        };
+        home.write(".claude/settings.local.json", &pointing_at(&elsewhere));
+        let put = |rel: &str, text: &str| {
+            let path = home.work().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        put(".claude/settings.json", &pointing_at(&elsewhere));
+        put("src/.claude/settings.local.json", &pointing_at(&elsewhere));
+        let below = home.work().join("src/deep");
+        std::fs::create_dir_all(&below).unwrap();
+        let git = std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(home.work())
+            .status();
+        assert!(git.is_ok_and(|s| s.success()), "git init");
+        let run = || {
+            let mut cmd = home.command(&claude);
+            cmd.args(["-p", "say pong"])
+                .envs(HEADLESS_ENV)
+                .current_dir(&below);
+            home.run(&mut cmd)
+        };
+        let outcome = run();
+        dump(&release.to_string(), &home, &gateway, &outcome);
+        assert!(
+            elsewhere.requests().is_empty(),
+            "{release}: read a file it should not: {outcome}\n{}",
+            elsewhere.request_summary()
+        );
+        assert_reached_messages(&gateway, &outcome, &release);
+
+        gateway.take_requests();
+        put(
+            ".claude/settings.local.json",
+            &pointing_at(&repository_local),
+        );
+        let outcome = run();
+        dump(&release.to_string(), &home, &repository_local, &outcome);
+        assert!(elsewhere.requests().is_empty(), "{release}: {outcome}");
+        if release.at_least("2.1.332") {
+            assert!(gateway.requests().is_empty(), "{release}: {outcome}");
+            assert_reached_messages(&repository_local, &outcome, &release);
+        } else {
+            assert!(
+                repository_local.requests().is_empty(),
+                "{release}: {outcome}"
+            );
+            assert_reached_messages(&gateway, &outcome, &release);
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::support::{GOOD_TOKEN, Gateway, Recorded};
 use crate::versions::{self, Release};
 use std::path::Path;
 
-const MODEL: &str = "databricks-gpt-5-2";
+pub(crate) const MODEL: &str = "databricks-gpt-5-2";
 const RESPONSES: &str = "/ai-gateway/openai/v1/responses";
 const MODELS: &str = "/ai-gateway/openai/v1/models";
 
@@ -84,6 +84,16 @@ pub(crate) fn exec_pong(
 }
 
 pub(crate) fn assert_reached_responses(gateway: &Gateway, outcome: &Outcome, release: &Release) {
+    assert_reached_responses_with(gateway, outcome, release, GOOD_TOKEN);
+}
+
+/// Like `assert_reached_responses`, with `token` as the one token sent.
+pub(crate) fn assert_reached_responses_with(
+    gateway: &Gateway,
+    outcome: &Outcome,
+    release: &Release,
+    token: &str,
+) {
     let context = || {
         format!(
             "{release}: {outcome}\n--- requests ---\n{}",
@@ -99,7 +109,7 @@ pub(crate) fn assert_reached_responses(gateway: &Gateway, outcome: &Outcome, rel
         context()
     );
     for request in responses.iter().chain(&gateway.requests_to("GET", MODELS)) {
-        assert_eq!(request.bearer(), Some(GOOD_TOKEN), "{}", context());
+        assert_eq!(request.bearer(), Some(token), "{}", context());
         assert_eq!(
             request.header("x-databricks-use-coding-agent-mode"),
             Some("true"),

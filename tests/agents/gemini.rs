@@ -9,7 +9,7 @@ use crate::versions::{self, Release};
 use serde_json::json;
 use std::path::Path;
 
-const MODEL: &str = "databricks-gemini-2-5-flash";
+pub(crate) const MODEL: &str = "databricks-gemini-2-5-flash";
 
 fn stream_route() -> String {
     format!("/ai-gateway/gemini/v1beta/models/{MODEL}:streamGenerateContent")
@@ -28,7 +28,7 @@ fn gateway_variables(gateway: &Gateway) -> [(&'static str, String); 4] {
     ]
 }
 
-fn write_settings(home: &AgentHome) {
+pub(crate) fn write_settings(home: &AgentHome) {
     let settings = json!({"security": {"auth": {"selectedType": "gemini-api-key"}}});
     home.write(
         ".gemini/settings.json",
@@ -76,6 +76,16 @@ pub(crate) fn prompt_pong(
 }
 
 pub(crate) fn assert_reached_stream(gateway: &Gateway, outcome: &Outcome, release: &Release) {
+    assert_reached_stream_with(gateway, outcome, release, GOOD_TOKEN);
+}
+
+/// Like `assert_reached_stream`, with `token` as the one token sent.
+pub(crate) fn assert_reached_stream_with(
+    gateway: &Gateway,
+    outcome: &Outcome,
+    release: &Release,
+    token: &str,
+) {
     let context = || {
         format!(
             "{release}: {outcome}\n--- requests ---\n{}",
@@ -98,10 +108,10 @@ pub(crate) fn assert_reached_stream(gateway: &Gateway, outcome: &Outcome, releas
             "{}",
             context()
         );
-        assert_eq!(request.bearer(), Some(GOOD_TOKEN), "{}", context());
+        assert_eq!(request.bearer(), Some(token), "{}", context());
         assert_eq!(
             request.header("x-goog-api-key"),
-            Some(GOOD_TOKEN),
+            Some(token),
             "{}",
             context()
         );

@@ -249,3 +249,290 @@ fn doctor_never_sends_the_token_to_a_url_that_is_not_the_profiles_gateway() {
         "the token went to another host"
     );
 }
+
+/// Writes `text` to `rel` under HOME, making its folders.
+fn put(home: &TestHome, rel: &str, text: &str) -> std::path::PathBuf {
+    let path = home.path().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn doctor_in(home: &TestHome, cwd: &str, args: &[&str]) -> std::process::Output {
+    let cwd = home.path().join(cwd);
+    std::fs::create_dir_all(&cwd).unwrap();
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .env("AGENTGW_HTTP_TIMEOUT", "2")
+        .current_dir(&cwd)
+        .arg("doctor")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_no_secret(&out, GOOD_TOKEN);
+    out
+}
+
+/// Each layer Claude Code reads in the working folder outranks the user file agentgw set up:
+/// one that sends Claude elsewhere fails with its file and key, and the token is not sent there.
+#[test]
+fn a_project_or_local_claude_settings_file_that_sends_claude_elsewhere_fails_by_file_and_key() {
+    let gateway = Gateway::start();
+    let elsewhere = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    let foreign = format!("{}/anthropic", elsewhere.url);
+    let gw = gateway.gateway_url();
+    for file in [
+        "work/.claude/settings.json",
+        "work/.claude/settings.local.json",
+    ] {
+        let path = put(
+            &home,
+            file,
+            &format!(r#"{{"env": {{"ANTHROPIC_BASE_URL": "{foreign}"}}}}"#),
+        );
+        let out = doctor_in(&home, "work", &["--agent", "claude"]);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let said = stdout(&out);
+        assert!(
+            said.contains(&format!(
+                "  ✗ ~/{file}: env.ANTHROPIC_BASE_URL sends Claude Code to {foreign} instead of the gateway of profile 'default' ({gw}) \
+                 (it outranks ~/.claude/settings.json in this folder)\n      \
+                 fix: remove env.ANTHROPIC_BASE_URL from ~/{file}, or start Claude Code here with `agentgw exec claude` \
+                 (the gateway settings win for that run)\n"
+            )),
+            "{file}:\n{said}"
+        );
+        assert!(
+            said.contains(&format!(
+                "  ! ~/{file} points at {foreign}, not the profile's gateway"
+            )),
+            "{said}"
+        );
+        // Claude reads only the working folder's .claude: not from a folder below it.
+        let below = stdout(&doctor_in(&home, "work/src", &["--agent", "claude"]));
+        assert!(!below.contains("sends Claude Code to"), "{below}");
+        std::fs::remove_file(path).unwrap();
+    }
+    assert!(elsewhere.requests().is_empty(), "the token went elsewhere");
+}
+
+#[test]
+fn a_claude_layer_with_its_own_token_helper_or_provider_fails_and_shows_no_value() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    put(
+        &home,
+        "work/.claude/settings.local.json",
+        r#"{"env": {"ANTHROPIC_AUTH_TOKEN": "sk-project-secret-1"}, "apiKeyHelper": "/usr/bin/pass show anthropic"}"#,
+    );
+    let user = home.path().join(".claude/settings.json");
+    let text = std::fs::read_to_string(&user).unwrap().replacen(
+        "\"env\": {",
+        "\"env\": {\n    \"CLAUDE_CODE_USE_BEDROCK\": \"1\",\n    \"ANTHROPIC_API_KEY\": \"sk-user-secret-2\",",
+        1,
+    );
+    std::fs::write(&user, text).unwrap();
+    let out = doctor_in(&home, "work", &["--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    for line in [
+        "  ✗ ~/work/.claude/settings.local.json: env.ANTHROPIC_AUTH_TOKEN sets a token of its own, which Claude Code \
+         sends instead of the profile's (it outranks ~/.claude/settings.json in this folder)\n",
+        "  ✗ ~/work/.claude/settings.local.json: apiKeyHelper runs a token helper of its own (your own helper command \
+         (pass; not shown)) instead of `agentgw token --profile default` (it outranks ~/.claude/settings.json in this folder)\n",
+        "  ✗ ~/.claude/settings.json: env.CLAUDE_CODE_USE_BEDROCK sends Claude Code to another provider instead of the gateway\n      \
+         fix: remove env.CLAUDE_CODE_USE_BEDROCK from ~/.claude/settings.json (`agentgw exec claude` overrides it for one run)\n",
+        "  ✗ ~/.claude/settings.json: env.ANTHROPIC_API_KEY sets a token of its own, which Claude Code sends instead of the profile's\n",
+    ] {
+        assert!(said.contains(line), "want {line:?} in:\n{said}");
+    }
+    for secret in ["sk-project-secret-1", "sk-user-secret-2"] {
+        assert!(!said.contains(secret), "{said}");
+    }
+}
+
+/// `~/.claude/settings.local.json` is read only in a session started in the home folder.
+#[test]
+fn the_user_folders_settings_local_json_counts_in_the_home_folder_only() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    put(
+        &home,
+        ".claude/settings.local.json",
+        r#"{"env": {"ANTHROPIC_BASE_URL": "https://elsewhere.example.com/anthropic"}}"#,
+    );
+    let in_home = stdout(&doctor_in(&home, "", &["--agent", "claude"]));
+    assert!(
+        in_home.contains("  ✗ ~/.claude/settings.local.json: env.ANTHROPIC_BASE_URL sends Claude Code to https://elsewhere.example.com/anthropic"),
+        "{in_home}"
+    );
+    let out = doctor_in(&home, "work", &["--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("  ✓ no managed, project or local settings here take Claude Code off the gateway or bring their own token\n"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn managed_claude_settings_that_send_claude_elsewhere_fail_with_the_admin_fix() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    let managed = r#"{"env": {"ANTHROPIC_BASE_URL": "https://proxy.corp.example/anthropic", "ANTHROPIC_MODEL": "corp-model"}}"#;
+    let Some(overlay) = crate::support::etc_overlay::EtcOverlay::new(&[(
+        "claude-code/managed-settings.json",
+        managed,
+    )]) else {
+        return;
+    };
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut cmd = home.process();
+    cmd.env("PATH", "/usr/bin:/bin")
+        .env("AGENTGW_AUTH_STORAGE", "file")
+        .env("AGENTGW_HTTP_TIMEOUT", "2")
+        .current_dir(&work)
+        .args(["doctor", "--agent", "claude"]);
+    let out = overlay.wrap(&cmd).output().unwrap();
+    home.check_output(&["doctor".to_string()], &out);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.contains(&format!(
+            "  ✗ /etc/claude-code/managed-settings.json: env.ANTHROPIC_BASE_URL sends Claude Code to \
+             https://proxy.corp.example/anthropic instead of the gateway of profile 'default' ({}) (managed settings \
+             outrank ~/.claude/settings.json and `agentgw exec claude`)\n      \
+             fix: ask the admin who manages this machine to remove env.ANTHROPIC_BASE_URL from \
+             /etc/claude-code/managed-settings.json; agentgw cannot change managed settings\n",
+            gateway.gateway_url()
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains("  ! /etc/claude-code/managed-settings.json points at https://proxy.corp.example/anthropic"),
+        "{said}"
+    );
+}
+
+#[test]
+fn claude_settings_with_comments_fail_doctor_and_a_blank_project_file_is_fine() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    put(&home, "work/.claude/settings.json", "\n");
+    put(
+        &home,
+        "work/.claude/settings.local.json",
+        "{\"env\": {},}\n",
+    );
+    let said = stdout(&doctor_in(&home, "work", &["--agent", "claude"]));
+    assert!(
+        said.contains(
+            "  ! Claude Code ignores ~/work/.claude/settings.local.json (this folder's local settings): it has comments or trailing commas\n"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("~/work/.claude/settings.json"), "{said}");
+    let user = home.path().join(".claude/settings.json");
+    let text = std::fs::read_to_string(&user).unwrap();
+    std::fs::write(&user, format!("// mine\n{text}")).unwrap();
+    let out = doctor_in(&home, "work", &["--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains(
+            "  ✗ ~/.claude/settings.json: it has comments or trailing commas, so Claude Code ignores the whole file, \
+             agentgw's settings included\n      \
+             fix: remove the comments and trailing commas from ~/.claude/settings.json (agentgw never strips them itself), \
+             then run `agentgw doctor`\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_model_from_a_project_layer_is_reported_with_where_it_comes_from() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    put(
+        &home,
+        "work/.claude/settings.json",
+        r#"{"env": {"ANTHROPIC_MODEL": "project-endpoint"}}"#,
+    );
+    let said = stdout(&doctor_in(&home, "work", &["--agent", "claude"]));
+    assert!(
+        said.contains(&format!(
+            "  ✓ project-endpoint (from ~/work/.claude/settings.json) via {}/anthropic (from ~/.claude/settings.json)\n",
+            gateway.gateway_url()
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains("  ✓ the gateway answers project-endpoint in "),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_claude_provider_switch_exported_in_the_shell_fails() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .env("CLAUDE_CODE_USE_VERTEX", "1")
+        .env("CLAUDE_CODE_USE_BEDROCK", "0")
+        .current_dir(&work)
+        .args(["doctor", "--agent", "claude"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.contains(
+            "  ✗ CLAUDE_CODE_USE_VERTEX is set in this shell: it sends Claude Code to another provider instead of the gateway\n      \
+             fix: unset CLAUDE_CODE_USE_VERTEX (and remove its export from your shell startup files); `agentgw exec claude` overrides it for one run\n"
+        ),
+        "{said}"
+    );
+    assert!(
+        !said.contains("CLAUDE_CODE_USE_BEDROCK"),
+        "off is off: {said}"
+    );
+}
+
+/// Claude Code 2.1 reads the git repository root's `.claude/settings.local.json` from any folder
+/// in the repository (not its `.claude/settings.json`).
+#[test]
+fn a_repository_roots_local_claude_settings_count_in_its_subfolders() {
+    let gateway = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    std::fs::create_dir_all(home.path().join("work/.git")).unwrap();
+    put(
+        &home,
+        "work/.claude/settings.local.json",
+        r#"{"env": {"ANTHROPIC_BASE_URL": "https://elsewhere.example.com/anthropic"}}"#,
+    );
+    put(
+        &home,
+        "work/.claude/settings.json",
+        r#"{"env": {"ANTHROPIC_AUTH_TOKEN": "sk-root-project-1"}}"#,
+    );
+    let out = doctor_in(&home, "work/src", &["--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.contains(
+            "  ✗ ~/work/.claude/settings.local.json: env.ANTHROPIC_BASE_URL sends Claude Code to https://elsewhere.example.com/anthropic"
+        ),
+        "{said}"
+    );
+    assert!(
+        !said.contains("ANTHROPIC_AUTH_TOKEN"),
+        "not read below the root: {said}"
+    );
+}

@@ -1,8 +1,11 @@
-//! `agentgw exec`: the agent runs with the gateway settings and the token in its environment,
-//! its arguments untouched and its exit code handed back.
+//! `agentgw exec`: the agent runs with the gateway settings winning over its own config, its
+//! arguments untouched and its exit code handed back; the token is on no command line and, where
+//! the agent has a key helper, not in its environment either.
 
 use crate::common::{TestHome, assert_stderr_contains, stderr, stdout};
 use crate::support::GOOD_TOKEN;
+use crate::support::etc_overlay::EtcOverlay;
+use serde_json::{Value, json};
 
 /// A fake agent that prints its arguments and the variables agentgw sets, then exits 7.
 fn home_with_fake(name: &str) -> TestHome {
@@ -17,32 +20,225 @@ fn home_with_fake(name: &str) -> TestHome {
     home
 }
 
+fn fake_path(home: &TestHome) -> String {
+    format!("{}:/usr/bin:/bin", home.path().join("bin").display())
+}
+
 fn exec(home: &TestHome, args: &[&str]) -> std::process::Output {
-    let path = format!("{}:/usr/bin:/bin", home.path().join("bin").display());
     home.cmd()
-        .env("PATH", path)
+        .env("PATH", fake_path(home))
         .arg("exec")
         .args(args)
         .output()
         .unwrap()
 }
 
+/// The agentgw binary Claude is told to run for the token (not on PATH in these tests).
+fn agentgw_path() -> String {
+    std::fs::canonicalize(assert_cmd::cargo::cargo_bin!("agentgw"))
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+/// The fake's `arg:` lines, without the prefix.
+fn args_of(out: &std::process::Output) -> Vec<String> {
+    stdout(out)
+        .lines()
+        .filter_map(|l| l.strip_prefix("arg:"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// What `agentgw exec claude` puts in `--settings` for the default profile, on top of `extra`.
+fn gateway_settings(extra: Value) -> Value {
+    let mut settings = json!({
+        "env": {
+            "ANTHROPIC_BASE_URL": "https://ws.example.com/ai-gateway/anthropic",
+            "ANTHROPIC_MODEL": "databricks-claude-opus-4-6",
+            "ANTHROPIC_CUSTOM_HEADERS": "x-databricks-use-coding-agent-mode: true",
+            "CLAUDE_CODE_API_KEY_HELPER_TTL_MS": "3600000",
+            "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS": "1",
+            "ANTHROPIC_AUTH_TOKEN": "",
+            "ANTHROPIC_API_KEY": "",
+            "CLAUDE_CODE_USE_BEDROCK": "",
+            "CLAUDE_CODE_USE_VERTEX": "",
+            "CLAUDE_CODE_USE_FOUNDRY": "",
+            "CLAUDE_CODE_USE_ANTHROPIC_AWS": "",
+            "CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD": "",
+            "CLAUDE_CODE_USE_MANTLE": "",
+            "CLAUDE_CODE_USE_GATEWAY": "",
+        },
+        "apiKeyHelper": format!("{} token --profile default", agentgw_path()),
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        match (settings.get_mut(key), value) {
+            (Some(Value::Object(ours)), Value::Object(theirs)) => {
+                for (k, v) in theirs {
+                    ours.entry(k.clone()).or_insert(v.clone());
+                }
+            }
+            _ => {
+                settings[key] = value.clone();
+            }
+        }
+    }
+    settings
+}
+
 #[test]
-fn exec_claude_passes_args_env_and_exit_code() {
+fn exec_claude_gives_the_gateway_settings_in_one_settings_flag_and_the_token_to_no_one() {
     let home = home_with_fake("claude");
-    let out = exec(&home, &["claude", "-p", "hello world", "--verbose"]);
+    let out = home
+        .cmd()
+        .env("PATH", fake_path(&home))
+        // The shell's own tokens would outrank the key helper: gone for this run.
+        .env("ANTHROPIC_API_KEY", "sk-ant-from-the-shell")
+        .env("ANTHROPIC_AUTH_TOKEN", "sk-ant-also-from-the-shell")
+        .args(["exec", "claude", "-p", "hello world", "--verbose"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let args = args_of(&out);
+    assert_eq!(args[0], "--settings");
+    let settings: Value = serde_json::from_str(&args[1]).unwrap();
+    assert_eq!(settings, gateway_settings(json!({})));
+    assert_eq!(args[2..], ["-p", "hello world", "--verbose"]);
+    // Nothing of agentgw's in the environment: no token, no settings Claude's files would outrank.
+    assert!(!stdout(&out).contains("\nANTHROPIC"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains(GOOD_TOKEN), "{}", stdout(&out));
+}
+
+#[test]
+fn a_settings_flag_of_the_users_is_kept_under_the_gateways_keys() {
+    let home = home_with_fake("claude");
+    let theirs = json!({
+        "permissions": {"allow": ["Bash(ls)"]},
+        "env": {"ANTHROPIC_BASE_URL": "https://elsewhere.example.com", "DEBUG": "1", "ANTHROPIC_CUSTOM_HEADERS": "X-Team: a"},
+        "apiKeyHelper": "/usr/local/bin/their-helper",
+    });
+    let file = home.path().join("mine.json");
+    std::fs::write(&file, theirs.to_string()).unwrap();
+    for flag in [
+        vec!["--settings".to_string(), theirs.to_string()],
+        vec![format!("--settings={}", file.display())],
+    ] {
+        let mut args = vec!["claude", "-p", "hi"];
+        args.extend(flag.iter().map(String::as_str));
+        let out = exec(&home, &args);
+        assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+        let seen = args_of(&out);
+        let settings: Value = serde_json::from_str(&seen[1]).unwrap();
+        let mut want = gateway_settings(json!({
+            "permissions": {"allow": ["Bash(ls)"]},
+            "env": {"DEBUG": "1"},
+        }));
+        want["env"]["ANTHROPIC_CUSTOM_HEADERS"] =
+            json!("X-Team: a\nx-databricks-use-coding-agent-mode: true");
+        assert_eq!(settings, want);
+        assert_eq!(seen[2..], ["-p", "hi"], "one --settings only");
+    }
+    let out = exec(&home, &["claude", "--settings", "{not json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(&out, "--settings: not valid JSON");
+}
+
+#[test]
+fn the_users_own_claude_headers_from_the_settings_files_still_go_out() {
+    let home = home_with_fake("claude");
+    let settings = home.path().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(
+        &settings,
+        r#"{"env": {"ANTHROPIC_CUSTOM_HEADERS": "X-Team: platform"}}"#,
+    )
+    .unwrap();
+    let out = exec(&home, &["claude"]);
+    let seen: Value = serde_json::from_str(&args_of(&out)[1]).unwrap();
     assert_eq!(
-        stdout(&out),
-        format!(
-            "arg:-p\narg:hello world\narg:--verbose\n\
-             ANTHROPIC_AUTH_TOKEN={GOOD_TOKEN}\n\
-             ANTHROPIC_BASE_URL=https://ws.example.com/ai-gateway/anthropic\n\
-             ANTHROPIC_CUSTOM_HEADERS=x-databricks-use-coding-agent-mode: true\n\
-             ANTHROPIC_MODEL=databricks-claude-opus-4-6\n\
-             CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1\n"
-        )
+        seen["env"]["ANTHROPIC_CUSTOM_HEADERS"],
+        "X-Team: platform\nx-databricks-use-coding-agent-mode: true"
     );
+}
+
+/// `agentgw exec claude` with `/etc/claude-code/...` holding `files` (in a private mount
+/// namespace), the fake claude on PATH.
+fn exec_with_managed(files: &[(&str, &str)]) -> Option<(TestHome, std::process::Output)> {
+    let overlay = EtcOverlay::new(files)?;
+    let home = home_with_fake("claude");
+    let mut cmd = home.process();
+    cmd.env("PATH", fake_path(&home))
+        .env("AGENTGW_AUTH_STORAGE", "file")
+        .args(["exec", "claude", "-p", "hi"]);
+    let out = overlay.wrap(&cmd).output().unwrap();
+    home.check_output(&["exec".to_string()], &out);
+    Some((home, out))
+}
+
+#[test]
+fn exec_claude_refuses_managed_settings_that_take_claude_elsewhere() {
+    let refusals = [
+        (
+            r#"{"env": {"ANTHROPIC_BASE_URL": "https://proxy.corp.example/anthropic"}}"#,
+            "  /etc/claude-code/managed-settings.json: env.ANTHROPIC_BASE_URL sends Claude Code to \
+             https://proxy.corp.example/anthropic instead of the gateway of profile 'default' (https://ws.example.com/ai-gateway)\n",
+        ),
+        (
+            r#"{"apiKeyHelper": "/usr/local/bin/corp-token"}"#,
+            "  /etc/claude-code/managed-settings.json: apiKeyHelper runs a token helper of its own \
+             (your own helper command (corp-token; not shown)) instead of `agentgw token --profile default`\n",
+        ),
+        (
+            r#"{"env": {"ANTHROPIC_AUTH_TOKEN": "sk-corp-0000000000"}}"#,
+            "  /etc/claude-code/managed-settings.json: env.ANTHROPIC_AUTH_TOKEN sets a token of its own, \
+             which Claude Code sends instead of the profile's\n",
+        ),
+        (
+            r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1"}}"#,
+            "  /etc/claude-code/managed-settings.json: env.CLAUDE_CODE_USE_BEDROCK sends Claude Code to another \
+             provider instead of the gateway\n",
+        ),
+    ];
+    for (managed, said) in refusals {
+        let Some((_home, out)) =
+            exec_with_managed(&[("claude-code/managed-settings.json", managed)])
+        else {
+            return;
+        };
+        assert_eq!(out.status.code(), Some(1), "{managed}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{managed}: Claude must not start");
+        assert_stderr_contains(&out, "not starting Claude Code: managed settings outrank");
+        assert_stderr_contains(&out, said);
+        assert_stderr_contains(&out, "Ask the admin who manages this machine");
+        assert!(
+            !stderr(&out).contains("sk-corp-0000000000"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A drop-in is managed settings too (Claude Code 2.1).
+    let Some((_home, out)) = exec_with_managed(&[(
+        "claude-code/managed-settings.d/20-proxy.json",
+        r#"{"env": {"ANTHROPIC_BASE_URL": "https://proxy.corp.example"}}"#,
+    )]) else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(
+        &out,
+        "/etc/claude-code/managed-settings.d/20-proxy.json: env.ANTHROPIC_BASE_URL sends",
+    );
+}
+
+#[test]
+fn managed_settings_that_keep_claude_on_the_gateway_are_fine() {
+    let managed = r#"{"env": {"ANTHROPIC_BASE_URL": "https://ws.example.com/ai-gateway/anthropic", "ANTHROPIC_MODEL": "corp-model", "CLAUDE_CODE_USE_BEDROCK": "0"},
+                      "apiKeyHelper": "/usr/local/bin/agentgw token --profile default"}"#;
+    let Some((_home, out)) = exec_with_managed(&[("claude-code/managed-settings.json", managed)])
+    else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
 }
 
 #[test]
@@ -60,26 +256,75 @@ fn exec_gemini_puts_the_four_variables_in_the_environment() {
 }
 
 #[test]
-fn exec_codex_defines_the_provider_for_this_run_only() {
+fn exec_codex_defines_the_provider_for_this_run_only_with_its_token_command() {
     let home = home_with_fake("codex");
     let out = exec(&home, &["codex", "exec", "fix it"]);
     assert_eq!(out.status.code(), Some(7));
-    let text = stdout(&out);
+    let provider = "model_providers.databricks-exec";
+    let mut want: Vec<String> = [
+        "model_provider=\"databricks-exec\"".to_string(),
+        "model=\"databricks-gpt-5-2\"".to_string(),
+        format!("{provider}.name=\"Databricks AI Gateway\""),
+        format!("{provider}.base_url=\"https://ws.example.com/ai-gateway/openai/v1\""),
+        format!("{provider}.wire_api=\"responses\""),
+        format!("{provider}.http_headers={{ x-databricks-use-coding-agent-mode = \"true\" }}"),
+        format!("{provider}.auth.command={:?}", agentgw_path()),
+        format!("{provider}.auth.args=[\"token\", \"--profile\", \"default\"]"),
+    ]
+    .into_iter()
+    .flat_map(|o| ["-c".to_string(), o])
+    .collect();
+    want.extend(["exec".to_string(), "fix it".to_string()]);
+    assert_eq!(args_of(&out), want);
+    // Codex runs `agentgw token` itself: no token in its environment.
     assert!(
-        text.contains("arg:-c\narg:model_provider=\"databricks-exec\"\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("arg:model_providers.databricks-exec.base_url=\"https://ws.example.com/ai-gateway/openai/v1\"\n"),
-        "{text}"
-    );
-    assert!(
-        text.ends_with(&format!(
-            "arg:exec\narg:fix it\nDATABRICKS_TOKEN={GOOD_TOKEN}\n"
-        )),
-        "{text}"
+        !stdout(&out).contains("DATABRICKS_TOKEN"),
+        "{}",
+        stdout(&out)
     );
     assert!(!home.path().join(".codex").exists(), "nothing on disk");
+}
+
+/// Before Codex 0.134 a legacy `profile = "NAME"` selector outranks `-c model_provider`: the
+/// selected profile's keys are overridden as well. A table Codex would merge into exec's own
+/// provider, or a profile name `-c` cannot spell, is refused with its file and key.
+#[test]
+fn exec_codex_overrides_a_legacy_selectors_profile_and_refuses_a_table_it_cannot() {
+    let home = home_with_fake("codex");
+    let config = home.path().join(".codex/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        "profile = \"mine\"\n[profiles.mine]\nmodel_provider = \"other\"\n",
+    )
+    .unwrap();
+    let out = exec(&home, &["codex", "exec", "hi"]);
+    let args = args_of(&out).join("\n");
+    assert!(
+        args.contains("-c\nprofiles.mine.model_provider=\"databricks-exec\"\n-c\nprofiles.mine.model=\"databricks-gpt-5-2\"\nexec\nhi"),
+        "{args}"
+    );
+    std::fs::write(
+        &config,
+        "[model_providers.databricks-exec]\nbase_url = \"https://elsewhere.example.com\"\n",
+    )
+    .unwrap();
+    let out = exec(&home, &["codex", "exec", "hi"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "", "Codex must not start");
+    assert_stderr_contains(
+        &out,
+        "~/.codex/config.toml: [model_providers.databricks-exec] is the provider `agentgw exec codex` defines for its \
+         run, and Codex would merge yours into it.\nRename or remove that table.\n",
+    );
+    std::fs::write(&config, "profile = \"my.team\"\n").unwrap();
+    let out = exec(&home, &["codex", "exec", "hi"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert_stderr_contains(
+        &out,
+        "~/.codex/config.toml: `profile = \"my.team\"` selects a profile whose keys `agentgw exec` cannot override",
+    );
 }
 
 #[test]

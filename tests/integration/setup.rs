@@ -225,7 +225,8 @@ fn realistic_configs_survive_setup_then_remove_byte_for_byte() {
         (write(&home, ".gemini/.env", GEMINI_ENV), GEMINI_ENV),
     ];
     let out = setup(&home, &["all", "--force"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Claude Code ignores a settings.json with comments: written, and exit 1 saying so.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 
     let claude = read(&files[0].0);
     assert!(
@@ -290,7 +291,8 @@ fn a_symlinked_settings_file_stays_a_symlink() {
     let link = home.path().join(".claude/settings.json");
     std::os::unix::fs::symlink(&real, &link).unwrap();
 
-    assert!(setup(&home, &["claude"]).status.success());
+    // Written; exit 1 because Claude Code ignores a settings.json with comments.
+    assert_eq!(setup(&home, &["claude"]).status.code(), Some(1));
     assert!(
         std::fs::symlink_metadata(&link)
             .unwrap()
@@ -313,7 +315,8 @@ fn a_symlinked_settings_file_stays_a_symlink() {
 fn a_value_the_user_changed_after_setup_is_kept_by_remove() {
     let home = home();
     let path = write(&home, ".claude/settings.json", CLAUDE_SETTINGS);
-    assert!(setup(&home, &["claude"]).status.success());
+    // Written; exit 1 because Claude Code ignores a settings.json with comments.
+    assert_eq!(setup(&home, &["claude"]).status.code(), Some(1));
     let edited = read(&path).replace("databricks-claude-opus-4-6", "databricks-claude-sonnet-4-5");
     std::fs::write(&path, &edited).unwrap();
 
@@ -819,16 +822,56 @@ fn an_unreadable_record_stops_setup_before_it_writes() {
     assert_eq!(read(&path), CLAUDE_SETTINGS);
 }
 
+/// Claude Code ignores the whole of a settings.json with comments or trailing commas: setup
+/// writes it (keeping them) but fails with the fix, every time, until they are gone.
 #[test]
-fn claude_settings_with_comments_get_a_warning() {
+fn claude_settings_with_comments_are_written_and_setup_fails_with_the_fix() {
     let home = home();
-    write(&home, ".claude/settings.json", CLAUDE_SETTINGS);
+    let path = write(&home, ".claude/settings.json", CLAUDE_SETTINGS);
+    for run in ["first", "already set up"] {
+        let out = setup(&home, &["claude"]);
+        assert_eq!(out.status.code(), Some(1), "{run}: {}", stderr(&out));
+        assert_stderr_contains(
+            &out,
+            "error: Claude Code: ~/.claude/settings.json has comments or trailing commas: Claude Code (2.1.332 seen) \
+             rejects such a file as malformed and ignores ALL of it, agentgw's settings included\n\
+             remove the comments and trailing commas from ~/.claude/settings.json (agentgw never strips them itself), \
+             then run `agentgw doctor`\n",
+        );
+        assert!(read(&path).contains("ANTHROPIC_BASE_URL"), "{run}: written");
+        assert!(
+            read(&path).contains("// Team defaults"),
+            "{run}: comments kept"
+        );
+    }
+    let strict = CLAUDE_SETTINGS
+        .replace("  // Team defaults, managed in dotfiles\n", "")
+        .replace("  /* my own variables */\n", "")
+        .replace("\"model\": \"opus\",\n}", "\"model\": \"opus\"\n}");
+    std::fs::write(&path, strict).unwrap();
     let out = setup(&home, &["claude"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_stderr_contains(
-        &out,
-        "has comments or trailing commas: Claude Code (2.1.332 seen) rejects such a file",
-    );
+}
+
+/// A blank settings.json holds no settings; it has no comments to warn about.
+#[test]
+fn an_empty_claude_settings_file_gets_no_comments_warning() {
+    for blank in ["", "  \n\n"] {
+        let home = home();
+        write(&home, ".claude/settings.json", blank);
+        let out = setup(&home, &["claude"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("comments"),
+            "{blank:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains("warning"),
+            "{blank:?}: {}",
+            stderr(&out)
+        );
+    }
 }
 
 #[test]

@@ -4,9 +4,17 @@ use crate::common::{TestHome, assert_no_secret, stderr, stdout};
 use crate::support::{GOOD_TOKEN, Gateway, USER_NAME};
 
 fn status(home: &TestHome, args: &[&str]) -> std::process::Output {
+    status_in(home, "work", args)
+}
+
+/// `status` run in `cwd` (under HOME): Claude's project settings are the working folder's.
+fn status_in(home: &TestHome, cwd: &str, args: &[&str]) -> std::process::Output {
+    let cwd = home.path().join(cwd);
+    std::fs::create_dir_all(&cwd).unwrap();
     let out = home
         .cmd()
         .env("PATH", "/usr/bin:/bin")
+        .current_dir(&cwd)
         .arg("status")
         .args(args)
         .output()
@@ -156,6 +164,95 @@ fn a_codex_profile_file_is_found_by_status() {
         said.contains(
             "Codex CLI\n  installed   not on PATH\n  configured  ~/.codex/work.config.toml\n"
         ),
+        "{said}"
+    );
+}
+
+/// Writes `text` to `rel` under HOME, making its folders.
+fn put(home: &TestHome, rel: &str, text: &str) {
+    let path = home.path().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+}
+
+/// What Claude Code uses in this folder, through its settings layers, and where each comes from.
+#[test]
+fn status_shows_claudes_effective_values_and_the_files_they_come_from() {
+    let home = TestHome::new();
+    home.login_unverified("default", GOOD_TOKEN);
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["setup", "claude", "--yes", "--no-test"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    put(
+        &home,
+        "work/.claude/settings.json",
+        r#"{"env": {"ANTHROPIC_BASE_URL": "https://proxy.example.com/anthropic"}}"#,
+    );
+    put(
+        &home,
+        "work/.claude/settings.local.json",
+        r#"{"model": "top-level-model", "env": {"ANTHROPIC_AUTH_TOKEN": "sk-local-secret-9"}}"#,
+    );
+    let said = stdout(&status(&home, &[]));
+    for line in [
+        "Claude Code\n  installed   not on PATH\n  configured  ~/.claude/settings.json\n",
+        "  base URL    https://proxy.example.com/anthropic (from ~/work/.claude/settings.json)\n",
+        // env.ANTHROPIC_MODEL, from any layer, outranks a top-level model.
+        "  model       databricks-claude-opus-4-6\n",
+        "  token via   inline in ~/work/.claude/settings.local.json (env.ANTHROPIC_AUTH_TOKEN)\n",
+    ] {
+        assert!(said.contains(line), "want {line:?} in:\n{said}");
+    }
+    assert!(!said.contains("sk-local-secret-9"), "{said}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&status(&home, &["--json"]).stdout).unwrap();
+    let claude = &json["agents"][0];
+    assert_eq!(claude["base_url"], "https://proxy.example.com/anthropic");
+    assert_eq!(claude["base_url_from"], "~/work/.claude/settings.json");
+    assert_eq!(claude["model_from"], "~/.claude/settings.json");
+    assert_eq!(claude["file"], "~/.claude/settings.json");
+    // An agent that is not set up has no sources.
+    assert_eq!(json["agents"][2]["model_from"], serde_json::Value::Null);
+
+    // Elsewhere (a folder without those files) the user file is what counts.
+    let said = stdout(&status_in(&home, "", &[]));
+    assert!(
+        said.contains("  base URL    https://ws.example.com/ai-gateway/anthropic\n"),
+        "{said}"
+    );
+    assert!(
+        said.contains("  token via   helper: agentgw token --profile default\n"),
+        "{said}"
+    );
+}
+
+#[test]
+fn status_names_a_project_helper_and_a_claude_file_claude_ignores() {
+    let home = TestHome::new();
+    home.login_unverified("default", GOOD_TOKEN);
+    put(
+        &home,
+        ".claude/settings.json",
+        r#"{"env": {"ANTHROPIC_BASE_URL": "https://ws.example.com/ai-gateway/anthropic", "ANTHROPIC_MODEL": "m"}}"#,
+    );
+    put(
+        &home,
+        "work/.claude/settings.json",
+        r#"{"apiKeyHelper": "~/bin/get-key --vault team"}"#,
+    );
+    let said = stdout(&status(&home, &[]));
+    assert!(
+        said.contains("  token via   your own helper command (get-key; not shown) (from ~/work/.claude/settings.json)\n"),
+        "{said}"
+    );
+    put(&home, ".claude/settings.json", "{\"env\": {},}\n");
+    let said = stdout(&status(&home, &[]));
+    assert!(
+        said.contains("  configured  unreadable: ~/.claude/settings.json: it has comments or trailing commas, so Claude Code ignores the whole file, agentgw's settings included\n"),
         "{said}"
     );
 }

@@ -9,9 +9,13 @@ fn logged_in(gateway_url: &str) -> TestHome {
 }
 
 fn test(home: &TestHome, args: &[&str]) -> std::process::Output {
+    // A folder of the test's own: Claude's project settings are read from the working folder.
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
     let out = home
         .cmd()
         .env("AGENTGW_HTTP_TIMEOUT", "3")
+        .current_dir(&work)
         .arg("test")
         .args(args)
         .output()
@@ -298,4 +302,126 @@ fn cursor_is_tested_with_the_profiles_model_on_chat_completions() {
         gateway.requests()[0].path,
         "/ai-gateway/cursor/v1/chat/completions"
     );
+}
+
+/// Writes `text` to `rel` under HOME, making its folders.
+fn put(home: &TestHome, rel: &str, text: &str) {
+    let path = home.path().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+}
+
+/// `test claude` probes what Claude Code really uses in the working folder: the project file's
+/// model over the user file's, and each from where it comes.
+#[test]
+fn test_claude_probes_the_model_and_url_of_the_layer_that_wins_here() {
+    let gateway = Gateway::start();
+    let home = logged_in(&gateway.url);
+    let base = format!("{}/anthropic", gateway.gateway_url());
+    put(
+        &home,
+        ".claude/settings.json",
+        &format!(
+            r#"{{"env": {{"ANTHROPIC_BASE_URL": "{base}", "ANTHROPIC_MODEL": "user-endpoint"}}}}"#
+        ),
+    );
+    put(
+        &home,
+        "work/.claude/settings.local.json",
+        r#"{"env": {"ANTHROPIC_MODEL": "local-endpoint"}}"#,
+    );
+    let out = test(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("✓ Claude Code: local-endpoint answered in "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(&format!(
+            "(local-endpoint via {base}, from base URL from ~/.claude/settings.json, model from ~/work/.claude/settings.local.json)"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&test(&home, &["claude", "--json"]).stdout).unwrap();
+    assert_eq!(json[0]["model"], "local-endpoint");
+    assert_eq!(json[0]["url"], base);
+}
+
+#[test]
+fn test_claude_does_not_send_the_token_where_a_project_layer_points() {
+    let gateway = Gateway::start();
+    let elsewhere = Gateway::start();
+    let home = logged_in(&gateway.url);
+    let base = format!("{}/anthropic", gateway.gateway_url());
+    put(
+        &home,
+        ".claude/settings.json",
+        &format!(r#"{{"env": {{"ANTHROPIC_BASE_URL": "{base}", "ANTHROPIC_MODEL": "m"}}}}"#),
+    );
+    let foreign = format!("{}/anthropic", elsewhere.url);
+    put(
+        &home,
+        "work/.claude/settings.json",
+        &format!(r#"{{"env": {{"ANTHROPIC_BASE_URL": "{foreign}"}}}}"#),
+    );
+    let out = test(&home, &["claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("so agentgw did not send your token there"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(
+            "base URL from ~/work/.claude/settings.json, model from ~/.claude/settings.json"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(elsewhere.requests().is_empty(), "the token went elsewhere");
+    assert!(
+        gateway
+            .requests()
+            .iter()
+            .all(|r| !r.path.contains("anthropic"))
+    );
+}
+
+#[test]
+fn test_claude_does_not_send_the_token_where_managed_settings_point() {
+    let gateway = Gateway::start();
+    let elsewhere = Gateway::start();
+    let home = logged_in(&gateway.url);
+    let managed = format!(
+        r#"{{"env": {{"ANTHROPIC_BASE_URL": "{}/anthropic", "ANTHROPIC_MODEL": "m"}}}}"#,
+        elsewhere.url
+    );
+    let Some(overlay) = crate::support::etc_overlay::EtcOverlay::new(&[(
+        "claude-code/managed-settings.json",
+        &managed,
+    )]) else {
+        return;
+    };
+    let mut cmd = home.process();
+    cmd.env("AGENTGW_AUTH_STORAGE", "file")
+        .env("AGENTGW_HTTP_TIMEOUT", "3")
+        .current_dir(home.path())
+        .args(["test", "claude"]);
+    let out = overlay.wrap(&cmd).output().unwrap();
+    home.check_output(&["test".to_string()], &out);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("so agentgw did not send your token there"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("from /etc/claude-code/managed-settings.json)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(elsewhere.requests().is_empty(), "the token went elsewhere");
 }

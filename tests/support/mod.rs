@@ -7,6 +7,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
+pub mod etc_overlay;
 pub mod otlp;
 mod routes;
 pub mod sql;
@@ -18,6 +19,8 @@ use std::thread;
 
 /// A token the stand-in accepts (SCIM Me answers 200).
 pub const GOOD_TOKEN: &str = "dapi0123456789abcdef0123456789abcd";
+/// A second accepted token, for a second profile (say, `staging`): tests tell the two apart.
+pub const STAGING_TOKEN: &str = "dapistaging00000000000000000000000";
 /// A token that is valid but lacks permission (403).
 pub const FORBIDDEN_TOKEN: &str = "dapiforbidden00000000000000000000";
 pub const USER_NAME: &str = "dev@example.com";

@@ -1,7 +1,7 @@
 //! Which request gets which answer: the workspace API, the per-agent gateway routes, and the
 //! gateway's token check in front of all of them.
 
-use super::{FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, USER_NAME, otlp, sql, wire};
+use super::{FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, otlp, sql, wire};
 use std::sync::{Arc, Mutex};
 
 /// What the stand-in sends back.
@@ -203,7 +203,7 @@ fn scim_me(request: &Recorded) -> Answer {
 /// The workspace's answer to a missing, unknown or under-privileged token, in Databricks' error shape.
 fn check_token(token: Option<&str>) -> Result<(), Answer> {
     match token {
-        Some(GOOD_TOKEN) => Ok(()),
+        Some(GOOD_TOKEN | STAGING_TOKEN) => Ok(()),
         Some(FORBIDDEN_TOKEN) => Err(Answer::json(
             403,
             serde_json::json!({"error_code": "PERMISSION_DENIED", "message": "User does not have permission to use this API."}),

@@ -40,7 +40,7 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
     checks.push(config(agent, base, &configured));
     checks.extend(inline_token(agent, base, &configured));
     checks.extend(helper(agent));
-    checks.extend(specific(agent, &configured));
+    checks.extend(specific(agent, base, &configured));
     // The gateway and the telemetry endpoints may each take up to the HTTP timeout: in parallel.
     let (gateway, telemetry) = std::thread::scope(|scope| {
         let telemetry = scope.spawn(|| match area {
@@ -208,8 +208,8 @@ fn config(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Ch
                 "config",
                 Status::Warn,
                 format!(
-                    "{file} points at {}, not the profile's gateway {expected}",
-                    configured.base_url
+                    "{} points at {}, not the profile's gateway {expected}",
+                    configured.base_url_from, configured.base_url
                 ),
                 format!("agentgw setup {area}"),
             );
@@ -227,11 +227,16 @@ fn config(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Ch
         })
         .collect();
     if changed.is_empty() {
-        Check::ok(
-            area,
-            "config",
-            format!("{file}: {} via {}", configured.model, configured.base_url),
-        )
+        let (url, model) = (&configured.base_url, &configured.model);
+        let message = if configured.base_url_from == file && configured.model_from == file {
+            format!("{file}: {model} via {url}")
+        } else {
+            format!(
+                "{model} (from {}) via {url} (from {})",
+                configured.model_from, configured.base_url_from
+            )
+        };
+        Check::ok(area, "config", message)
     } else {
         Check::new(
             area,
@@ -382,68 +387,127 @@ pub fn gateway_answers(
     }
 }
 
-fn specific(agent: &dyn Agent, configured: &Configured) -> Vec<Check> {
+fn specific(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Vec<Check> {
     match agent.id() {
-        "claude" => claude(&configured.file),
+        "claude" => claude_layers(base, &configured.file),
         "codex" => codex(agent, &configured.file),
         "gemini" => gemini(&configured.file),
         _ => Vec::new(),
     }
 }
 
-fn claude(settings: &Path) -> Vec<Check> {
-    let mut checks = Vec::new();
-    if agents::has_comments_or_trailing_commas(settings) {
-        checks.push(Check::new(
-            "claude",
-            "strict-json",
-            Status::Fail,
-            format!(
-                "{} has comments or trailing commas: Claude Code ignores the whole file",
-                paths::display(settings)
-            ),
-            "remove the comments and trailing commas (agentgw never strips them itself)",
-        ));
-    }
-    // Managed settings outrank the user's own: an admin's base URL or key wins over agentgw's.
-    let managed = [
-        PathBuf::from("/etc/claude-code/managed-settings.json"),
-        PathBuf::from("/Library/Application Support/ClaudeCode/managed-settings.json"),
+/// Every settings layer Claude Code reads besides the user file agentgw manages (managed, this
+/// folder's project and local files): each value in them that takes Claude Code off the
+/// profile's gateway, or gives it another token, fails with its file and key. (The user file's
+/// own base URL, token and helper have their checks above; a settings.json with comments fails
+/// before it gets here.)
+fn claude_layers(base: &ProfileState, settings: &Path) -> Vec<Check> {
+    use agents::claude_layers::{Gateway, Layers, Scope};
+    let Ok(cwd) = std::env::current_dir() else {
+        return Vec::new();
+    };
+    let layers = Layers::read(settings, &cwd);
+    let profile = base.profile.as_ref();
+    let gateway_url = profile.and_then(|p| p.gateway()).unwrap_or_default();
+    let host = profile.and_then(|p| p.host.clone()).unwrap_or_default();
+    let is_ours = |helper: &str| agents::is_agentgw_token_helper(helper, &base.name);
+    let gateway = Gateway {
+        gateway: &gateway_url,
+        host: &host,
+        profile: &base.name,
+        agentgw_helper: &is_ours,
+    };
+    let all = [
+        Scope::Managed,
+        Scope::RepositoryLocal,
+        Scope::Local,
+        Scope::Project,
+        Scope::User,
     ];
-    let keys: [&[&str]; 4] = [
-        &["env", "ANTHROPIC_BASE_URL"],
-        &["env", "ANTHROPIC_AUTH_TOKEN"],
-        &["env", "ANTHROPIC_MODEL"],
-        &["apiKeyHelper"],
-    ];
-    for path in managed.iter().filter(|p| p.exists()) {
-        let key_paths: Vec<Vec<String>> = keys
-            .iter()
-            .map(|k| k.iter().map(|s| s.to_string()).collect())
-            .collect();
-        let set: Vec<String> = edit::read_values(path, Format::Json, &key_paths)
-            .map(|values| {
-                values
-                    .iter()
-                    .zip(&key_paths)
-                    .filter(|(v, _)| v.is_some())
-                    .map(|(_, k)| edit::display_key(k))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !set.is_empty() {
+    let user_file = paths::display(settings);
+    let mut checks: Vec<Check> = layers
+        .findings(&gateway, &all)
+        .into_iter()
+        .filter(|f| {
+            // The user file's base URL, token and helper: the config, inline-token and helper
+            // checks; here only what they do not see.
+            f.at.source.scope() != Some(Scope::User)
+                || !matches!(
+                    f.at.key.as_str(),
+                    "env.ANTHROPIC_BASE_URL" | "env.ANTHROPIC_AUTH_TOKEN" | "apiKeyHelper"
+                )
+        })
+        .map(|f| {
+            let file = f.at.source.shown();
+            let key = &f.at.key;
+            let (outranks, fix) = match f.at.source.scope() {
+                Some(Scope::Managed) => (
+                    format!(" (managed settings outrank {user_file} and `agentgw exec claude`)"),
+                    format!(
+                        "ask the admin who manages this machine to remove {key} from {file}; agentgw cannot change managed settings"
+                    ),
+                ),
+                Some(Scope::User) => (
+                    String::new(),
+                    format!(
+                        "remove {key} from {file} (`agentgw exec claude` overrides it for one run)"
+                    ),
+                ),
+                _ => (
+                    format!(" (it outranks {user_file} in this folder)"),
+                    format!(
+                        "remove {key} from {file}, or start Claude Code here with `agentgw exec claude` (the gateway settings win for that run)"
+                    ),
+                ),
+            };
+            Check::new(
+                "claude",
+                "settings-layer",
+                Status::Fail,
+                format!("{file}: {key} {}{outranks}", f.what),
+                fix,
+            )
+        })
+        .collect();
+    // Exported in the shell, a provider switch is on unless a settings file turns it off.
+    for name in agents::claude_layers::PROVIDER_SWITCHES {
+        if let Some(switch) = layers.env(name).filter(|s| {
+            s.source == agents::claude_layers::Source::Environment
+                && agents::claude_layers::switched_on(&s.value)
+        }) {
             checks.push(Check::new(
                 "claude",
-                "managed-settings",
-                Status::Warn,
+                "settings-layer",
+                Status::Fail,
                 format!(
-                    "{} (managed by your admin) sets {}, which outrank your settings",
-                    path.display(),
-                    set.join(", ")
+                    "{} is set in this shell: it sends Claude Code to another provider instead of the gateway",
+                    switch.key
                 ),
-                "ask the admin who manages this machine; agentgw cannot change managed settings",
+                format!(
+                    "unset {name} (and remove its export from your shell startup files); `agentgw exec claude` overrides it for one run"
+                ),
             ));
         }
+    }
+    for (layer, why) in layers.skipped().filter(|(l, _)| l.scope != Scope::User) {
+        checks.push(Check::new(
+            "claude",
+            "settings-layer",
+            Status::Warn,
+            format!(
+                "Claude Code ignores {} ({}): {why}",
+                paths::display(&layer.path),
+                layer.scope.word()
+            ),
+            "make it strict JSON: remove the comments and trailing commas",
+        ));
+    }
+    if checks.is_empty() {
+        checks.push(Check::ok(
+            "claude",
+            "settings-layer",
+            "no managed, project or local settings here take Claude Code off the gateway or bring their own token",
+        ));
     }
     checks
 }

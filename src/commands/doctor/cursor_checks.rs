@@ -73,6 +73,8 @@ pub fn run(base: &ProfileState, flag: Option<&Path>, explicit: bool) -> Vec<Chec
     checks.extend(key(base, &settings, &db));
     if let Some(profile) = &base.profile {
         let configured = Configured {
+            base_url_from: shown.clone(),
+            model_from: shown.clone(),
             file: db.clone(),
             base_url: url.trim_end_matches('/').to_string(),
             model: settings.test_model(profile),
