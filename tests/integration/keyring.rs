@@ -93,7 +93,7 @@ fn the_token_goes_to_the_keyring_and_survives_into_a_new_process() {
         .unwrap();
     assert_eq!(
         stdout(&out),
-        format!("Logged out of profile '{profile}': token removed from the OS keyring.\n")
+        format!("Logged out of profile '{profile}'.\n  token removed from the OS keyring\n")
     );
     let out = keyring_cmd(&other, &bus)
         .args(["token", "--profile", &profile])
