@@ -97,7 +97,8 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         };
         note(cursor::NAME, setup.run());
     }
-    failed.extend(send_tests(&session, &tests));
+    // Choices are remembered once the agent's files are written, before the test requests: a
+    // failed request leaves the files as written, and the next run must keep to them.
     // `agentgw otel check` and `agentgw usage` then need no --tables.
     if let Some(tables) = &options.otel_tables
         && !args.dry_run
@@ -117,6 +118,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     {
         remember_token_file(&session.profile.name, args.no_token_file);
     }
+    failed.extend(send_tests(&session, &tests));
     if !failed.is_empty() {
         bail!(
             "setup did not succeed for {}; see above. Files already written stay written; fix the cause, then run the same command again.",

@@ -93,3 +93,56 @@ fn every_failed_test_request_is_named_and_setup_exits_1() {
         assert!(home.path().join(file).exists(), "{file}");
     }
 }
+
+#[test]
+fn choices_are_remembered_when_only_the_test_request_failed() {
+    // The files are written without the token; only the gateway's answer failed. The choice
+    // must hold for the next `setup all` (on every login), or the token lands in .env again.
+    let gateway = gateway(404, 0);
+    let home = TestHome::logged_in_to(&gateway.url);
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["setup", "gemini", "--yes", "--no-token-file"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Gemini CLI: test request failed: "),
+        "{}",
+        stderr(&out)
+    );
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["setup", "all", "--force", "--yes", "--no-test"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = std::fs::read_to_string(home.path().join(".gemini/.env")).unwrap();
+    assert!(
+        !env.contains(crate::support::GOOD_TOKEN),
+        "the token was written again:\n{env}"
+    );
+    // The same for the telemetry tables: written into Claude's settings, so remembered.
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args([
+            "setup",
+            "claude",
+            "--yes",
+            "--otel-tables",
+            "main.agents.claude",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = home.cmd().args(["otel", "sql"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("`main`.`agents`.`claude_otel_metrics`"),
+        "{}",
+        stdout(&out)
+    );
+}
