@@ -88,6 +88,43 @@ pub fn json_requested(args: &[OsString]) -> bool {
     false
 }
 
+/// The command a command line runs, as words (`agentgw otel create`), judged on the raw words
+/// against clap's definition: for a usage error, whose own text does not always say which
+/// subcommand it is about. An option's value is skipped (`--profile test status` is `status`).
+pub fn command_words(args: &[OsString]) -> String {
+    let mut command = Cli::command();
+    command.build();
+    let mut words = vec![command.get_name().to_string()];
+    let mut rest = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = rest.next() {
+        if word == "--" {
+            break;
+        }
+        if let Some(option) = word.strip_prefix('-') {
+            let takes_value = !word.contains('=')
+                && command.get_arguments().any(|arg| {
+                    let named = match option.strip_prefix('-') {
+                        Some(long) => arg.get_long() == Some(long),
+                        None => option.len() == 1 && arg.get_short() == option.chars().next(),
+                    };
+                    named
+                        && arg.get_action().takes_values()
+                        && arg.get_num_args().is_none_or(|n| n.min_values() > 0)
+                });
+            if takes_value {
+                rest.next();
+            }
+            continue;
+        }
+        let Some(sub) = command.find_subcommand(word.as_ref()).cloned() else {
+            break;
+        };
+        words.push(sub.get_name().to_string());
+        command = sub;
+    }
+    words.join(" ")
+}
+
 impl Cli {
     /// Whether the command prints its result as JSON, so its errors must be JSON too.
     pub fn json(&self) -> bool {

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let cli = match agentgw::cli::parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => return agentgw::commands::usage_error(e, agentgw::cli::json_requested(&args)),
+        Err(e) => return agentgw::commands::usage_error(e, &args),
     };
     let json = cli.json();
     match agentgw::commands::run(cli) {

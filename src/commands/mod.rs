@@ -83,33 +83,21 @@ pub fn report_failure(error: &anyhow::Error, json: bool) {
 
 /// A command line clap (or one of agentgw's checks beside a flag) refused: clap's own output
 /// and exit code, plus the JSON error on stdout when the command line asked for JSON.
-pub fn usage_error(error: clap::Error, json: bool) -> ExitCode {
-    if !json || !error.use_stderr() {
+pub fn usage_error(error: clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
+    if !crate::cli::json_requested(args) || !error.use_stderr() {
         // --help and --version (stdout, exit 0) and plain usage errors (stderr, exit 2).
         error.exit();
     }
     let text = error.render().to_string();
-    let (message, usage) = match text.find("\nUsage: ") {
-        Some(at) => (
-            &text[..at],
-            text[at + 1..].lines().next().unwrap_or_default(),
-        ),
-        None => (text.as_str(), ""),
-    };
-    let message = message.trim().trim_start_matches("error: ");
-    // "Usage: agentgw test [OPTIONS] <AGENT>": the command is the words before the first
-    // placeholder or flag.
-    let command: Vec<&str> = usage
-        .split_whitespace()
-        .skip(1)
-        .take_while(|w| !w.starts_with(['[', '<', '-']))
-        .collect();
-    let command = if command.is_empty() {
-        "agentgw".to_string()
-    } else {
-        command.join(" ")
-    };
-    print_json_error(Kind::Usage, message, Some(&format!("{command} --help")));
+    // The error alone: clap goes on with the usage line and where to read more.
+    let end = ["\nUsage: ", "\nFor more information"]
+        .iter()
+        .filter_map(|hint| text.find(hint))
+        .min()
+        .unwrap_or(text.len());
+    let message = text[..end].trim().trim_start_matches("error: ");
+    let help = format!("{} --help", crate::cli::command_words(args));
+    print_json_error(Kind::Usage, message, Some(&help));
     let _ = error.print();
     ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }

@@ -187,3 +187,35 @@ fn help_with_json_is_still_help() {
         stdout(&out)
     );
 }
+
+#[test]
+fn a_json_usage_error_says_the_error_alone_and_names_its_commands_help() {
+    let home = TestHome::new();
+    for (args, fix) in [
+        (&["test", "nobody", "--json"][..], "agentgw test --help"),
+        (&["usage", "--json", "--days", "0"], "agentgw usage --help"),
+        (
+            &["--profile", "a b", "doctor", "--json"],
+            "agentgw doctor --help",
+        ),
+        // `test` here is --profile's value, not the command.
+        (
+            &["--profile", "test", "status", "--json", "--bogus"],
+            "agentgw status --help",
+        ),
+        (
+            &["-p", "test", "status", "--json", "--bogus"],
+            "agentgw status --help",
+        ),
+    ] {
+        let out = home.cmd().args(args).output().unwrap();
+        let error = json_error(&out, 2);
+        assert_eq!(error["fix"], fix, "{args:?}: {error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            !message.contains("For more information") && !message.contains("Usage:"),
+            "{args:?}: {message:?}"
+        );
+        assert_eq!(message, message.trim(), "{args:?}");
+    }
+}
