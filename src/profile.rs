@@ -131,12 +131,27 @@ impl Config {
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         let doc = text.parse::<DocumentMut>().map_err(|e| {
+            // One line saying where and what (toml_edit's own text is a multi-line excerpt),
+            // then the fix.
+            let before = e
+                .span()
+                .and_then(|span| text.get(..span.start))
+                .unwrap_or_default();
+            let line = before.matches('\n').count() + 1;
+            let col = before
+                .rsplit('\n')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .count()
+                + 1;
+            let what = e.message().lines().next().unwrap_or("invalid TOML");
             Classified::explained(
                 Kind::Config,
                 format!(
-                    "{}: {}\nagentgw's config file does not parse; fix it by hand or move it aside and run `agentgw login` again",
+                    "{}:{line}:{col}: agentgw's config file does not parse: {what}\n\
+                     fix it by hand, or move it aside and run `agentgw login` again",
                     path.display(),
-                    e.to_string().trim_end()
                 ),
             )
         })?;

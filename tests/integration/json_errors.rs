@@ -219,3 +219,19 @@ fn a_json_usage_error_says_the_error_alone_and_names_its_commands_help() {
         assert_eq!(message, message.trim(), "{args:?}");
     }
 }
+
+#[test]
+fn a_config_that_does_not_parse_is_named_with_line_and_column_and_the_fix_is_the_fix() {
+    let home = TestHome::new();
+    broken_config(&home);
+    let out = home.cmd().args(["status", "--json"]).output().unwrap();
+    let error = json_error(&out, 1);
+    let file = home.config_dir().join("config.toml").display().to_string();
+    let message = error["message"].as_str().unwrap();
+    assert!(message.starts_with(&format!("{file}:1:")), "{message:?}");
+    assert!(!message.contains('\n'), "{message:?}");
+    assert_eq!(
+        error["fix"], "fix it by hand, or move it aside and run `agentgw login` again",
+        "{error}"
+    );
+}
