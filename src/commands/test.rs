@@ -6,6 +6,7 @@ use super::session::Session;
 use crate::agents::{self, cursor};
 use crate::cli::{TestArgs, TestChoice};
 use crate::edit::StateDir;
+use crate::errors::{Classified, Kind};
 use crate::gateway::{self, Failure, Http, RequestError, Wire};
 use crate::{paths, ui};
 use anyhow::Result;
@@ -40,30 +41,35 @@ pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
         TestChoice::Cursor => vec!["cursor"],
         TestChoice::All => vec!["claude", "codex", "gemini", "cursor"],
     };
-    let targets = ids
+    // An agent whose config cannot be used is reported as failed; the others are still tested.
+    let planned: Vec<Result<Target, Report>> = ids
         .into_iter()
         .map(|id| target(id, &session, args.cursor.cursor_dir.as_deref()))
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
     // In parallel: `test all` takes as long as the slowest agent, not the sum.
-    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
-        let running: Vec<_> = targets
+    let outcomes: Vec<Result<Outcome, Report>> = std::thread::scope(|scope| {
+        let running: Vec<_> = planned
             .into_iter()
-            .map(|target| scope.spawn(|| send(target, &session, &http)))
+            .map(|planned| planned.map(|target| scope.spawn(|| send(target, &session, &http))))
             .collect();
         running
             .into_iter()
-            .map(|t| t.join().expect("a test thread panicked"))
+            .map(|r| r.map(|t| t.join().expect("a test thread panicked")))
             .collect()
     });
     // A 404 is most useful with the names that do exist; asked once, only when needed.
     let endpoints = outcomes
         .iter()
+        .flatten()
         .any(|o| matches!(&o.result, Err(e) if e.failure == Failure::NotFound))
         .then(|| http.serving_endpoints(&session.host, &session.token).ok())
         .flatten();
     let reports: Vec<Report> = outcomes
-        .iter()
-        .map(|o| Report::of(o, &session, endpoints.as_deref()))
+        .into_iter()
+        .map(|o| match o {
+            Ok(outcome) => Report::of(&outcome, &session, endpoints.as_deref()),
+            Err(unusable) => unusable,
+        })
         .collect();
     if args.json {
         let list: Vec<_> = reports.iter().map(Report::json).collect();
@@ -79,14 +85,27 @@ pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
     Ok(())
 }
 
-/// The URL and model the agent will really use: its own config when set up, else the profile's.
-fn target(id: &'static str, session: &Session, cursor_dir: Option<&Path>) -> Result<Target> {
-    let profile = &session.profile;
+/// The URL and model the agent will really use: its own config when set up, else the profile's;
+/// when its config cannot be read, the agent's failed report.
+fn target(
+    id: &'static str,
+    session: &Session,
+    cursor_dir: Option<&Path>,
+) -> Result<Target, Report> {
     let Some(agent) = agents::by_id(id) else {
-        return cursor_target(session, cursor_dir);
+        return cursor_target(session, cursor_dir)
+            .map_err(|e| Report::unusable(id, cursor::NAME, &e));
     };
+    agent_target(agent, session).map_err(|e| Report::unusable(id, agent.name(), &e))
+}
+
+fn agent_target(agent: &dyn agents::Agent, session: &Session) -> Result<Target> {
+    let (id, profile) = (agent.id(), &session.profile);
     let info = agent.info();
-    let (url, model, source) = match agent.configured()? {
+    let configured = agent
+        .configured()
+        .map_err(|e| Classified::explained(Kind::ConfigFile, format!("{e:#}")))?;
+    let (url, model, source) = match configured {
         // Claude's may come from two different settings layers.
         Some(c) if c.base_url_from == c.model_from => (c.base_url, c.model, c.model_from),
         Some(c) => {
@@ -172,8 +191,9 @@ struct Report {
     ok: bool,
     status: Option<u16>,
     latency_ms: u128,
-    model: String,
-    url: String,
+    /// `None` when the agent's config could not be read.
+    model: Option<String>,
+    url: Option<String>,
     source: String,
     reply: Option<String>,
     error_kind: Option<&'static str>,
@@ -182,6 +202,33 @@ struct Report {
 }
 
 impl Report {
+    /// An agent not tested because its config (or Cursor's database) cannot be used: `error`
+    /// says which file and what to do.
+    fn unusable(id: &'static str, name: &'static str, error: &anyhow::Error) -> Report {
+        let (message, fix) = match error.downcast_ref::<Classified>() {
+            Some(c) => (c.message.clone(), c.fix.clone()),
+            None => {
+                let text = format!("{error:#}");
+                let (message, fix) = ui::message_and_fix(&text);
+                (message.to_string(), Some(fix.trim().to_string()))
+            }
+        };
+        Report {
+            id,
+            name,
+            ok: false,
+            status: None,
+            latency_ms: 0,
+            model: None,
+            url: None,
+            source: String::new(),
+            reply: None,
+            error_kind: Some(Kind::of(error).name()),
+            message: Some(message),
+            fix: fix.filter(|f| !f.is_empty()),
+        }
+    }
+
     fn of(outcome: &Outcome, session: &Session, endpoints: Option<&[String]>) -> Report {
         let target = &outcome.target;
         let mut report = Report {
@@ -190,8 +237,8 @@ impl Report {
             ok: outcome.result.is_ok(),
             status: Some(200),
             latency_ms: outcome.latency_ms,
-            model: target.model.clone(),
-            url: target.url.clone(),
+            model: Some(target.model.clone()),
+            url: Some(target.url.clone()),
             source: target.source.clone(),
             reply: None,
             error_kind: None,
@@ -221,7 +268,7 @@ impl Report {
         if self.ok {
             println!(
                 "✓ {name}: {} answered in {} ms: {}",
-                self.model,
+                self.model.as_deref().unwrap_or_default(),
                 self.latency_ms,
                 self.reply.as_deref().unwrap_or_default()
             );
@@ -231,10 +278,9 @@ impl Report {
                 println!("  fix: {fix}");
             }
         }
-        ui::note(&format!(
-            "  ({} via {}, from {})",
-            self.model, self.url, self.source
-        ));
+        if let (Some(model), Some(url)) = (&self.model, &self.url) {
+            ui::note(&format!("  ({model} via {url}, from {})", self.source));
+        }
     }
 
     fn json(&self) -> serde_json::Value {

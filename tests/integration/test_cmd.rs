@@ -425,3 +425,60 @@ fn test_claude_does_not_send_the_token_where_managed_settings_point() {
     );
     assert!(elsewhere.requests().is_empty(), "the token went elsewhere");
 }
+
+/// One agent's config that cannot be used does not keep the others from being tested: `test all`
+/// reports that agent as failed, with the file and the fix, and tests the rest.
+#[test]
+fn test_all_goes_on_past_an_agents_config_that_cannot_be_read() {
+    let gateway = Gateway::start();
+    let home = logged_in(&gateway.url);
+    // Claude Code ignores a settings.json with comments (all of it).
+    put(
+        &home,
+        ".claude/settings.json",
+        "{\n  // mine\n  \"model\": \"opus\"\n}\n",
+    );
+    put(&home, ".codex/config.toml", "model = [\n");
+    let out = test(&home, &["all", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let list: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let list = list.as_array().unwrap_or_else(|| panic!("{list}"));
+    let agents: Vec<&str> = list.iter().map(|r| r["agent"].as_str().unwrap()).collect();
+    assert_eq!(agents, ["claude", "codex", "gemini", "cursor"]);
+    for (report, file) in [
+        (&list[0], ".claude/settings.json"),
+        (&list[1], ".codex/config.toml"),
+    ] {
+        assert_eq!(report["ok"], false, "{report}");
+        assert_eq!(report["error_kind"], "config_file", "{report}");
+        assert_eq!(report["status"], serde_json::Value::Null, "{report}");
+        assert!(
+            report["message"].as_str().unwrap().contains(file),
+            "{report}"
+        );
+        assert!(
+            report["fix"].as_str().is_some_and(|f| !f.is_empty()),
+            "{report}"
+        );
+    }
+    for report in &list[2..] {
+        assert_eq!(report["ok"], true, "{report}");
+    }
+    assert_eq!(gateway.requests().len(), 2, "{}", gateway.request_summary());
+    // The same on a terminal: each agent's line, the broken ones with their fix.
+    let out = test(&home, &["all"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.starts_with("✗ Claude Code: ~/.claude/settings.json: "),
+        "{said}"
+    );
+    let codex = home.path().join(".codex/config.toml");
+    assert!(
+        said.contains(&format!("\n✗ Codex CLI: {}:1:", codex.display())),
+        "{said}"
+    );
+    assert!(said.contains("\n✓ Gemini CLI: "), "{said}");
+    assert!(said.contains("\n✓ Cursor: "), "{said}");
+}
