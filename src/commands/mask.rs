@@ -1,5 +1,6 @@
 //! Secrets out of the diffs that `setup`, `remove` and `--dry-run` print: the token wherever it
-//! is, and the value of every key whose name says it holds a credential — and nothing else, so
+//! is, the value of every key whose name says it holds a credential, and a URL's password —
+//! and nothing else, so
 //! a diff still shows what will be written (`GEMINI_API_KEY_AUTH_MECHANISM=bearer`,
 //! `"selectedType": "gemini-api-key"`, a helper's command and arguments).
 
@@ -368,7 +369,34 @@ fn mask_segment(segment: &str) -> String {
             return format!("{}{HIDDEN}", &segment[..at + 1 + spaces]);
         }
     }
-    mask_bearer(segment)
+    mask_url_passwords(&mask_bearer(segment))
+}
+
+/// `scheme://user:password@host` → `scheme://user:[hidden]@host`, wherever it is; a user name
+/// alone (`ssh://git@host`) stays.
+fn mask_url_passwords(text: &str) -> String {
+    let Some(at) = text.find("://") else {
+        return text.to_string();
+    };
+    let authority_start = at + "://".len();
+    let rest = &text[authority_start..];
+    let authority_len = rest
+        .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'') || c.is_whitespace())
+        .unwrap_or(rest.len());
+    let authority = &rest[..authority_len];
+    let after = mask_url_passwords(&rest[authority_len..]);
+    match authority.rfind('@').and_then(|end| {
+        let colon = authority[..end].find(':')?;
+        Some((colon, end))
+    }) {
+        Some((colon, end)) if end > colon + 1 => format!(
+            "{}{}{HIDDEN}{}{after}",
+            &text[..authority_start],
+            &authority[..=colon],
+            &authority[end..]
+        ),
+        _ => format!("{}{authority}{after}", &text[..authority_start]),
+    }
 }
 
 /// `Bearer <credential>` → `Bearer [hidden]`, wherever it is; a lone "bearer" (a mechanism's
@@ -478,6 +506,30 @@ mod tests {
 +    \"OTEL_EXPORTER_OTLP_METRICS_HEADERS\": \"X-Databricks-UC-Table-Name=main.a.b_otel_metrics\",
 ";
         assert_eq!(mask_secrets(diff, Some("dapi-agentgw-token")), diff);
+    }
+
+    #[test]
+    fn passwords_in_urls_are_hidden_and_the_rest_of_the_url_shown() {
+        let diff = "\
+-    \"ANTHROPIC_BASE_URL\": \"https://bob:hunter2@proxy.corp.example/anthropic\",
++HTTPS_PROXY=http://me:s3cret@proxy:8080
+ base_url = \"https://u:pw-1@gw.example/openai/v1\"
+";
+        let masked = mask_secrets(diff, None);
+        for secret in ["hunter2", "s3cret", "pw-1"] {
+            assert!(!masked.contains(secret), "{secret} shown:\n{masked}");
+        }
+        assert_eq!(
+            masked,
+            "\
+-    \"ANTHROPIC_BASE_URL\": \"https://bob:[hidden]@proxy.corp.example/anthropic\",
++HTTPS_PROXY=http://me:[hidden]@proxy:8080
+ base_url = \"https://u:[hidden]@gw.example/openai/v1\"
+"
+        );
+        // No password, nothing hidden: a user name alone, an address, a port.
+        let plain = "+  \"url\": \"ssh://git@github.com:22/x\", \"mail\": \"a@b.c\"\n";
+        assert_eq!(mask_secrets(plain, None), plain);
     }
 
     #[test]
