@@ -1,8 +1,8 @@
 //! Secrets out of the diffs that `setup`, `remove` and `--dry-run` print: the token wherever it
 //! is, the value of every key whose name says it holds a credential, and a URL's password —
-//! and nothing else, so
-//! a diff still shows what will be written (`GEMINI_API_KEY_AUTH_MECHANISM=bearer`,
-//! `"selectedType": "gemini-api-key"`, a helper's command and arguments).
+//! and nothing else, so a diff still shows what will be written
+//! (`GEMINI_API_KEY_AUTH_MECHANISM=bearer`, `"selectedType": "gemini-api-key"`, a helper's
+//! command and arguments).
 
 /// `text` fit for the terminal: `token` replaced by `[token]`, and the values of secret-named
 /// keys (see [`is_secret_name`]) by `[hidden]` — in `KEY=value` and `KEY = "value"` lines,
