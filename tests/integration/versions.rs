@@ -269,15 +269,122 @@ fn an_unknown_layout_is_asked_once_per_command_in_a_throw_away_home() {
     assert!(!sandbox.exists(), "the sandbox {sandbox:?} was left behind");
     assert!(!home.path().join(".codex/tmp").exists());
     assert!(home.path().join(".codex/config.toml").exists());
+    // A shell script that names no file of the agent's is a wrapper: what it starts can change
+    // without it, so the next command asks again (and never takes a stored answer).
+    assert_eq!(version_of(&home, "codex"), "0.150.0");
+    assert_eq!(runs(&home).len(), 2);
+    assert!(
+        !std::fs::read_to_string(home.path().join(".local/state/agentgw/agent-versions.json"))
+            .unwrap_or_default()
+            .contains(&codex.display().to_string())
+    );
+}
+
+/// An executable nothing on disk explains that is not a shell script (a release binary dropped
+/// into ~/.local/bin, here a Perl program standing in for one): asked once, then found in the
+/// cache until the file changes.
+#[test]
+fn an_unknown_executable_is_asked_once_then_cached() {
+    let home = home();
+    let codex = write_executable(
+        &home.path().join("bin/codex"),
+        &format!(
+            "#!/usr/bin/perl\nopen(my $log, '>>', '{}');\nprint $log \"run\\n\";\nprint \"codex-cli 0.150.0\\n\";\n",
+            runs_log(&home).display()
+        ),
+    );
+    assert_eq!(version_of(&home, "codex"), "0.150.0");
+    assert_eq!(runs(&home).len(), 1);
     // The next command finds it in the cache: no start at all.
     assert_eq!(version_of(&home, "codex"), "0.150.0");
     assert_eq!(runs(&home).len(), 1);
     // A new executable is asked again.
-    let script = std::fs::read_to_string(&codex).unwrap();
+    let program = std::fs::read_to_string(&codex).unwrap();
     std::fs::remove_file(&codex).unwrap();
-    write_executable(&codex, &script);
-    assert_eq!(version_of(&home, "codex"), "0.150.0");
+    write_executable(&codex, &program.replace("0.150.0", "0.160.0"));
+    assert_eq!(version_of(&home, "codex"), "0.160.0");
     assert_eq!(runs(&home).len(), 2);
+}
+
+/// A wrapper that starts whatever its environment names: after an upgrade behind it, the
+/// version is the new one, not the one found before.
+#[test]
+fn a_wrapper_script_gives_the_version_of_what_it_starts_now() {
+    let home = home();
+    write_executable(
+        &home.path().join("bin/gemini"),
+        "#!/bin/sh\nexec \"$AGENTGW_TEST_GEMINI\" \"$@\"\n",
+    );
+    let mut said = Vec::new();
+    for version in ["0.55.0", "0.60.0"] {
+        let real = write_executable(
+            &home.path().join(format!("tools/{version}/gemini")),
+            &format!("#!/bin/sh\necho {version}\n"),
+        );
+        let out = home
+            .cmd()
+            .env("PATH", path_var(&home))
+            .env("AGENTGW_TEST_GEMINI", &real)
+            .args(["status", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        said.push(status["agents"][2]["version"].clone());
+    }
+    assert_eq!(said, [Value::from("0.55.0"), Value::from("0.60.0")]);
+}
+
+/// nodenv's shims are shell scripts that start `nodenv exec`: the install of the Node version
+/// nodenv selects (NODENV_VERSION, a `.node-version` up from the current folder, else its
+/// global `version` file) says the version, without starting anything.
+#[test]
+fn a_nodenv_shim_leads_to_the_selected_nodes_install() {
+    let home = home();
+    let root = home.path().join(".nodenv");
+    for (node, gemini) in [("20.11.0", "0.55.0"), ("22.1.0", "0.60.0")] {
+        let prefix = format!(".nodenv/versions/{node}");
+        let cli = npm_package(
+            &home,
+            &prefix,
+            "@google/gemini-cli",
+            gemini,
+            "dist/index.js",
+        );
+        link(&root.join(format!("versions/{node}/bin/gemini")), &cli);
+    }
+    never_to_be_started(&home, &root.join("libexec/nodenv"));
+    write_executable(
+        &home.path().join("bin/gemini"),
+        &format!(
+            "#!/usr/bin/env bash\nset -e\n[ -n \"$NODENV_DEBUG\" ] && set -x\n\nprogram=\"${{0##*/}}\"\n\n\
+             export NODENV_ROOT=\"{root}\"\nexec \"{root}/libexec/nodenv\" exec \"$program\" \"$@\"\n",
+            root = root.display()
+        ),
+    );
+    write(&root.join("version"), "20.11.0\n");
+    assert_eq!(version_of(&home, "gemini"), "0.55.0");
+    // `nodenv global 22.1.0`: the shim is the same file, the version is not.
+    write(&root.join("version"), "22.1.0\n");
+    assert_eq!(version_of(&home, "gemini"), "0.60.0");
+    // A project's .node-version wins over the global one; NODENV_VERSION over both.
+    let project = home.path().join("project/src");
+    std::fs::create_dir_all(&project).unwrap();
+    write(&home.path().join("project/.node-version"), "v20.11.0\n");
+    let version_in = |dir: &Path, env: Option<&str>| {
+        let mut cmd = home.cmd();
+        cmd.env("PATH", path_var(&home)).current_dir(dir);
+        if let Some(node) = env {
+            cmd.env("NODENV_VERSION", node);
+        }
+        let out = cmd.args(["status", "--json"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        status["agents"][2]["version"].clone()
+    };
+    assert_eq!(version_in(&project, None), "0.55.0");
+    assert_eq!(version_in(&project, Some("22.1.0")), "0.60.0");
+    assert_nothing_started(&home);
 }
 
 #[test]

@@ -10,7 +10,13 @@
 //! - mise's shims (`<data>/shims/<cmd>`, a symlink to the `mise` binary; installs at
 //!   `<data>/installs/<tool>/<version>/bin/<cmd>`);
 //! - Volta's shims (`<volta>/bin/<cmd>`, a symlink to `volta-shim`; packages at
-//!   `<volta>/tools/image/packages/<package>/lib/node_modules/<package>`).
+//!   `<volta>/tools/image/packages/<package>/lib/node_modules/<package>`);
+//! - nodenv's shims (`<root>/shims/<cmd>`, a script exporting `NODENV_ROOT` that starts
+//!   `nodenv exec`; installs at `<root>/versions/<node>/bin/<cmd>`).
+//!
+//! A shell script that names no file of the agent's (`exec "$SOME_VAR" "$@"`) starts something
+//! chosen when it runs, which can change while the script stays the same: it is undecided, so
+//! its version is asked each time and never kept.
 
 use super::super::AgentInfo;
 use super::layout;
@@ -42,7 +48,7 @@ pub fn follow(command: &Path, real: &Path, agent: &AgentInfo) -> Leads {
         "volta-shim" => volta(command, agent),
         "mise" | "rtx" => mise(command, agent),
         _ => match shell_script(real) {
-            Some(text) => script(command, &text, agent),
+            Some(text) => script(command, real, &text, agent),
             None => Leads::Nowhere,
         },
     }
@@ -62,7 +68,7 @@ fn shell_script(file: &Path) -> Option<String> {
     shell.then_some(text)
 }
 
-fn script(command: &Path, text: &str, agent: &AgentInfo) -> Leads {
+fn script(command: &Path, real: &Path, text: &str, agent: &AgentInfo) -> Leads {
     let plugins: Vec<(&str, &str)> = text
         .lines()
         .filter_map(|line| line.strip_prefix("# asdf-plugin:"))
@@ -73,6 +79,9 @@ fn script(command: &Path, text: &str, agent: &AgentInfo) -> Leads {
         .collect();
     if !plugins.is_empty() {
         return asdf(command, &plugins, agent);
+    }
+    if let Some(root) = nodenv_root(text) {
+        return nodenv(&root, agent);
     }
     let dir = command.parent().unwrap_or(Path::new("."));
     let named: Vec<PathBuf> = path_words(text)
@@ -93,7 +102,10 @@ fn script(command: &Path, text: &str, agent: &AgentInfo) -> Leads {
         .filter(|p| p.file_name().is_some_and(|n| n == agent.program));
     match (same_name.next(), same_name.next()) {
         (Some(only), None) => Leads::To(only.clone()),
-        _ => Leads::Nowhere,
+        // The script's own place may say it (a Homebrew keg's wrapper); else it is a wrapper
+        // around something it does not name.
+        _ if layout::version_of(real, agent).is_some() => Leads::Nowhere,
+        _ => Leads::Undecided,
     }
 }
 
@@ -251,6 +263,65 @@ fn volta(command: &Path, agent: &AgentInfo) -> Leads {
     }
 }
 
+/// The root a nodenv shim names: `export NODENV_ROOT="/home/me/.nodenv"`.
+fn nodenv_root(text: &str) -> Option<PathBuf> {
+    text.lines().find_map(|line| {
+        let value = line.trim().strip_prefix("export NODENV_ROOT=")?;
+        let value = value.trim().trim_matches(['"', '\'']);
+        (!value.is_empty()).then(|| PathBuf::from(value))
+    })
+}
+
+/// nodenv: the agent in the install of the Node version nodenv selects; undecided when that is
+/// the system's Node or nothing is selected.
+fn nodenv(root: &Path, agent: &AgentInfo) -> Leads {
+    let Some(node) = nodenv_selected(root) else {
+        return Leads::Undecided;
+    };
+    // `.node-version` files often say `v20.11.0` or `node-20.11.0`; nodenv's folder is
+    // `20.11.0`, and nodenv tries each.
+    let install = [
+        node.as_str(),
+        node.strip_prefix('v').unwrap_or(&node),
+        node.strip_prefix("node-").unwrap_or(&node),
+    ]
+    .into_iter()
+    .map(|name| {
+        root.join("versions")
+            .join(name)
+            .join("bin")
+            .join(agent.program)
+    })
+    .find(|path| path.is_file());
+    match install {
+        Some(install) => agreeing(std::iter::once(install), agent),
+        None => Leads::Undecided,
+    }
+}
+
+/// The Node version nodenv selects: `NODENV_VERSION`, else the nearest `.node-version` (or
+/// `.nodenv-version`) from the current folder up, else its global `version` file.
+fn nodenv_selected(root: &Path) -> Option<String> {
+    if let Some(version) = std::env::var("NODENV_VERSION")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        return Some(version.trim().to_string());
+    }
+    let first_word = |file: PathBuf| -> Option<String> {
+        let text = std::fs::read_to_string(file).ok()?;
+        text.split_whitespace().next().map(str::to_string)
+    };
+    let cwd = std::env::current_dir().ok();
+    cwd.iter()
+        .flat_map(|dir| dir.ancestors())
+        .find_map(|dir| {
+            first_word(dir.join(".node-version"))
+                .or_else(|| first_word(dir.join(".nodenv-version")))
+        })
+        .or_else(|| first_word(root.join("version")))
+}
+
 fn subdirs(dir: &Path) -> impl Iterator<Item = PathBuf> {
     std::fs::read_dir(dir)
         .into_iter()
@@ -348,17 +419,23 @@ mod tests {
     }
 
     #[test]
-    fn a_script_that_names_nothing_of_the_agent_is_the_executable_itself() {
+    fn a_script_that_names_nothing_of_the_agent_is_undecided() {
         let tree = Tree::new();
         tree.write("log", "");
         let script = tree.write(
             "codex",
             &format!(
-                "#!/bin/sh\necho run >> {}\necho codex-cli 0.150.0\n",
+                "#!/bin/sh\necho run >> {}\nexec \"$REAL_CODEX\" \"$@\"\n",
                 tree.path("log").display()
             ),
         );
-        assert_eq!(follow(&script, &script, agent("codex")), Leads::Nowhere);
+        assert_eq!(follow(&script, &script, agent("codex")), Leads::Undecided);
+        // Unless its own place says the version: a wrapper in a Homebrew keg.
+        let keg = tree.write(
+            "Cellar/codex/0.171.0/bin/codex",
+            "#!/bin/bash\nexec \"$(dirname \"$0\")/../libexec/codex\" \"$@\"\n",
+        );
+        assert_eq!(follow(&keg, &keg, agent("codex")), Leads::Nowhere);
         // A JavaScript bundle is never read as a shim.
         let bundle = tree.write("gemini.js", "#!/usr/bin/env node\n\"/etc/passwd\"\n");
         assert_eq!(follow(&bundle, &bundle, agent("gemini")), Leads::Nowhere);
