@@ -42,12 +42,12 @@ pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
         TestChoice::All => vec!["claude", "codex", "gemini", "cursor"],
     };
     // An agent whose config cannot be used is reported as failed; the others are still tested.
-    let planned: Vec<Result<Target, Report>> = ids
+    let planned: Vec<Result<Target, Box<Report>>> = ids
         .into_iter()
         .map(|id| target(id, &session, args.cursor.cursor_dir.as_deref()))
         .collect();
     // In parallel: `test all` takes as long as the slowest agent, not the sum.
-    let outcomes: Vec<Result<Outcome, Report>> = std::thread::scope(|scope| {
+    let outcomes: Vec<Result<Outcome, Box<Report>>> = std::thread::scope(|scope| {
         let running: Vec<_> = planned
             .into_iter()
             .map(|planned| planned.map(|target| scope.spawn(|| send(target, &session, &http))))
@@ -68,7 +68,7 @@ pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
         .into_iter()
         .map(|o| match o {
             Ok(outcome) => Report::of(&outcome, &session, endpoints.as_deref()),
-            Err(unusable) => unusable,
+            Err(unusable) => *unusable,
         })
         .collect();
     if args.json {
@@ -91,12 +91,12 @@ fn target(
     id: &'static str,
     session: &Session,
     cursor_dir: Option<&Path>,
-) -> Result<Target, Report> {
+) -> Result<Target, Box<Report>> {
     let Some(agent) = agents::by_id(id) else {
         return cursor_target(session, cursor_dir)
-            .map_err(|e| Report::unusable(id, cursor::NAME, &e));
+            .map_err(|e| Box::new(Report::unusable(id, cursor::NAME, &e)));
     };
-    agent_target(agent, session).map_err(|e| Report::unusable(id, agent.name(), &e))
+    agent_target(agent, session).map_err(|e| Box::new(Report::unusable(id, agent.name(), &e)))
 }
 
 fn agent_target(agent: &dyn agents::Agent, session: &Session) -> Result<Target> {
