@@ -140,9 +140,11 @@ impl TokenCopy {
     }
 }
 
-/// Deletes every backup (and kept original) that holds `secret` (an old or logged-out token):
-/// agentgw's copies of a token must not outlive it. Returns the files deleted.
+/// Deletes every backup (and kept original) that holds `secret` (an old or logged-out token),
+/// and forgets the values of the managed-keys record that held it: agentgw's copies of a token
+/// must not outlive it. Returns the files deleted.
 pub fn remove_backups_holding(state: &StateDir, secret: &str) -> Result<Vec<PathBuf>, EditError> {
+    record::forget_secret(state, secret)?;
     let mut files = files_in(&state.root().join(record::ORIGINALS))?;
     for folder in files_in(&state.root().join("backups"))? {
         files.extend(files_in(&folder)?);
