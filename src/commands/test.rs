@@ -22,6 +22,8 @@ struct Target {
     model: String,
     /// The agent's file, or the profile.
     source: String,
+    /// The fix for a URL off the gateway when setup cannot change it (see `Configured`).
+    url_fix: Option<String>,
 }
 
 struct Outcome {
@@ -86,7 +88,9 @@ fn target(id: &'static str, session: &Session, cursor_dir: Option<&Path>) -> Res
         return cursor_target(session, cursor_dir);
     };
     let info = agent.info();
-    let (url, model, source) = match agent.configured()? {
+    let configured = agent.configured()?;
+    let url_fix = configured.as_ref().and_then(|c| c.base_url_fix());
+    let (url, model, source) = match configured {
         // Claude's may come from two different settings layers.
         Some(c) if c.base_url_from == c.model_from => (c.base_url, c.model, c.model_from),
         Some(c) => {
@@ -109,6 +113,7 @@ fn target(id: &'static str, session: &Session, cursor_dir: Option<&Path>) -> Res
         url,
         model,
         source,
+        url_fix,
     })
 }
 
@@ -141,6 +146,7 @@ fn cursor_target(session: &Session, flag: Option<&Path>) -> Result<Target> {
         url: url.trim_end_matches('/').to_string(),
         model,
         source,
+        url_fix: None,
     })
 }
 
@@ -155,6 +161,7 @@ fn send(target: Target, session: &Session, http: &Http) -> Outcome {
             &target.url,
             &session.gateway,
             target.id,
+            target.url_fix.clone(),
         ))
     };
     let latency_ms = started.elapsed().as_millis();

@@ -536,3 +536,44 @@ fn a_repository_roots_local_claude_settings_count_in_its_subfolders() {
         "not read below the root: {said}"
     );
 }
+
+/// A folder's Claude settings file that sends Claude elsewhere outranks `~/.claude/settings.json`,
+/// so `agentgw setup claude` (which writes the user file, and says "already set up") cannot fix
+/// it: no check and no `test` result may say that it does. Each fix names the file and key.
+#[test]
+fn a_claude_layer_that_sends_claude_elsewhere_is_not_fixed_by_setup() {
+    let gateway = Gateway::start();
+    let elsewhere = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    let foreign = format!("{}/anthropic", elsewhere.url);
+    put(
+        &home,
+        "work/.claude/settings.local.json",
+        &format!(r#"{{"env": {{"ANTHROPIC_BASE_URL": "{foreign}"}}}}"#),
+    );
+    let layer_fix = "remove env.ANTHROPIC_BASE_URL from ~/work/.claude/settings.local.json, \
+                     or start Claude Code here with `agentgw exec claude`";
+    let out = doctor_in(&home, "work", &["--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(!said.contains("fix: agentgw setup claude"), "{said}");
+    assert!(!said.contains("Point the agent at"), "{said}");
+    let fixes = said.lines().filter(|l| l.contains(layer_fix)).count();
+    assert_eq!(fixes, 3, "config, layer and gateway checks:\n{said}");
+
+    let out = home
+        .cmd()
+        .current_dir(home.path().join("work"))
+        .args(["test", "claude"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.contains("so agentgw did not send your token there"),
+        "{said}"
+    );
+    assert!(said.contains(&format!("fix: {layer_fix}")), "{said}");
+    assert!(!said.contains("agentgw setup claude"), "{said}");
+    assert!(elsewhere.requests().is_empty(), "the token went elsewhere");
+}

@@ -211,7 +211,9 @@ fn config(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Ch
                     "{} points at {}, not the profile's gateway {expected}",
                     configured.base_url_from, configured.base_url
                 ),
-                format!("agentgw setup {area}"),
+                configured
+                    .base_url_fix()
+                    .unwrap_or_else(|| format!("agentgw setup {area}")),
             );
         }
     }
@@ -363,7 +365,12 @@ pub fn gateway_answers(
     };
     // The token goes only to this profile's gateway or workspace, whatever the file says.
     if !gateway::is_ours(&configured.base_url, &gateway_url, &host) {
-        let refused = gateway::RequestError::foreign(&configured.base_url, &gateway_url, area);
+        let refused = gateway::RequestError::foreign(
+            &configured.base_url,
+            &gateway_url,
+            area,
+            configured.base_url_fix(),
+        );
         return Check::failed(area, "gateway", &refused.explain(&base.name));
     }
     let ca_file = base.profile.as_ref().and_then(|p| p.ca_file.as_deref());
