@@ -322,3 +322,26 @@ fn a_replaced_token_setup_had_taken_out_of_claudes_file_is_not_kept() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(files_holding(&home, GOOD_TOKEN), Vec::<String>::new());
 }
+
+/// Taking the token out of a file (`--no-token-file`, Claude without `--inline-token` again,
+/// `remove`) leaves no copy of it in that file's backups either: setup says the token is then
+/// in no file. Before, the backup of the file as it was still held it.
+#[test]
+fn a_file_the_token_leaves_keeps_no_backup_holding_it() {
+    let (home, env, claude) = with_copies();
+    let out = setup(&home, &["gemini", "--no-token-file"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(&out, "the token is not in any file");
+    let out = setup(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(files_holding(&home, GOOD_TOKEN), Vec::<String>::new());
+
+    // And `remove` of a file holding it.
+    assert!(setup(&home, &["gemini", "--token-file"]).status.success());
+    assert!(read(&env).contains(GOOD_TOKEN));
+    let out = remove(&home, &["gemini"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(files_holding(&home, GOOD_TOKEN), Vec::<String>::new());
+    assert_eq!(read(&env), USERS_ENV);
+    assert!(!read(&claude).contains(GOOD_TOKEN));
+}
