@@ -345,3 +345,49 @@ fn a_file_the_token_leaves_keeps_no_backup_holding_it() {
     assert_eq!(read(&env), USERS_ENV);
     assert!(!read(&claude).contains(GOOD_TOKEN));
 }
+
+/// `login --host` to another workspace on the same profile: a file agentgw wrote the token into
+/// still sends it to the old workspace's gateway, so it must not get the new workspace's token
+/// (Gemini would send it there). It keeps its old token, and login says to run setup, which
+/// points it at the new gateway and writes the new token; agents that call `agentgw token` are
+/// named too. Before, the new token went into `.env` beside the old gateway's URL.
+#[test]
+fn login_to_another_workspace_puts_no_token_beside_the_old_gateway() {
+    let home = home();
+    let env = home.path().join(".gemini/.env");
+    for agent in ["gemini", "claude"] {
+        assert!(setup(&home, &[agent]).status.success());
+    }
+    home.secret(NEW_TOKEN);
+    let out = home
+        .cmd()
+        .args(["login", "--host", "https://other.example.com"])
+        .args(["--token-stdin", "--no-verify"])
+        .write_stdin(NEW_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!read(&env).contains(NEW_TOKEN), "{}", read(&env));
+    assert!(read(&env).contains(GOOD_TOKEN));
+    assert_stderr_contains(
+        &out,
+        "~/.gemini/.env: not updated: Gemini CLI sends its token to https://ws.example.com/ai-gateway/gemini there, \
+         not to the gateway of profile 'default' (https://other.example.com/ai-gateway)\n",
+    );
+    assert_stderr_contains(
+        &out,
+        "point it there with `agentgw setup gemini --profile default` (which writes the new token too)",
+    );
+    assert_stderr_contains(
+        &out,
+        "Claude Code runs `agentgw token --profile default` but sends the token to https://ws.example.com/ai-gateway/anthropic",
+    );
+    // Setup then points Gemini at the new gateway, with the new token.
+    assert!(setup(&home, &["gemini"]).status.success());
+    let now = read(&env);
+    assert!(now.contains("GOOGLE_GEMINI_BASE_URL=https://other.example.com/ai-gateway/gemini"));
+    assert!(
+        now.contains(&format!("GEMINI_API_KEY={NEW_TOKEN}")),
+        "{now}"
+    );
+}
