@@ -10,7 +10,8 @@ pub mod template;
 
 pub use claude::layers as claude_layers;
 pub use claude::{
-    TelemetryTarget, has_comments_or_trailing_commas, is_agentgw_token_helper, telemetry_targets,
+    TelemetryTarget, has_comments_or_trailing_commas, is_agentgw_otel_helper,
+    is_agentgw_token_helper, telemetry_targets,
 };
 pub use codex::check_profile_name as check_codex_profile_name;
 pub use detect::{Installed, detect_installed, find_installed, find_on_path};

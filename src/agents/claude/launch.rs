@@ -45,6 +45,9 @@ pub fn launch(cx: &Context, user_args: &[String]) -> Result<Launch> {
             set(&mut settings, &key, value);
         }
     }
+    if !telemetry_stays_with_the_profile(cx, &settings, &layers) {
+        settings.insert("otelHeadersHelper".into(), Value::String(String::new()));
+    }
     for name in TOKEN_VARIABLES.iter().chain(&PROVIDER_SWITCHES) {
         set(
             &mut settings,
@@ -63,6 +66,36 @@ pub fn launch(cx: &Context, user_args: &[String]) -> Result<Launch> {
         // Cancelled in --settings as well; gone from the environment, nothing of them is left
         // for the tools Claude runs.
         env_remove: TOKEN_VARIABLES.iter().map(|v| v.to_string()).collect(),
+    })
+}
+
+/// Claude sends what `otelHeadersHelper` prints with every telemetry export, and agentgw's
+/// helper (`agentgw otel-headers`) prints the profile's token: false when that helper would
+/// send it to an endpoint off the profile's workspace (a collector of the user's, or OTLP's
+/// default, localhost:4318). Exec then gives the helper "" for the run: the exports carry no
+/// token (seen with 2.1.332: none are sent at all).
+fn telemetry_stays_with_the_profile(cx: &Context, flag: &Settings, layers: &Layers) -> bool {
+    let value = |name: &str| {
+        flag.get("env")
+            .and_then(|e| e.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| layers.env(name).map(|s| s.value))
+            .filter(|v| !v.is_empty())
+    };
+    let helper = flag
+        .get("otelHeadersHelper")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| layers.top("otelHeadersHelper").map(|s| s.value));
+    if !helper.is_some_and(|h| super::is_agentgw_otel_helper(&h)) {
+        return true;
+    }
+    let generic = value("OTEL_EXPORTER_OTLP_ENDPOINT");
+    ["METRICS", "LOGS"].iter().all(|signal| {
+        value(&format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"))
+            .or_else(|| generic.clone())
+            .is_some_and(|url| crate::gateway::is_ours(&url, &cx.gateway, &cx.host))
     })
 }
 
