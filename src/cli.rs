@@ -199,7 +199,7 @@ Examples:
   agentgw remove claude --dry-run")]
     Remove(RemoveArgs),
 
-    /// Run an agent with the gateway settings winning over its own config (nothing on disk)
+    /// Run an agent with the gateway settings winning over its own config (left untouched)
     #[command(after_help = "\
 Examples:
   agentgw exec claude -p \"explain this repo\"

@@ -71,11 +71,19 @@ pub enum Failure {
     UnexpectedStatus,
     BadResponse,
     /// The agent's config names a URL that is not the profile's gateway: the token is not sent.
-    ForeignUrl {
-        gateway: String,
-        agent: &'static str,
-    },
+    /// (Boxed: errors stay small.)
+    ForeignUrl(Box<Foreign>),
     Other,
+}
+
+/// A URL off the profile's gateway (`Failure::ForeignUrl`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreign {
+    gateway: String,
+    agent: &'static str,
+    /// The fix when the URL is set where setup cannot change it (a Claude settings layer that
+    /// outranks the file setup writes, or the environment).
+    fix: Option<String>,
 }
 
 #[derive(Debug)]
@@ -433,7 +441,7 @@ impl Failure {
             Failure::Redirect { .. } => "redirect",
             Failure::UnexpectedStatus => "unexpected_status",
             Failure::BadResponse => "bad_response",
-            Failure::ForeignUrl { .. } => "foreign_url",
+            Failure::ForeignUrl(_) => "foreign_url",
             Failure::Other => "other",
         }
     }
@@ -441,12 +449,19 @@ impl Failure {
 
 impl RequestError {
     /// The refusal to send the token to `url`, which is not on `gateway` (nor the workspace).
-    pub fn foreign(url: &str, gateway: &str, agent: &'static str) -> RequestError {
+    /// `fix`: what to do when setup cannot point the agent back (see `Failure::ForeignUrl`).
+    pub fn foreign(
+        url: &str,
+        gateway: &str,
+        agent: &'static str,
+        fix: Option<String>,
+    ) -> RequestError {
         RequestError {
-            failure: Failure::ForeignUrl {
+            failure: Failure::ForeignUrl(Box::new(Foreign {
                 gateway: gateway.to_string(),
                 agent,
-            },
+                fix,
+            })),
             status: None,
             url: redact_userinfo(url),
             detail: String::new(),
@@ -517,10 +532,14 @@ impl RequestError {
                 "unexpected answer from {} ({status}{detail})\nCheck that the URL is your Databricks workspace: agentgw profiles",
                 self.url
             ),
-            Failure::ForeignUrl { gateway, agent } => format!(
-                "{} is not on the gateway of profile '{profile}' ({gateway}), so agentgw did not send your token there\n\
-                 Point the agent at this profile's gateway: agentgw setup {agent} --profile {profile} (or name the profile it uses with --profile)",
-                self.url
+            Failure::ForeignUrl(foreign) => format!(
+                "{} is not on the gateway of profile '{profile}' ({}), so agentgw did not send your token there\n{}",
+                self.url,
+                foreign.gateway,
+                foreign.fix.clone().unwrap_or_else(|| format!(
+                    "Point the agent at this profile's gateway: agentgw setup {} --profile {profile} (or name the profile it uses with --profile)",
+                    foreign.agent
+                ))
             ),
             Failure::Other => format!("request to {} failed{detail}", self.url),
         }

@@ -215,6 +215,17 @@ pub fn is_agentgw_token_helper(command: &str, profile: &str) -> bool {
     named_agentgw && args.first().is_some_and(|a| a == "token") && chosen == profile
 }
 
+/// Whether a Claude `otelHeadersHelper` command is `agentgw otel-headers` (any agentgw path, any
+/// profile): it prints a profile's token.
+pub fn is_agentgw_otel_helper(command: &str) -> bool {
+    let words = shell_words(command);
+    words.first().is_some_and(|program| {
+        std::path::Path::new(program)
+            .file_name()
+            .is_some_and(|n| n == "agentgw")
+    }) && words.get(1).is_some_and(|w| w == "otel-headers")
+}
+
 /// The words of a simple shell command line: whitespace separates, quotes group, a backslash
 /// outside single quotes takes the next character (enough for what `shell_command` writes).
 fn shell_words(line: &str) -> Vec<String> {
@@ -397,5 +408,9 @@ mod tests {
             "/bin/echo agentgw token",
             "default"
         ));
+        let otel = shell_command(&["/My Apps/agentgw", "otel-headers", "--profile", "x"]);
+        assert!(is_agentgw_otel_helper(&otel), "{otel}");
+        assert!(!is_agentgw_otel_helper(ours));
+        assert!(!is_agentgw_otel_helper("/bin/echo agentgw otel-headers"));
     }
 }

@@ -28,7 +28,7 @@ pub const APP_USER_ROW: &str = "src.vs.platform.reactivestorage.browser.reactive
 /// The row where older Cursor releases keep the OpenAI API key in plain text.
 pub const KEY_ROW: &str = "cursorAuth/openAIKey";
 
-const BASE_URL: &str = "openAIBaseUrl";
+pub const BASE_URL: &str = "openAIBaseUrl";
 const USE_KEY: &str = "useOpenAIKey";
 const AI_SETTINGS: &str = "aiSettings";
 const MODELS: &str = "userAddedModels";

@@ -10,7 +10,8 @@ pub mod template;
 
 pub use claude::layers as claude_layers;
 pub use claude::{
-    TelemetryTarget, has_comments_or_trailing_commas, is_agentgw_token_helper, telemetry_targets,
+    TelemetryTarget, has_comments_or_trailing_commas, is_agentgw_otel_helper,
+    is_agentgw_token_helper, telemetry_targets,
 };
 pub use codex::check_profile_name as check_codex_profile_name;
 pub use detect::{Installed, detect_installed, find_installed, find_on_path};
@@ -148,6 +149,25 @@ pub struct Configured {
 }
 
 impl Configured {
+    /// The fix when the base URL is not the one in the file setup writes but comes from a
+    /// Claude Code settings layer that outranks it, or the environment: there setup cannot
+    /// change it.
+    pub fn base_url_fix(&self) -> Option<String> {
+        let file = crate::paths::display(&self.file);
+        match self.base_url_from.as_str() {
+            from if from == file => None,
+            "environment" => Some(
+                "unset ANTHROPIC_BASE_URL (and remove its export from your shell startup files), \
+                 or start Claude Code with `agentgw exec claude` (the gateway settings win for that run)"
+                    .to_string(),
+            ),
+            from => Some(format!(
+                "remove env.ANTHROPIC_BASE_URL from {from}, or start Claude Code here with \
+                 `agentgw exec claude` (the gateway settings win for that run)"
+            )),
+        }
+    }
+
     /// Reads two string keys (base URL, model) from `file`; `None` unless both are set.
     fn read(
         file: PathBuf,

@@ -89,14 +89,50 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
             host.value
         ),
     }
-    update_token_copies(&name, replaced.as_deref(), &token.value)
+    let to = token_copies::Destination {
+        host: &host.value,
+        gateway: &gateway,
+    };
+    warn_of_helpers_sending_elsewhere(&name, &to);
+    update_token_copies(&name, replaced.as_deref(), &token.value, &to)
+}
+
+/// Agents that run `agentgw token` for this profile but send the token to another URL (set up
+/// for the workspace the profile used before `login --host`): they get the new token from now on.
+fn warn_of_helpers_sending_elsewhere(name: &str, to: &token_copies::Destination) {
+    for agent in crate::agents::ALL {
+        if !crate::agents::calls_agentgw_for(agent, name) {
+            continue;
+        }
+        let Ok(Some(configured)) = agent.configured() else {
+            continue;
+        };
+        if !gateway::is_ours(&configured.base_url, to.gateway, to.host) {
+            let fix = configured
+                .base_url_fix()
+                .unwrap_or_else(|| format!("agentgw setup {} --profile {name}", agent.id()));
+            ui::warn(&format!(
+                "{} runs `agentgw token --profile {name}` but sends the token to {} (from {}), not to the \
+                 gateway of profile '{name}' ({}); point it there: {fix}",
+                agent.name(),
+                configured.base_url,
+                configured.base_url_from,
+                to.gateway,
+            ));
+        }
+    }
 }
 
 /// Puts the new token wherever agentgw had written the profile's token (or took it out at
 /// logout), and deletes the backups holding the token it replaces.
-fn update_token_copies(name: &str, replaced: Option<&str>, token: &str) -> Result<()> {
+fn update_token_copies(
+    name: &str,
+    replaced: Option<&str>,
+    token: &str,
+    to: &token_copies::Destination,
+) -> Result<()> {
     let state = crate::edit::StateDir::new(paths::state_dir()?);
-    let copies = token_copies::put(&state, name, replaced, token);
+    let copies = token_copies::put(&state, name, replaced, token, to);
     for file in &copies.changed {
         println!("  token updated in {file}");
     }

@@ -92,6 +92,9 @@ fn remove_one(
     }
     for undo in &undos {
         let applied = edit::apply_undo(undo, state, id)?;
+        if let Some(token) = token {
+            edit::remove_backups_of_a_file_it_left(state, &undo.plan, token)?;
+        }
         let shown = paths::display(undo.path());
         match (applied.written, undo.plan.deletes_file()) {
             (true, true) => ui::note(&format!("  deleted {shown} (agentgw had created it)")),

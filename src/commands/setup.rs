@@ -213,7 +213,7 @@ fn setup_one(
             }
         }
         for plan in &plans {
-            apply_and_report(plan, state, agent.id())?;
+            apply_and_report(plan, state, agent.id(), &session.token)?;
         }
         if !ask {
             for key in &users {
@@ -285,14 +285,22 @@ fn users_values(plans: &[edit::Plan], state: &StateDir, owner: &str) -> Vec<Stri
     shown
 }
 
-/// Applies `plan` for `owner` and says what was written, with its backup.
-pub(super) fn apply_and_report(plan: &edit::Plan, state: &StateDir, owner: &str) -> Result<()> {
+/// Applies `plan` for `owner` and says what was written, with its backup. When the plan took
+/// `token` out of the file, the file's backups holding it go too.
+pub(super) fn apply_and_report(
+    plan: &edit::Plan,
+    state: &StateDir,
+    owner: &str,
+    token: &str,
+) -> Result<()> {
     let applied = edit::apply(plan, state, owner)?;
+    let dropped = edit::remove_backups_of_a_file_it_left(state, plan, token)?;
     if applied.written {
-        let backup = applied
-            .backup
-            .map(|b| format!(" (backup: {})", paths::display(&b)))
-            .unwrap_or_default();
+        let backup = match applied.backup {
+            Some(b) if dropped.contains(&b) => " (no backup kept: it held the token)".to_string(),
+            Some(b) => format!(" (backup: {})", paths::display(&b)),
+            None => String::new(),
+        };
         ui::note(&format!("  wrote {}{backup}", paths::display(plan.path())));
     }
     Ok(())

@@ -177,7 +177,7 @@ impl CursorSetup<'_> {
             println!("{}: nothing written.", cursor::NAME);
             return Ok(());
         }
-        apply_and_report(&plan, self.state, cursor::ID)?;
+        apply_and_report(&plan, self.state, cursor::ID, &session.token)?;
         println!(
             "{}: configured for {} with models {} ({shown})",
             cursor::NAME,

@@ -23,6 +23,8 @@ struct Target {
     model: String,
     /// The agent's file, or the profile.
     source: String,
+    /// The fix for a URL off the gateway when setup cannot change it (see `Configured`).
+    url_fix: Option<String>,
 }
 
 struct Outcome {
@@ -105,6 +107,7 @@ fn agent_target(agent: &dyn agents::Agent, session: &Session) -> Result<Target> 
     let configured = agent
         .configured()
         .map_err(|e| Classified::explained(Kind::ConfigFile, format!("{e:#}")))?;
+    let url_fix = configured.as_ref().and_then(|c| c.base_url_fix());
     let (url, model, source) = match configured {
         // Claude's may come from two different settings layers.
         Some(c) if c.base_url_from == c.model_from => (c.base_url, c.model, c.model_from),
@@ -128,6 +131,7 @@ fn agent_target(agent: &dyn agents::Agent, session: &Session) -> Result<Target> 
         url,
         model,
         source,
+        url_fix,
     })
 }
 
@@ -160,6 +164,7 @@ fn cursor_target(session: &Session, flag: Option<&Path>) -> Result<Target> {
         url: url.trim_end_matches('/').to_string(),
         model,
         source,
+        url_fix: None,
     })
 }
 
@@ -174,6 +179,7 @@ fn send(target: Target, session: &Session, http: &Http) -> Outcome {
             &target.url,
             &session.gateway,
             target.id,
+            target.url_fix.clone(),
         ))
     };
     let latency_ms = started.elapsed().as_millis();

@@ -74,9 +74,23 @@ pub fn clear(state: &StateDir, profile: &str, stored: Option<&str>) -> Outcome {
     outcome
 }
 
+/// Where the profile's token may go: its workspace and its gateway.
+pub struct Destination<'a> {
+    pub host: &'a str,
+    pub gateway: &'a str,
+}
+
 /// Writes `new` wherever agentgw had written `profile`'s token (or took it out at logout), then
-/// deletes the backups holding the token it replaces. `old` is the token stored before.
-pub fn put(state: &StateDir, profile: &str, old: Option<&str>, new: &str) -> Outcome {
+/// deletes the backups holding the token it replaces. `old` is the token stored before. A file
+/// whose agent sends its token anywhere but `to` (set up for the workspace the profile used
+/// before `login --host`) keeps what it has, and is reported with the setup that fixes it.
+pub fn put(
+    state: &StateDir,
+    profile: &str,
+    old: Option<&str>,
+    new: &str,
+    to: &Destination,
+) -> Outcome {
     let mut outcome = Outcome::default();
     let copies = match edit::token_copies(state, profile, old) {
         Ok(copies) => copies,
@@ -93,6 +107,10 @@ pub fn put(state: &StateDir, profile: &str, old: Option<&str>, new: &str) -> Out
         match &copy.state {
             CopyState::AsWritten | CopyState::LoggedOut => {
                 if let Some(why) = cannot_write_now(copy, &retry) {
+                    outcome.problems.push(why);
+                    continue;
+                }
+                if let Some(why) = sends_elsewhere(copy, profile, to) {
                     outcome.problems.push(why);
                     continue;
                 }
@@ -125,6 +143,48 @@ fn cannot_write_now(copy: &TokenCopy, retry: &str) -> Option<String> {
         "{}: not changed, Cursor is running (pid {}); quit Cursor, {retry}",
         paths::display(&copy.path),
         running.pid
+    ))
+}
+
+/// Why the copy must not get the profile's token: its agent sends the token it holds to the URL
+/// in the same file, and that is not the profile's workspace or gateway (or there is none, and
+/// the agent would send it to its vendor).
+fn sends_elsewhere(copy: &TokenCopy, profile: &str, to: &Destination) -> Option<String> {
+    let key: &[&str] = match copy.owner.as_str() {
+        "gemini" => &["GOOGLE_GEMINI_BASE_URL"],
+        "claude" => &["env", "ANTHROPIC_BASE_URL"],
+        id if id == cursor::ID => &[cursor::APP_USER_ROW, cursor::BASE_URL],
+        _ => return None,
+    };
+    let url = agents::read_strings(&copy.path, copy.format, &[key])
+        .ok()
+        .and_then(|mut v| v.remove(0))
+        .filter(|u| !u.is_empty());
+    if url
+        .as_deref()
+        .is_some_and(|u| crate::gateway::is_ours(u, to.gateway, to.host))
+    {
+        return None;
+    }
+    let setup = match copy.owner.as_str() {
+        id if id == cursor::ID => {
+            format!("agentgw setup cursor --write-cursor-db --profile {profile}")
+        }
+        id => format!("agentgw setup {id} --profile {profile}"),
+    };
+    let there = match url {
+        Some(url) => format!(
+            "sends its token to {} there",
+            crate::urls::redact_userinfo(&url)
+        ),
+        None => "names no base URL there (it would send the token to its vendor)".to_string(),
+    };
+    Some(format!(
+        "{}: not updated: {} {there}, not to the gateway of profile '{profile}' ({})
+         point it there with `{setup}` (which writes the new token too)",
+        paths::display(&copy.path),
+        agent_name(&copy.owner),
+        to.gateway
     ))
 }
 

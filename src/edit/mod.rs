@@ -31,7 +31,9 @@ pub use plan::{Plan, plan};
 pub use record::{changed_by_user, managed_files, tidy};
 pub use sqlite::{RowValue, SUPPORTED as SQLITE_SUPPORTED, read_rows};
 pub use state::StateDir;
-pub use tokens::{CopyState, TokenCopy, remove_backups_holding, token_copies};
+pub use tokens::{
+    CopyState, TokenCopy, remove_backups_holding, remove_backups_of_a_file_it_left, token_copies,
+};
 pub use undo::{UndoPlan, apply_undo, plan_undo, plan_undo_each};
 
 /// The values at `keys` in the file at `path` (`None` where absent, or when the file does not

@@ -109,6 +109,11 @@ pub(crate) struct ManagedKey {
     /// puts `previous` back, and the next `login` puts the token back in.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub logged_out: bool,
+    /// The key already held the profile's token when agentgw first wrote the file (the user had
+    /// pasted it, as the product page says to): it is a copy of the token all the same, which
+    /// `logout` takes out and `login` renews, but the line is the user's, so undo leaves it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub was_there: bool,
 }
 
 /// A JSON null is a real previous value in a JSON file, so "absent" needs its own spelling.
@@ -283,6 +288,7 @@ impl Record {
                     if !managed.is_as_set(change.before.as_ref()) {
                         managed.previous = Previous::from_option(change.before.clone());
                         managed.previous_source = plan.previous_source_of(&change.key);
+                        managed.was_there = false;
                     }
                     (managed.set, managed.set_digest) = remembered(after, plan.secret);
                     managed.removed = false;
@@ -305,8 +311,22 @@ impl Record {
                             .filter(|_| is_token_key(&change.key))
                             .map(|t| t.profile.clone()),
                         logged_out: false,
+                        was_there: false,
                     });
                 }
+                // The token already there: still the profile's token, found again by logout.
+                (Some(after), None) if is_token_key(&change.key) => file.keys.push(ManagedKey {
+                    key: change.key.clone(),
+                    previous: Previous::Absent,
+                    previous_source: None,
+                    set: remembered(after, plan.secret).0,
+                    set_digest: remembered(after, plan.secret).1,
+                    removed: false,
+                    created_parents: Vec::new(),
+                    token_of: token.map(|t| t.profile.clone()),
+                    logged_out: false,
+                    was_there: true,
+                }),
                 (Some(_), None) => {}
                 // agentgw removes a key it set: if the user had a value there first, undo must
                 // still bring it back; otherwise the key is simply no longer managed. A value
@@ -362,6 +382,7 @@ impl Record {
                             created_parents: Vec::new(),
                             token_of: None,
                             logged_out: false,
+                            was_there: false,
                         });
                     }
                 }
@@ -376,6 +397,7 @@ impl Record {
                     created_parents: Vec::new(),
                     token_of: None,
                     logged_out: false,
+                    was_there: false,
                 }),
                 (None, None) => {}
             }
@@ -415,6 +437,36 @@ impl Record {
             self.owners.remove(owner);
         }
     }
+}
+
+/// Forgets every value of the user's the record keeps that holds `secret` (a token logged out or
+/// replaced: say, the old recipe's `ANTHROPIC_AUTH_TOKEN` that setup took out of Claude's file),
+/// so agentgw keeps no copy of it and undo never writes it back.
+pub(crate) fn forget_secret(state: &StateDir, secret: &str) -> Result<(), EditError> {
+    if secret.is_empty() || !state.record_path().exists() {
+        return Ok(());
+    }
+    let holds = |text: &str| text.contains(secret);
+    update(state, |record| {
+        for file in record
+            .owners
+            .values_mut()
+            .flat_map(|o| o.files.values_mut())
+        {
+            for key in &mut file.keys {
+                if let Previous::Present { value } = &key.previous
+                    && holds(&value.to_string())
+                {
+                    key.previous = Previous::Absent;
+                    key.previous_source = None;
+                }
+            }
+            file.container_sources.retain(|c| !holds(&c.source));
+            if file.keyless_original.as_deref().is_some_and(holds) {
+                file.keyless_original = None;
+            }
+        }
+    })
 }
 
 /// Reads the record; a missing file is an empty record.

@@ -140,13 +140,43 @@ impl TokenCopy {
     }
 }
 
-/// Deletes every backup (and kept original) that holds `secret` (an old or logged-out token):
-/// agentgw's copies of a token must not outlive it. Returns the files deleted.
+/// Deletes every backup (and kept original) that holds `secret` (an old or logged-out token),
+/// and forgets the values of the managed-keys record that held it: agentgw's copies of a token
+/// must not outlive it. Returns the files deleted.
 pub fn remove_backups_holding(state: &StateDir, secret: &str) -> Result<Vec<PathBuf>, EditError> {
+    record::forget_secret(state, secret)?;
     let mut files = files_in(&state.root().join(record::ORIGINALS))?;
     for folder in files_in(&state.root().join("backups"))? {
         files.extend(files_in(&folder)?);
     }
+    let mut removed = Vec::new();
+    for file in files {
+        if file.is_file() && holds(&file, secret.as_bytes()) {
+            fs::remove_file(&file)
+                .map_err(|e| EditError::io(&file, "cannot delete the backup", e))?;
+            removed.push(file);
+        }
+    }
+    Ok(removed)
+}
+
+/// After `plan` was applied: when it took `secret` out of its file (`--no-token-file`, a setup
+/// without `--inline-token`, `remove`), deletes that file's backups holding
+/// it, so that no copy of the token stays behind the user's choice. (The file as it was before
+/// agentgw, kept for `remove`, is the user's own: logout deletes it if it holds the token.)
+/// Returns the files deleted.
+pub fn remove_backups_of_a_file_it_left(
+    state: &StateDir,
+    plan: &Plan,
+    secret: &str,
+) -> Result<Vec<PathBuf>, EditError> {
+    let held = |text: Option<&str>| !secret.is_empty() && text.is_some_and(|t| t.contains(secret));
+    if !held(plan.current_content()) || held(plan.new_content()) {
+        return Ok(Vec::new());
+    }
+    let path = plan.path();
+    let files = super::backup::list(state, path)
+        .map_err(|e| EditError::io(path, "cannot list the backups of", e))?;
     let mut removed = Vec::new();
     for file in files {
         if file.is_file() && holds(&file, secret.as_bytes()) {

@@ -128,10 +128,17 @@ fn plan_file_undo(
 
     let mut ops = Vec::new();
     let mut kept_user_values = Vec::new();
+    // A token line that was the user's before agentgw stays, holding the token: the file
+    // stays private then.
+    let mut keeps_token = false;
     // Latest first, so a key set twice unwinds in the reverse order it was built up. The key
     // that made a container is the first one set in it, so by its turn the container is empty
     // and goes right away, before later steps could hand comments on to it.
     for (managed, current) in file.keys.iter().zip(current_values).rev() {
+        if managed.was_there {
+            keeps_token |= current.is_some() && managed.is_as_set(current.as_ref());
+            continue;
+        }
         // Already as before agentgw (an undo or a write that was interrupted): nothing to do.
         let as_before = match &managed.previous {
             Previous::Absent => current.is_none(),
@@ -159,7 +166,9 @@ fn plan_file_undo(
     kept_user_values.reverse();
     // The file is back as it was only where nothing of the user's was kept: only then does it
     // get back the mode it had before agentgw made it private.
-    let mode = file.original_mode.filter(|_| kept_user_values.is_empty());
+    let mode = file
+        .original_mode
+        .filter(|_| kept_user_values.is_empty() && !keeps_token);
 
     // Then every container agentgw created, whichever key it was made for: others may have
     // been added to it later, or its key removed by agentgw since.

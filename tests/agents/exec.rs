@@ -461,3 +461,60 @@ fn exec_gemini_with_another_profile_reaches_that_profiles_gateway_with_its_token
         gemini::assert_reached_stream_with(&staging, &outcome, &release, STAGING_TOKEN);
     }
 }
+
+/// Telemetry set up by `setup claude --otel-tables`, whose endpoints the user has since pointed
+/// at a collector of their own: Claude would send it the profile's token, from agentgw's
+/// `otelHeadersHelper`. Under exec the helper gives the telemetry no token then (seen before:
+/// the foreign collector got the token with every export).
+#[test]
+fn exec_claude_sends_no_token_with_telemetry_to_another_host() {
+    let Some(releases) = versions::installed("claude") else {
+        return;
+    };
+    for (release, exe) in releases {
+        let gateway = Gateway::start_serving(&[claude::MODEL]);
+        let collector = Gateway::start();
+        let home = AgentHome::new();
+        login(&home, &exe, "default", &gateway, GOOD_TOKEN);
+        let setup = home
+            .agentgw(&exe)
+            .args(["setup", "claude", "--yes", "--no-test"])
+            .args(["--otel-tables", "main.agents.claude"])
+            .output()
+            .unwrap();
+        assert!(setup.status.success(), "{release}: setup: {setup:?}");
+        let path = home.home().join(".claude/settings.json");
+        let mut settings: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for signal in ["METRICS", "LOGS"] {
+            settings["env"][format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")] =
+                json!(format!("{}/v1/{}", collector.url, signal.to_lowercase()));
+        }
+        settings["env"]["OTEL_METRIC_EXPORT_INTERVAL"] = json!("1000");
+        settings["env"]["OTEL_LOGS_EXPORT_INTERVAL"] = json!("1000");
+        std::fs::write(&path, settings.to_string()).unwrap();
+
+        let mut cmd = exec(
+            &home,
+            &exe,
+            None,
+            &["claude", "-p", "say pong"],
+            &home.work(),
+        );
+        cmd.envs(claude::HEADLESS_ENV);
+        let outcome = home.run(&mut cmd);
+        let what = format!("{release}: telemetry to a collector of the user's");
+        dump(&what, &home, &gateway, &outcome);
+        claude::assert_reached_messages(&gateway, &outcome, &release);
+        let with_token: Vec<String> = collector
+            .requests()
+            .iter()
+            .filter(|r| r.headers.iter().any(|(_, v)| v.contains(GOOD_TOKEN)))
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        assert!(
+            with_token.is_empty(),
+            "{what}: the collector got the token: {with_token:?}\n{outcome}"
+        );
+    }
+}

@@ -1151,3 +1151,38 @@ fn logout_takes_the_token_out_of_cursors_key_row_and_login_puts_the_new_one_in()
     };
     assert_eq!(sorted(rows(&f.db())), sorted(before));
 }
+
+/// The product page has the user paste the token as Cursor's OpenAI API key; `setup cursor
+/// --write-cursor-db` then finds it already in the key row. It is still the profile's token in a
+/// row agentgw manages: `logout` takes it out, `login` puts the new one in.
+#[test]
+fn logout_takes_out_a_token_the_user_had_pasted_into_cursor() {
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), Some(GOOD_TOKEN));
+    f.home.secret_put_there_by_the_test(&f.db());
+    let out = f.write_db(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = f.run(&["logout"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "  token removed from ~/.config/Cursor/User/globalStorage/state.vscdb (Cursor)\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(row_text(&f.db(), KEY_ROW), None);
+
+    let new = "dapi-rotated-cursor-token-01";
+    f.home.secret(new);
+    let out = f
+        .home
+        .cmd()
+        .args(["login", "--token-stdin", "--no-verify"])
+        .write_stdin(new)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(row_text(&f.db(), KEY_ROW).as_deref(), Some(new));
+}

@@ -536,3 +536,82 @@ fn a_repository_roots_local_claude_settings_count_in_its_subfolders() {
         "not read below the root: {said}"
     );
 }
+
+/// A folder's Claude settings file that sends Claude elsewhere outranks `~/.claude/settings.json`,
+/// so `agentgw setup claude` (which writes the user file, and says "already set up") cannot fix
+/// it: no check and no `test` result may say that it does. Each fix names the file and key.
+#[test]
+fn a_claude_layer_that_sends_claude_elsewhere_is_not_fixed_by_setup() {
+    let gateway = Gateway::start();
+    let elsewhere = Gateway::start();
+    let home = set_up(&gateway.url, &["claude"]);
+    let foreign = format!("{}/anthropic", elsewhere.url);
+    put(
+        &home,
+        "work/.claude/settings.local.json",
+        &format!(r#"{{"env": {{"ANTHROPIC_BASE_URL": "{foreign}"}}}}"#),
+    );
+    let layer_fix = "remove env.ANTHROPIC_BASE_URL from ~/work/.claude/settings.local.json, \
+                     or start Claude Code here with `agentgw exec claude`";
+    let out = doctor_in(&home, "work", &["--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(!said.contains("fix: agentgw setup claude"), "{said}");
+    assert!(!said.contains("Point the agent at"), "{said}");
+    let fixes = said.lines().filter(|l| l.contains(layer_fix)).count();
+    assert_eq!(fixes, 3, "config, layer and gateway checks:\n{said}");
+
+    let out = home
+        .cmd()
+        .current_dir(home.path().join("work"))
+        .args(["test", "claude"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.contains("so agentgw did not send your token there"),
+        "{said}"
+    );
+    assert!(said.contains(&format!("fix: {layer_fix}")), "{said}");
+    assert!(!said.contains("agentgw setup claude"), "{said}");
+    assert!(elsewhere.requests().is_empty(), "the token went elsewhere");
+}
+
+/// Telemetry endpoints the user pointed at a collector of their own, with agentgw's
+/// `otelHeadersHelper` still in place: Claude sends that collector the profile's token with
+/// every export. That is a failure, not a check skipped with a warning (as before).
+#[test]
+fn telemetry_that_takes_the_token_to_another_host_fails() {
+    let gateway = Gateway::start();
+    let home = TestHome::logged_in_to(&gateway.url);
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["setup", "claude", "--yes", "--no-test"])
+        .args(["--otel-tables", "main.agents.claude"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let path = home.path().join(".claude/settings.json");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        &format!("{}/api/2.0/otel/v1/metrics", gateway.url),
+        "https://collector.example.com/v1/metrics",
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = doctor_in(&home, "work", &["--agent", "claude"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out);
+    assert!(
+        said.contains(
+            "  ✗ metrics telemetry goes to https://collector.example.com/v1/metrics with the token of profile 'default' \
+             (otelHeadersHelper in ~/.claude/settings.json runs `agentgw otel-headers`)\n      \
+             fix: agentgw setup claude --otel-tables main.agents.claude (or remove otelHeadersHelper from ~/.claude/settings.json)\n"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("  ✓ logs telemetry to main.agents.claude_otel_logs is accepted"),
+        "{said}"
+    );
+}

@@ -50,6 +50,11 @@ fn args_of(out: &std::process::Output) -> Vec<String> {
         .collect()
 }
 
+/// The settings in the file that `--settings` names.
+fn settings_in(path: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 /// What `agentgw exec claude` puts in `--settings` for the default profile, on top of `extra`.
 fn gateway_settings(extra: Value) -> Value {
     let mut settings = json!({
@@ -101,7 +106,7 @@ fn exec_claude_gives_the_gateway_settings_in_one_settings_flag_and_the_token_to_
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
     let args = args_of(&out);
     assert_eq!(args[0], "--settings");
-    let settings: Value = serde_json::from_str(&args[1]).unwrap();
+    let settings = settings_in(&args[1]);
     assert_eq!(settings, gateway_settings(json!({})));
     assert_eq!(args[2..], ["-p", "hello world", "--verbose"]);
     // Nothing of agentgw's in the environment: no token, no settings Claude's files would outrank.
@@ -128,7 +133,7 @@ fn a_settings_flag_of_the_users_is_kept_under_the_gateways_keys() {
         let out = exec(&home, &args);
         assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
         let seen = args_of(&out);
-        let settings: Value = serde_json::from_str(&seen[1]).unwrap();
+        let settings = settings_in(&seen[1]);
         let mut want = gateway_settings(json!({
             "permissions": {"allow": ["Bash(ls)"]},
             "env": {"DEBUG": "1"},
@@ -154,7 +159,7 @@ fn the_users_own_claude_headers_from_the_settings_files_still_go_out() {
     )
     .unwrap();
     let out = exec(&home, &["claude"]);
-    let seen: Value = serde_json::from_str(&args_of(&out)[1]).unwrap();
+    let seen = settings_in(&args_of(&out)[1]);
     assert_eq!(
         seen["env"]["ANTHROPIC_CUSTOM_HEADERS"],
         "X-Team: platform\nx-databricks-use-coding-agent-mode: true"
@@ -362,4 +367,59 @@ fn exec_of_an_unknown_agent_is_a_usage_error() {
         &out,
         "unknown agent 'vim' [possible values: claude, codex, gemini]",
     );
+}
+
+/// Every user of the machine can read a process's command line (`ps`, `/proc/PID/cmdline`):
+/// the user's own settings that exec merges — headers from their settings files, a `--settings`
+/// file of theirs that may hold secrets — must not end up on Claude's. They go in a private
+/// file (0600) that `--settings` names. Before, the whole merged JSON was the argument.
+#[test]
+fn the_users_settings_are_not_put_on_claudes_command_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = home_with_fake("claude");
+    let settings = home.path().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(
+        &settings,
+        r#"{"env": {"ANTHROPIC_CUSTOM_HEADERS": "X-Proxy-Key: header-secret-0001"}}"#,
+    )
+    .unwrap();
+    let theirs = home.path().join("team.json");
+    std::fs::write(
+        &theirs,
+        r#"{"env": {"SENTRY_AUTH_TOKEN": "sentry-secret-0002"}}"#,
+    )
+    .unwrap();
+    home.secret("header-secret-0001");
+    home.secret("sentry-secret-0002");
+    home.secret_put_there_by_the_test(&settings);
+    home.secret_put_there_by_the_test(&theirs);
+    let out = exec(
+        &home,
+        &["claude", "--settings", theirs.to_str().unwrap(), "-p", "hi"],
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let args = args_of(&out);
+    assert_eq!(args[0], "--settings");
+    assert!(
+        !args.iter().any(|a| a.contains("secret")),
+        "a secret is on the command line: {args:?}"
+    );
+    let file = std::path::Path::new(&args[1]);
+    assert!(
+        file.starts_with(home.path().join(".local/state/agentgw")),
+        "{args:?}"
+    );
+    assert_eq!(
+        std::fs::metadata(file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    home.secret_put_there_by_the_test(file);
+    let seen: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(
+        seen["env"]["ANTHROPIC_CUSTOM_HEADERS"],
+        "X-Proxy-Key: header-secret-0001\nx-databricks-use-coding-agent-mode: true"
+    );
+    assert_eq!(seen["env"]["SENTRY_AUTH_TOKEN"], "sentry-secret-0002");
+    assert_eq!(args[2..], ["-p", "hi"]);
 }

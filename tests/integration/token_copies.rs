@@ -242,3 +242,152 @@ fn no_token_file_is_remembered_until_token_file() {
     let both = setup(&home, &["gemini", "--token-file", "--no-token-file"]);
     assert_eq!(both.status.code(), Some(2));
 }
+
+/// The product page's recipe had the user paste the token into `~/.gemini/.env` themselves;
+/// `setup gemini` then finds it already there. It is still the profile's token, which setup
+/// says the file holds: `logout` takes it out and `login` puts the new one in. Before, logout
+/// left it there, unmentioned, and Gemini went on using it.
+#[test]
+fn logout_takes_out_the_token_a_users_file_already_held() {
+    let home = home();
+    let users = format!("# pasted from the product page\nGEMINI_API_KEY={GOOD_TOKEN}\n");
+    let env = write(&home, ".gemini/.env", &users);
+    home.secret_put_there_by_the_test(&env);
+    let out = setup(&home, &["gemini"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = run(&home, &["logout"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("  token removed from ~/.gemini/.env (Gemini CLI)\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert_stderr_contains(&out, "Gemini CLI will not reach the gateway");
+    assert_eq!(files_holding(&home, GOOD_TOKEN), Vec::<String>::new());
+
+    let out = login(&home, NEW_TOKEN);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        read(&env).contains(&format!("\nGEMINI_API_KEY={NEW_TOKEN}\n")),
+        "{}",
+        read(&env)
+    );
+    // The line was the user's: remove leaves it (with the token login put there), and takes out
+    // only what setup added.
+    let out = remove(&home, &["gemini"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        read(&env),
+        format!("# pasted from the product page\nGEMINI_API_KEY={NEW_TOKEN}\n")
+    );
+}
+
+/// The old recipe's `env.ANTHROPIC_AUTH_TOKEN` in `~/.claude/settings.json`, the profile's own
+/// token: setup takes it out (it would outrank the helper) and remembers it for `remove`. Once
+/// that token is logged out, agentgw keeps no copy of it (its record held one), and `remove`
+/// does not write the logged-out token back into the file.
+#[test]
+fn a_logged_out_token_setup_had_taken_out_of_claudes_file_is_not_kept_or_put_back() {
+    let home = home();
+    let users = format!(
+        "{{\n  \"env\": {{\n    \"ANTHROPIC_AUTH_TOKEN\": \"{GOOD_TOKEN}\",\n    \"DEBUG\": \"1\"\n  }}\n}}\n"
+    );
+    let claude = write(&home, ".claude/settings.json", &users);
+    home.secret_put_there_by_the_test(&claude);
+    let out = setup(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = run(&home, &["logout"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(files_holding(&home, GOOD_TOKEN), Vec::<String>::new());
+
+    let out = remove(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        read(&claude),
+        "{\n  \"env\": {\n    \"DEBUG\": \"1\"\n  }\n}\n"
+    );
+}
+
+/// The same after a new token: the old one is neither kept nor put back by `remove`.
+#[test]
+fn a_replaced_token_setup_had_taken_out_of_claudes_file_is_not_kept() {
+    let home = home();
+    let users = format!("{{\"env\": {{\"ANTHROPIC_AUTH_TOKEN\": \"{GOOD_TOKEN}\"}}}}\n");
+    let claude = write(&home, ".claude/settings.json", &users);
+    home.secret_put_there_by_the_test(&claude);
+    assert!(setup(&home, &["claude"]).status.success());
+    let out = login(&home, NEW_TOKEN);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(files_holding(&home, GOOD_TOKEN), Vec::<String>::new());
+}
+
+/// Taking the token out of a file (`--no-token-file`, Claude without `--inline-token` again,
+/// `remove`) leaves no copy of it in that file's backups either: setup says the token is then
+/// in no file. Before, the backup of the file as it was still held it.
+#[test]
+fn a_file_the_token_leaves_keeps_no_backup_holding_it() {
+    let (home, env, claude) = with_copies();
+    let out = setup(&home, &["gemini", "--no-token-file"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(&out, "the token is not in any file");
+    let out = setup(&home, &["claude"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(files_holding(&home, GOOD_TOKEN), Vec::<String>::new());
+
+    // And `remove` of a file holding it.
+    assert!(setup(&home, &["gemini", "--token-file"]).status.success());
+    assert!(read(&env).contains(GOOD_TOKEN));
+    let out = remove(&home, &["gemini"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(files_holding(&home, GOOD_TOKEN), Vec::<String>::new());
+    assert_eq!(read(&env), USERS_ENV);
+    assert!(!read(&claude).contains(GOOD_TOKEN));
+}
+
+/// `login --host` to another workspace on the same profile: a file agentgw wrote the token into
+/// still sends it to the old workspace's gateway, so it must not get the new workspace's token
+/// (Gemini would send it there). It keeps its old token, and login says to run setup, which
+/// points it at the new gateway and writes the new token; agents that call `agentgw token` are
+/// named too. Before, the new token went into `.env` beside the old gateway's URL.
+#[test]
+fn login_to_another_workspace_puts_no_token_beside_the_old_gateway() {
+    let home = home();
+    let env = home.path().join(".gemini/.env");
+    for agent in ["gemini", "claude"] {
+        assert!(setup(&home, &[agent]).status.success());
+    }
+    home.secret(NEW_TOKEN);
+    let out = home
+        .cmd()
+        .args(["login", "--host", "https://other.example.com"])
+        .args(["--token-stdin", "--no-verify"])
+        .write_stdin(NEW_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!read(&env).contains(NEW_TOKEN), "{}", read(&env));
+    assert!(read(&env).contains(GOOD_TOKEN));
+    assert_stderr_contains(
+        &out,
+        "~/.gemini/.env: not updated: Gemini CLI sends its token to https://ws.example.com/ai-gateway/gemini there, \
+         not to the gateway of profile 'default' (https://other.example.com/ai-gateway)\n",
+    );
+    assert_stderr_contains(
+        &out,
+        "point it there with `agentgw setup gemini --profile default` (which writes the new token too)",
+    );
+    assert_stderr_contains(
+        &out,
+        "Claude Code runs `agentgw token --profile default` but sends the token to https://ws.example.com/ai-gateway/anthropic",
+    );
+    // Setup then points Gemini at the new gateway, with the new token.
+    assert!(setup(&home, &["gemini"]).status.success());
+    let now = read(&env);
+    assert!(now.contains("GOOGLE_GEMINI_BASE_URL=https://other.example.com/ai-gateway/gemini"));
+    assert!(
+        now.contains(&format!("GEMINI_API_KEY={NEW_TOKEN}")),
+        "{now}"
+    );
+}

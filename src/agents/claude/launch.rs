@@ -14,7 +14,8 @@
 //! - Managed settings outrank `--settings`: when they send Claude elsewhere or bring a token or
 //!   helper of their own, exec refuses and names the file and key.
 //! - Claude reads one `--settings`: 2.1.332 the last one, 2.0.30 the first. A `--settings` of the
-//!   user's is therefore merged under the gateway's keys, and one `--settings` is passed.
+//!   user's is therefore merged under the gateway's keys, and one `--settings` is passed: the
+//!   path of a private file holding the JSON (see `settings_file`).
 
 use super::layers::{Gateway, Layers, PROVIDER_SWITCHES, Scope, TOKEN_VARIABLES};
 use crate::agents::template::{self, Vars};
@@ -22,7 +23,7 @@ use crate::agents::{Context, Launch};
 use crate::edit::{Change, Format};
 use anyhow::{Context as _, Result, bail};
 use serde_json::{Map, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The command line for `claude`: one `--settings` with the gateway's keys, then the user's
 /// arguments (less any `--settings` of theirs, merged in).
@@ -45,6 +46,9 @@ pub fn launch(cx: &Context, user_args: &[String]) -> Result<Launch> {
             set(&mut settings, &key, value);
         }
     }
+    if !telemetry_stays_with_the_profile(cx, &settings, &layers) {
+        settings.insert("otelHeadersHelper".into(), Value::String(String::new()));
+    }
     for name in TOKEN_VARIABLES.iter().chain(&PROVIDER_SWITCHES) {
         set(
             &mut settings,
@@ -52,9 +56,10 @@ pub fn launch(cx: &Context, user_args: &[String]) -> Result<Launch> {
             Value::String(String::new()),
         );
     }
+    let file = settings_file(&Value::Object(settings).to_string())?;
     let mut args = vec![
         "--settings".to_string(),
-        Value::Object(settings).to_string(),
+        file.to_string_lossy().into_owned(),
     ];
     args.extend(rest);
     Ok(Launch {
@@ -64,6 +69,59 @@ pub fn launch(cx: &Context, user_args: &[String]) -> Result<Launch> {
         // for the tools Claude runs.
         env_remove: TOKEN_VARIABLES.iter().map(|v| v.to_string()).collect(),
     })
+}
+
+/// Claude sends what `otelHeadersHelper` prints with every telemetry export, and agentgw's
+/// helper (`agentgw otel-headers`) prints the profile's token: false when that helper would
+/// send it to an endpoint off the profile's workspace (a collector of the user's, or OTLP's
+/// default, localhost:4318). Exec then gives the helper "" for the run: the exports carry no
+/// token (seen with 2.1.332: none are sent at all).
+fn telemetry_stays_with_the_profile(cx: &Context, flag: &Settings, layers: &Layers) -> bool {
+    let value = |name: &str| {
+        flag.get("env")
+            .and_then(|e| e.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| layers.env(name).map(|s| s.value))
+            .filter(|v| !v.is_empty())
+    };
+    let helper = flag
+        .get("otelHeadersHelper")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| layers.top("otelHeadersHelper").map(|s| s.value));
+    if !helper.is_some_and(|h| super::is_agentgw_otel_helper(&h)) {
+        return true;
+    }
+    let generic = value("OTEL_EXPORTER_OTLP_ENDPOINT");
+    ["METRICS", "LOGS"].iter().all(|signal| {
+        value(&format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"))
+            .or_else(|| generic.clone())
+            .is_some_and(|url| crate::gateway::is_ours(&url, &cx.gateway, &cx.host))
+    })
+}
+
+/// Where the settings for this run go: a file (0600) in agentgw's state folder that
+/// `--settings` names, not the JSON itself on the command line, which every user of the machine
+/// can read (`ps`, `/proc/PID/cmdline`) and which would carry the user's own settings (headers
+/// from their files, a `--settings` file of theirs that may hold secrets). The file holds no
+/// token. Named by its content: runs with the same settings share it, and none is ever deleted
+/// under a Claude that may read it again.
+fn settings_file(json: &str) -> Result<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let state = crate::edit::StateDir::new(crate::paths::state_dir()?);
+    let dir = state.subdir("exec")?;
+    let digest: String = Sha256::digest(json.as_bytes())
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = dir.join(format!("claude-settings-{digest}.json"));
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(json) {
+        crate::edit::write::write_atomic(&path, json.as_bytes(), Some(0o600))
+            .with_context(|| format!("cannot write {}", crate::paths::display(&path)))?;
+    }
+    Ok(path)
 }
 
 /// The keys `agentgw setup claude` writes (the same template), for this run.

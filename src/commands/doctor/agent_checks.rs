@@ -78,10 +78,20 @@ fn telemetry(base: &ProfileState, settings: &Path) -> Vec<Check> {
         Ok(http) => http,
         Err(e) => return vec![Check::failed("claude", "telemetry", &format!("{e:#}"))],
     };
+    // agentgw's helper hands Claude the profile's token for every export, wherever it goes.
+    let file = paths::display(settings);
+    let agentgw_helper = agents::read_strings(settings, Format::Json, &[&["otelHeadersHelper"]])
+        .ok()
+        .and_then(|mut v| v.remove(0))
+        .is_some_and(|h| agents::is_agentgw_otel_helper(&h))
+        .then_some(file.as_str());
     std::thread::scope(|scope| {
         let running: Vec<_> = targets
             .iter()
-            .map(|target| scope.spawn(|| ingest_check(target, &http, token, &host, &base.name)))
+            .map(|target| {
+                scope
+                    .spawn(|| ingest_check(target, &http, token, &host, &base.name, agentgw_helper))
+            })
             .collect();
         running
             .into_iter()
@@ -91,15 +101,39 @@ fn telemetry(base: &ProfileState, settings: &Path) -> Vec<Check> {
 }
 
 /// One signal's telemetry export, sent empty to the endpoint and table Claude is set up with.
+/// `agentgw_helper`: the settings file, when its otelHeadersHelper is agentgw's.
 fn ingest_check(
     target: &agents::TelemetryTarget,
     http: &gateway::Http,
     token: &str,
     host: &str,
     profile: &str,
+    agentgw_helper: Option<&str>,
 ) -> Check {
     let id = format!("telemetry-{}", target.signal.path());
     // Like the gateway check: the token goes only to this profile's workspace.
+    if let Some(file) = agentgw_helper
+        && !gateway::is_ours(&target.endpoint, host, host)
+    {
+        let tables = target
+            .table
+            .strip_suffix(&format!("_otel_{}", target.signal.path()))
+            .filter(|spec| otel::Tables::parse(spec, "the table header").is_ok())
+            .unwrap_or("CATALOG.SCHEMA.PREFIX");
+        return Check::new(
+            "claude",
+            &id,
+            Status::Fail,
+            format!(
+                "{} telemetry goes to {} with the token of profile '{profile}' (otelHeadersHelper in {file} runs `agentgw otel-headers`)",
+                target.signal.path(),
+                crate::urls::redact_userinfo(&target.endpoint)
+            ),
+            format!(
+                "agentgw setup claude --otel-tables {tables} (or remove otelHeadersHelper from {file})"
+            ),
+        );
+    }
     if !gateway::is_ours(&target.endpoint, host, host) {
         return Check::new(
             "claude",
@@ -211,7 +245,9 @@ fn config(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Ch
                     "{} points at {}, not the profile's gateway {expected}",
                     configured.base_url_from, configured.base_url
                 ),
-                format!("agentgw setup {area}"),
+                configured
+                    .base_url_fix()
+                    .unwrap_or_else(|| format!("agentgw setup {area}")),
             );
         }
     }
@@ -363,7 +399,12 @@ pub fn gateway_answers(
     };
     // The token goes only to this profile's gateway or workspace, whatever the file says.
     if !gateway::is_ours(&configured.base_url, &gateway_url, &host) {
-        let refused = gateway::RequestError::foreign(&configured.base_url, &gateway_url, area);
+        let refused = gateway::RequestError::foreign(
+            &configured.base_url,
+            &gateway_url,
+            area,
+            configured.base_url_fix(),
+        );
         return Check::failed(area, "gateway", &refused.explain(&base.name));
     }
     let ca_file = base.profile.as_ref().and_then(|p| p.ca_file.as_deref());
