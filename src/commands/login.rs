@@ -133,27 +133,11 @@ fn update_token_copies(
 ) -> Result<()> {
     let state = crate::edit::StateDir::new(paths::state_dir()?);
     let copies = token_copies::put(&state, name, replaced, token, to);
-    for file in &copies.changed {
-        println!("  token updated in {file}");
-    }
-    if copies.backups_deleted > 0 {
-        ui::note(&format!(
-            "  deleted {} holding the old token",
-            ui::plural(copies.backups_deleted, "backup")
-        ));
-    }
-    for kept in &copies.kept {
-        ui::note(&format!("  {kept}"));
-    }
-    if !copies.problems.is_empty() {
-        for why in &copies.problems {
-            ui::warn(why);
-        }
-        bail!(
-            "logged in, but the token could not be updated everywhere agentgw had written it (see above)"
-        );
-    }
-    Ok(())
+    copies.print_changes("updated in");
+    copies.finish(
+        "logged in, but the token could not be updated everywhere agentgw had written it (see above)"
+            .into(),
+    )
 }
 
 fn resolve_host(

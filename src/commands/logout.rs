@@ -7,7 +7,7 @@ use crate::agents;
 use crate::edit::StateDir;
 use crate::profile::{self, Config, TokenStorage};
 use crate::{credential, paths, ui};
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 pub fn run(profile_flag: Option<&str>) -> Result<()> {
     let name = profile::selected_name(profile_flag)?;
@@ -46,15 +46,7 @@ pub fn run(profile_flag: Option<&str>) -> Result<()> {
     if !places.is_empty() {
         println!("  token removed from {}", places.join(" and "));
     }
-    for file in &copies.changed {
-        println!("  token removed from {file}");
-    }
-    if copies.backups_deleted > 0 {
-        println!(
-            "  deleted {} that held it",
-            ui::plural(copies.backups_deleted, "backup")
-        );
-    }
+    copies.print_changes("removed from");
     let mut stopped: Vec<&str> = agents::ALL
         .iter()
         .filter(|a| agents::calls_agentgw_for(**a, &name))
@@ -78,16 +70,7 @@ pub fn run(profile_flag: Option<&str>) -> Result<()> {
             credential::TOKEN_ENV
         ));
     }
-    for kept in &copies.kept {
-        ui::note(&format!("  {kept}"));
-    }
-    if !copies.problems.is_empty() {
-        for why in &copies.problems {
-            ui::warn(why);
-        }
-        bail!(
-            "the token may still be on disk where said above; fix that, then run: agentgw logout --profile {name}"
-        );
-    }
-    Ok(())
+    copies.finish(format!(
+        "the token may still be on disk where said above; fix that, then run: agentgw logout --profile {name}"
+    ))
 }

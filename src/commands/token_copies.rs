@@ -4,7 +4,8 @@
 
 use crate::agents::{self, cursor};
 use crate::edit::{self, CopyState, Format, StateDir, TokenCopy};
-use crate::paths;
+use crate::{paths, ui};
+use anyhow::{Result, bail};
 use std::collections::BTreeSet;
 
 /// What happened to the copies, in words for the user.
@@ -20,6 +21,37 @@ pub struct Outcome {
     pub problems: Vec<String>,
     /// Backups deleted because they held an old token.
     pub backups_deleted: usize,
+}
+
+impl Outcome {
+    /// Prints each file changed (`  token <done> FILE (AGENT)`) and the backups deleted, on
+    /// stdout.
+    pub fn print_changes(&self, done: &str) {
+        for file in &self.changed {
+            println!("  token {done} {file}");
+        }
+        if self.backups_deleted > 0 {
+            println!(
+                "  deleted {} holding the token",
+                ui::plural(self.backups_deleted, "backup")
+            );
+        }
+    }
+
+    /// Names the values of the user's that were left alone, then fails with `failure` when a copy
+    /// could not be changed.
+    pub fn finish(&self, failure: String) -> Result<()> {
+        for kept in &self.kept {
+            ui::note(&format!("  {kept}"));
+        }
+        if self.problems.is_empty() {
+            return Ok(());
+        }
+        for why in &self.problems {
+            ui::warn(why);
+        }
+        bail!(failure)
+    }
 }
 
 /// The human name of the agent that owns a record entry.

@@ -77,7 +77,7 @@ fn logout_takes_the_token_out_of_every_file_and_login_puts_the_new_one_back() {
   token removed from the plaintext token file
   token removed from ~/.claude/settings.json (Claude Code)
   token removed from ~/.gemini/.env (Gemini CLI)
-  deleted 3 backups that held it
+  deleted 3 backups holding the token
 "
     );
     assert_stderr_contains(
@@ -150,7 +150,11 @@ fn a_new_token_replaces_every_copy_of_the_old_one_and_its_backups() {
     let (home, env, _) = with_copies();
     let out = login(&home, NEW_TOKEN);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_stderr_contains(&out, "deleted 3 backups holding the old token");
+    assert!(
+        stdout(&out).contains("  deleted 3 backups holding the token\n"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(files_holding(&home, GOOD_TOKEN), Vec::<String>::new());
     assert_eq!(files_holding(&home, NEW_TOKEN).len(), 2);
     assert!(read(&env).ends_with(&format!("GEMINI_API_KEY={NEW_TOKEN}\n")));
