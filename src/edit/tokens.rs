@@ -149,15 +149,7 @@ pub fn remove_backups_holding(state: &StateDir, secret: &str) -> Result<Vec<Path
     for folder in files_in(&state.root().join("backups"))? {
         files.extend(files_in(&folder)?);
     }
-    let mut removed = Vec::new();
-    for file in files {
-        if file.is_file() && holds(&file, secret.as_bytes()) {
-            fs::remove_file(&file)
-                .map_err(|e| EditError::io(&file, "cannot delete the backup", e))?;
-            removed.push(file);
-        }
-    }
-    Ok(removed)
+    delete_holding(files, secret)
 }
 
 /// After `plan` was applied: when it took `secret` out of its file (`--no-token-file`, a setup
@@ -177,6 +169,11 @@ pub fn remove_backups_of_a_file_it_left(
     let path = plan.path();
     let files = super::backup::list(state, path)
         .map_err(|e| EditError::io(path, "cannot list the backups of", e))?;
+    delete_holding(files, secret)
+}
+
+/// Deletes those of `files` that hold `secret`; returns them.
+fn delete_holding(files: Vec<PathBuf>, secret: &str) -> Result<Vec<PathBuf>, EditError> {
     let mut removed = Vec::new();
     for file in files {
         if file.is_file() && holds(&file, secret.as_bytes()) {
