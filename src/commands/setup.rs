@@ -41,18 +41,15 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
             )
             .exit();
     }
+    let session = Session::load(profile_flag)?;
     let options = SetupOptions {
         inline_token: args.inline_token,
         otel_tables: args.otel_tables.clone(),
         keep_experimental_betas: args.keep_experimental_betas,
         codex_profile: args.codex_profile.clone(),
-        no_token_file: args.no_token_file,
-    };
-    let session = Session::load(profile_flag)?;
-    let options = SetupOptions {
+        // Remembered in the profile until `--token-file`.
         no_token_file: args.no_token_file
             || (!args.token_file && session.profile.gemini_no_token_file),
-        ..options
     };
     let state = StateDir::new(paths::state_dir()?);
     edit::tidy(&state)?;

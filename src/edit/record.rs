@@ -59,8 +59,8 @@ pub(crate) struct FileRecord {
     /// layout too (first recorded text wins, like `previous`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_sources: Vec<ContainerSource>,
-    /// SHA-256 of the file's text before agentgw first wrote it (kept beside the backups, see
-    /// `backup::save_original`), while nobody else has edited the file since: undo then gives
+    /// SHA-256 of the file's text before agentgw first wrote it (kept in `originals/`, see
+    /// `keep_original`), while nobody else has edited the file since: undo then gives
     /// back exactly those bytes (a removed key at its old place, with its comments). Dropped
     /// once the file is found edited by someone else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
