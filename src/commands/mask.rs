@@ -1,8 +1,8 @@
 //! Secrets out of the diffs that `setup`, `remove` and `--dry-run` print: the token wherever it
-//! is, the value of every key whose name says it holds a credential, and a URL's password —
-//! and nothing else, so a diff still shows what will be written
-//! (`GEMINI_API_KEY_AUTH_MECHANISM=bearer`, `"selectedType": "gemini-api-key"`, a helper's
-//! command and arguments).
+//! is, the value of every key whose name says it holds a credential, a helper command that is
+//! not agentgw's (it may hold the key it prints), and a URL's password — and nothing else, so a
+//! diff still shows what will be written (`GEMINI_API_KEY_AUTH_MECHANISM=bearer`,
+//! `"selectedType": "gemini-api-key"`, agentgw's helper command and its arguments).
 
 /// `text` fit for the terminal: `token` replaced by `[token]`, and the values of secret-named
 /// keys (see [`is_secret_name`]) by `[hidden]` — in `KEY=value` and `KEY = "value"` lines,
@@ -149,7 +149,7 @@ fn mask_line(line: &str) -> (String, Option<&'static str>) {
                     Some(name) if scanner.after_separator => {
                         scanner.after_separator = false;
                         let shown = quoted.unclosed.is_none() && is_shown_anyway(&quoted.content);
-                        if is_secret_name(&name) && !shown {
+                        if hides(&name, &quoted.content) && !shown {
                             scanner.push_hidden(&quoted);
                             if let Some(close) = quoted.unclosed {
                                 return (scanner.finish(), Some(close));
@@ -174,7 +174,7 @@ fn mask_line(line: &str) -> (String, Option<&'static str>) {
                     let name = key.take().unwrap_or_default();
                     scanner.after_separator = false;
                     let value = scanner.bare_value();
-                    if is_secret_name(&name) && !is_shown_anyway(value.trim()) {
+                    if hides(&name, value.trim()) && !is_shown_anyway(value.trim()) {
                         let trimmed = value.trim_end();
                         scanner.out.push_str(HIDDEN);
                         scanner.out.push_str(&value[trimmed.len()..]);
@@ -207,6 +207,13 @@ fn mask_line(line: &str) -> (String, Option<&'static str>) {
 
 /// Values that are never secret however their key is called: nothing, a flag, or a value
 /// already masked — also as both sides of a Cursor change (`false → true`).
+/// Whether the value of key `name` is hidden: a credential by its name, or a helper command that
+/// is not agentgw's (`"apiKeyHelper": "echo sk-..."` would show the key it prints).
+fn hides(name: &str, value: &str) -> bool {
+    let helper = words(name).last().is_some_and(|w| w == "helper");
+    is_secret_name(name) || (helper && crate::agents::agentgw_helper_profile(value).is_none())
+}
+
 fn is_shown_anyway(value: &str) -> bool {
     value.split(" → ").all(|side| {
         matches!(
@@ -506,6 +513,23 @@ mod tests {
 +    \"OTEL_EXPORTER_OTLP_METRICS_HEADERS\": \"X-Databricks-UC-Table-Name=main.a.b_otel_metrics\",
 ";
         assert_eq!(mask_secrets(diff, Some("dapi-agentgw-token")), diff);
+    }
+
+    #[test]
+    fn a_helper_of_the_users_own_is_hidden_and_agentgws_shown() {
+        let diff = "\
+-  \"apiKeyHelper\": \"echo sk-ant-users-own\",
++  \"apiKeyHelper\": \"/usr/bin/agentgw token --profile default\",
+-  \"otelHeadersHelper\": \"/opt/bin/print-headers --key k-123\"
+";
+        assert_eq!(
+            mask_secrets(diff, None),
+            "\
+-  \"apiKeyHelper\": \"[hidden]\",
++  \"apiKeyHelper\": \"/usr/bin/agentgw token --profile default\",
+-  \"otelHeadersHelper\": \"[hidden]\"
+"
+        );
     }
 
     #[test]
