@@ -17,7 +17,13 @@ struct Sourced {
 pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
     let name = profile::selected_name(profile_flag)?;
     // Settle the storage choice first: a bad AGENTGW_AUTH_STORAGE must fail before any prompt.
-    let preference = credential::storage_preference(args.insecure_storage)?;
+    // A wrong value is a usage error (exit 2), like a wrong flag.
+    let preference = credential::storage_preference(args.insecure_storage).unwrap_or_else(|e| {
+        use clap::CommandFactory;
+        crate::cli::Cli::command()
+            .error(clap::error::ErrorKind::InvalidValue, format!("{e:#}"))
+            .exit()
+    });
     let config_dir = paths::config_dir()?;
     let existing = Config::load(&config_dir)?.profile(&name)?;
     let databrickscfg = match &args.from_databrickscfg {

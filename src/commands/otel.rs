@@ -152,7 +152,8 @@ pub(super) fn tables(flag: &OtelTablesArg, profile: Option<&Profile>) -> Result<
         (None, Some(saved)) => Tables::parse(saved, "otel_tables in agentgw's config.toml"),
         (None, None) => Err(Classified::explained(
             Kind::MissingInput,
-            "which tables? Pass --tables CATALOG.SCHEMA.PREFIX (e.g. main.agents.claude); it is remembered in the profile afterwards",
+            "no telemetry tables given, and none remembered in the profile\n\
+             Pass --tables CATALOG.SCHEMA.PREFIX (e.g. main.agents.claude); it is remembered in the profile afterwards.",
         )
         .into()),
     }
@@ -168,7 +169,8 @@ pub(super) fn warehouse_id(flag: &WarehouseArgs, profile: Option<&Profile>) -> R
         .ok_or_else(|| {
             Classified::explained(
                 Kind::MissingInput,
-                "which SQL warehouse? Pass --warehouse-id ID (SQL Warehouses > your warehouse > Connection details); it is remembered in the profile afterwards",
+                "no SQL warehouse given, and none remembered in the profile\n\
+                 Pass --warehouse-id ID (SQL Warehouses > your warehouse > Connection details); it is remembered in the profile afterwards.",
             )
         })?;
     otel::tables::validate_warehouse_id(&id, "warehouse_id in agentgw's config.toml")?;

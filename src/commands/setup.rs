@@ -33,13 +33,44 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
             )
             .exit();
     }
-    if args.otel_tables.is_some() && !matches!(args.agent, AgentChoice::Claude | AgentChoice::All) {
-        Cli::command()
-            .error(
-                ErrorKind::ArgumentConflict,
-                "--otel-tables sets up Claude Code's telemetry; use it with `setup claude` or `setup all`",
-            )
-            .exit();
+    // A flag for one agent given with another would silently do nothing.
+    let for_one_agent = [
+        (
+            args.otel_tables.is_some(),
+            "--otel-tables",
+            AgentChoice::Claude,
+        ),
+        (args.inline_token, "--inline-token", AgentChoice::Claude),
+        (
+            args.keep_experimental_betas,
+            "--keep-experimental-betas",
+            AgentChoice::Claude,
+        ),
+        (
+            args.codex_profile.is_some(),
+            "--codex-profile",
+            AgentChoice::Codex,
+        ),
+        (args.no_token_file, "--no-token-file", AgentChoice::Gemini),
+        (args.token_file, "--token-file", AgentChoice::Gemini),
+        (
+            args.write_cursor_db,
+            "--write-cursor-db",
+            AgentChoice::Cursor,
+        ),
+    ];
+    for (given, flag, agent) in for_one_agent {
+        if given && args.agent != agent && args.agent != AgentChoice::All {
+            let id = agent.single().unwrap_or_default();
+            Cli::command()
+                .error(
+                    ErrorKind::ArgumentConflict,
+                    format!(
+                        "{flag} is for {id} only; use it with `agentgw setup {id}` or `agentgw setup all`"
+                    ),
+                )
+                .exit();
+        }
     }
     let session = Session::load(profile_flag)?;
     let options = SetupOptions {

@@ -87,8 +87,15 @@ fn usage_json_without_tables() {
     let out = home.cmd().args(["usage", "--json"]).output().unwrap();
     let error = json_error(&out, 1);
     assert_eq!(error["kind"], "missing_input");
+    assert_eq!(
+        error["message"],
+        "no telemetry tables given, and none remembered in the profile"
+    );
     assert!(
-        error["message"].as_str().unwrap().contains("--tables"),
+        error["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("Pass --tables CATALOG.SCHEMA.PREFIX"),
         "{error}"
     );
 }

@@ -373,7 +373,7 @@ fn a_bad_storage_choice_is_refused_naming_the_variable() {
         .write_stdin(GOOD_TOKEN)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_stderr_contains(&out, "AGENTGW_AUTH_STORAGE=\"vault\" is not valid");
 }
 

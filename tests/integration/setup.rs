@@ -480,7 +480,10 @@ fn otel_tables_add_telemetry_export_with_the_header_helper() {
 
     let out = setup(&home, &["codex", "--otel-tables", "main.agents.claude"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_stderr_contains(&out, "--otel-tables sets up Claude Code's telemetry");
+    assert_stderr_contains(
+        &out,
+        "--otel-tables is for claude only; use it with `agentgw setup claude` or `agentgw setup all`",
+    );
 
     for bad in ["main.agents", "main.agents;DROP TABLE x.y", "main.a-b.c"] {
         let out = setup(&home, &["claude", "--otel-tables", bad]);
@@ -1049,4 +1052,48 @@ model = \"databricks-gpt-5-2\"
     );
     assert!(remove(&home, &["codex"]).status.success());
     assert_eq!(read(&path), users);
+}
+
+#[test]
+fn a_flag_for_another_agent_is_a_usage_error_and_writes_nothing() {
+    let home = home();
+    for (args, flag) in [
+        (
+            &["gemini", "--inline-token"][..],
+            "--inline-token is for claude only",
+        ),
+        (
+            &["codex", "--keep-experimental-betas"],
+            "--keep-experimental-betas is for claude only",
+        ),
+        (
+            &["claude", "--codex-profile", "x"],
+            "--codex-profile is for codex only",
+        ),
+        (
+            &["claude", "--no-token-file"],
+            "--no-token-file is for gemini only",
+        ),
+        (
+            &["codex", "--token-file"],
+            "--token-file is for gemini only",
+        ),
+        (
+            &["claude", "--write-cursor-db"],
+            "--write-cursor-db is for cursor only",
+        ),
+    ] {
+        let out = setup(&home, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_stderr_contains(&out, flag);
+    }
+    assert!(!home.path().join(".claude").exists());
+    assert!(!home.path().join(".codex").exists());
+    assert!(!home.path().join(".gemini").exists());
+    // With `all` each goes to its agent.
+    let out = setup(
+        &home,
+        &["all", "--force", "--inline-token", "--no-token-file"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
 }
