@@ -2,6 +2,8 @@
 //! root). Gemini has no key-helper command, so the token sits in `.env` (0600) unless
 //! `--no-token-file`, for users who start it with `agentgw exec gemini`.
 
+mod auth_type;
+
 use super::template::{self, Vars};
 use super::{
     Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
@@ -105,6 +107,7 @@ impl Agent for Gemini {
     /// 0.61.0: a project `.env` and `.gemini/.env` naming another base URL and key changed
     /// nothing). Gemini has no key helper, so the token is there too.
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
+        auth_type::check(&gemini_dir()?.join("settings.json"))?;
         let env = vec![
             ("GEMINI_MODEL".into(), cx.model.clone()),
             (

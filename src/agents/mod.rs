@@ -209,6 +209,30 @@ pub struct Launch {
     pub env_remove: Vec<String>,
 }
 
+/// A settings file for one `agentgw exec` run, which the agent is pointed at instead of being
+/// given the settings on its command line: every user of the machine can read a command line
+/// (`ps`, `/proc/PID/cmdline`), and the settings carry the user's own (headers from their files,
+/// a settings file of theirs that may hold secrets). In agentgw's state folder, 0600, holding no
+/// token. Named by its content: runs with the same settings share it, and none is ever deleted
+/// under an agent that may read it again.
+pub(crate) fn exec_file(prefix: &str, contents: &str) -> Result<PathBuf> {
+    use anyhow::Context as _;
+    use sha2::{Digest, Sha256};
+    let state = crate::edit::StateDir::new(crate::paths::state_dir()?);
+    let dir = state.subdir("exec")?;
+    let digest: String = Sha256::digest(contents.as_bytes())
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = dir.join(format!("{prefix}-{digest}.json"));
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(contents) {
+        crate::edit::write::write_atomic(&path, contents.as_bytes(), Some(0o600))
+            .with_context(|| format!("cannot write {}", crate::paths::display(&path)))?;
+    }
+    Ok(path)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version(pub u64, pub u64, pub u64);
 

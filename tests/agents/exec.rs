@@ -428,6 +428,67 @@ fn exec_gemini_beats_every_dotenv_and_sends_the_token_to_the_gateway_only() {
     }
 }
 
+/// No setup at all (no `selectedType` in any settings file), or a user who signs Gemini in with
+/// Google: Gemini would not send the gateway's key (0.61.0 stops with exit 41), so exec refuses
+/// with the fix, and after that fix (`setup gemini --no-token-file`) exec reaches the gateway.
+#[test]
+fn exec_gemini_without_the_keys_auth_type_says_how_to_get_it_and_then_works() {
+    let Some(releases) = versions::installed("gemini") else {
+        return;
+    };
+    for (release, exe) in releases {
+        for users_settings in [
+            None,
+            Some(r#"{"security": {"auth": {"selectedType": "oauth-personal"}}}"#),
+        ] {
+            let gateway = Gateway::start_serving(&[gemini::MODEL]);
+            let home = AgentHome::new();
+            login(&home, &exe, "default", &gateway, GOOD_TOKEN);
+            if let Some(settings) = users_settings {
+                home.write(".gemini/settings.json", settings);
+            }
+            let run = || {
+                let mut cmd = exec(
+                    &home,
+                    &exe,
+                    None,
+                    &["gemini", "-p", "say pong"],
+                    &home.work(),
+                );
+                cmd.env(
+                    "GEMINI_CLI_SYSTEM_SETTINGS_PATH",
+                    home.write_beside("system-settings.json", gemini::HEADLESS_SETTINGS),
+                );
+                home.run(&mut cmd)
+            };
+            let what = format!("{release}, user settings {users_settings:?}");
+            let refused = run();
+            assert_eq!(
+                refused.status.and_then(|s| s.code()),
+                Some(1),
+                "{what}: {refused}"
+            );
+            assert!(
+                refused
+                    .stderr
+                    .contains("agentgw setup gemini --no-token-file"),
+                "{what}: {refused}"
+            );
+            assert!(gateway.requests().is_empty(), "{what}: Gemini was started");
+
+            let setup = home
+                .agentgw(&exe)
+                .args(["setup", "gemini", "--no-token-file", "--yes", "--no-test"])
+                .output()
+                .unwrap();
+            assert!(setup.status.success(), "{what}: setup: {setup:?}");
+            let outcome = run();
+            dump(&what, &home, &gateway, &outcome);
+            gemini::assert_reached_stream(&gateway, &outcome, &release);
+        }
+    }
+}
+
 #[test]
 fn exec_gemini_with_another_profile_reaches_that_profiles_gateway_with_its_token() {
     let Some(releases) = versions::installed("gemini") else {

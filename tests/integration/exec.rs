@@ -249,14 +249,89 @@ fn managed_settings_that_keep_claude_on_the_gateway_are_fine() {
 #[test]
 fn exec_gemini_puts_the_four_variables_in_the_environment() {
     let home = home_with_fake("gemini");
+    let settings = home.path().join(".gemini/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(
+        &settings,
+        r#"{"security": {"auth": {"selectedType": "gemini-api-key"}}}"#,
+    )
+    .unwrap();
     let out = exec(&home, &["--model", "my-endpoint", "gemini", "-p", "hi"]);
-    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
         format!(
             "arg:-p\narg:hi\nGEMINI_API_KEY={GOOD_TOKEN}\nGEMINI_API_KEY_AUTH_MECHANISM=bearer\n\
              GEMINI_CLI_TRUST_WORKSPACE=true\nGEMINI_MODEL=my-endpoint\nGOOGLE_GEMINI_BASE_URL=https://ws.example.com/ai-gateway/gemini\n"
         )
+    );
+}
+
+/// Gemini sends the key only with `selectedType = "gemini-api-key"`, and no variable can choose it
+/// for one run: exec names the layer that chooses otherwise (or that none does) and the fix,
+/// and does not start Gemini.
+#[test]
+fn exec_gemini_refuses_when_no_settings_layer_chooses_the_keys_auth_type() {
+    let home = home_with_fake("gemini");
+    let user = home.path().join(".gemini/settings.json");
+    let project = home.path().join("project");
+    let machine = home.path().join("etc/gemini-cli/settings.json");
+    for dir in [
+        user.parent().unwrap(),
+        &project.join(".gemini"),
+        machine.parent().unwrap(),
+    ] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let choose =
+        |kind: &str| format!(r#"{{"security": {{"auth": {{"selectedType": "{kind}"}}}}}}"#);
+    let run = || {
+        home.cmd()
+            .env("PATH", fake_path(&home))
+            .env("GEMINI_CLI_SYSTEM_SETTINGS_PATH", &machine)
+            .current_dir(&project)
+            .args(["exec", "gemini", "-p", "hi"])
+            .output()
+            .unwrap()
+    };
+    let refused = |out: &std::process::Output, said: &str| {
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(out));
+        assert!(!stdout(out).contains("arg:"), "Gemini was started");
+        assert_stderr_contains(out, said);
+    };
+
+    refused(
+        &run(),
+        "no settings file chooses its auth type (security.auth.selectedType)",
+    );
+    assert_stderr_contains(&run(), "Run once: agentgw setup gemini --no-token-file");
+
+    std::fs::write(&user, choose("oauth-personal")).unwrap();
+    refused(
+        &run(),
+        "~/.gemini/settings.json: security.auth.selectedType is \"oauth-personal\"",
+    );
+
+    std::fs::write(&user, choose("gemini-api-key")).unwrap();
+    assert_eq!(run().status.code(), Some(7));
+
+    // The working folder's settings outrank the user's; the machine's outrank both.
+    std::fs::write(project.join(".gemini/settings.json"), choose("vertex-ai")).unwrap();
+    refused(
+        &run(),
+        "project/.gemini/settings.json: security.auth.selectedType is \"vertex-ai\"",
+    );
+    std::fs::write(
+        &machine,
+        r#"{"security": {"auth": {"enforcedType": "oauth-personal"}}}"#,
+    )
+    .unwrap();
+    refused(
+        &run(),
+        &format!(
+            "not starting Gemini CLI: {}: security.auth.enforcedType is \"oauth-personal\"",
+            machine.display()
+        ),
     );
 }
 

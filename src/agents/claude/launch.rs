@@ -23,7 +23,7 @@ use crate::agents::{Context, Launch};
 use crate::edit::{Change, Format};
 use anyhow::{Context as _, Result, bail};
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The command line for `claude`: one `--settings` with the gateway's keys, then the user's
 /// arguments (less any `--settings` of theirs, merged in).
@@ -56,7 +56,7 @@ pub fn launch(cx: &Context, user_args: &[String]) -> Result<Launch> {
             Value::String(String::new()),
         );
     }
-    let file = settings_file(&Value::Object(settings).to_string())?;
+    let file = crate::agents::exec_file("claude-settings", &Value::Object(settings).to_string())?;
     let mut args = vec![
         "--settings".to_string(),
         file.to_string_lossy().into_owned(),
@@ -99,29 +99,6 @@ fn telemetry_stays_with_the_profile(cx: &Context, flag: &Settings, layers: &Laye
             .or_else(|| generic.clone())
             .is_some_and(|url| crate::gateway::is_ours(&url, &cx.gateway, &cx.host))
     })
-}
-
-/// Where the settings for this run go: a file (0600) in agentgw's state folder that
-/// `--settings` names, not the JSON itself on the command line, which every user of the machine
-/// can read (`ps`, `/proc/PID/cmdline`) and which would carry the user's own settings (headers
-/// from their files, a `--settings` file of theirs that may hold secrets). The file holds no
-/// token. Named by its content: runs with the same settings share it, and none is ever deleted
-/// under a Claude that may read it again.
-fn settings_file(json: &str) -> Result<PathBuf> {
-    use sha2::{Digest, Sha256};
-    let state = crate::edit::StateDir::new(crate::paths::state_dir()?);
-    let dir = state.subdir("exec")?;
-    let digest: String = Sha256::digest(json.as_bytes())
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let path = dir.join(format!("claude-settings-{digest}.json"));
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(json) {
-        crate::edit::write::write_atomic(&path, json.as_bytes(), Some(0o600))
-            .with_context(|| format!("cannot write {}", crate::paths::display(&path)))?;
-    }
-    Ok(path)
 }
 
 /// The keys `agentgw setup claude` writes (the same template), for this run.
