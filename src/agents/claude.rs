@@ -200,56 +200,13 @@ fn strict_json_fix(file: &str) -> String {
 
 /// Whether a Claude `apiKeyHelper` command is `agentgw token` for `profile` (any agentgw path).
 pub fn is_agentgw_token_helper(command: &str, profile: &str) -> bool {
-    let words = shell_words(command);
-    let Some((program, args)) = words.split_first() else {
-        return false;
-    };
-    let named_agentgw = std::path::Path::new(program)
-        .file_name()
-        .is_some_and(|n| n == "agentgw");
-    let chosen = args
-        .iter()
-        .skip_while(|w| *w != "--profile")
-        .nth(1)
-        .map_or("default", String::as_str);
-    named_agentgw && args.first().is_some_and(|a| a == "token") && chosen == profile
+    super::agentgw_helper(command).is_some_and(|h| h.command == "token" && h.profile == profile)
 }
 
 /// Whether a Claude `otelHeadersHelper` command is `agentgw otel-headers` (any agentgw path, any
 /// profile): it prints a profile's token.
 pub fn is_agentgw_otel_helper(command: &str) -> bool {
-    let words = shell_words(command);
-    words.first().is_some_and(|program| {
-        std::path::Path::new(program)
-            .file_name()
-            .is_some_and(|n| n == "agentgw")
-    }) && words.get(1).is_some_and(|w| w == "otel-headers")
-}
-
-/// The words of a simple shell command line: whitespace separates, quotes group, a backslash
-/// outside single quotes takes the next character (enough for what `shell_command` writes).
-fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = line.chars();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"'), '\\') | (None, '\\') => {
-                word.get_or_insert_default().extend(chars.next());
-            }
-            (Some(_), c) => word.get_or_insert_default().push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                word.get_or_insert_default();
-            }
-            (None, c) if c.is_whitespace() => words.extend(word.take()),
-            (None, c) => word.get_or_insert_default().push(c),
-        }
-    }
-    words.extend(word);
-    words
+    super::agentgw_helper(command).is_some_and(|h| h.command == "otel-headers")
 }
 
 fn settings_path() -> Result<std::path::PathBuf> {

@@ -249,10 +249,10 @@ impl Agent for Codex {
                 overrides.push((format!("profiles.{name}.{field}"), value));
             }
         }
-        let mut launch_args: Vec<String> = overrides
-            .into_iter()
-            .flat_map(|(k, v)| ["-c".to_string(), format!("{k}={}", toml_inline(&v))])
-            .collect();
+        let mut launch_args = Vec::new();
+        for (key, value) in overrides {
+            launch_args.extend(["-c".to_string(), format!("{key}={}", toml_inline(&value)?)]);
+        }
         launch_args.extend(args.iter().cloned());
         let env = if auth_command {
             Vec::new()
@@ -275,29 +275,11 @@ fn is_bare_key(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// A template value as TOML for `-c key=value` (strings, arrays, inline tables), escaped by
-/// toml_edit itself.
-fn toml_inline(value: &serde_json::Value) -> String {
-    fn convert(value: &serde_json::Value) -> toml_edit::Value {
-        match value {
-            serde_json::Value::Array(items) => {
-                toml_edit::Value::Array(items.iter().map(convert).collect())
-            }
-            serde_json::Value::Object(map) => toml_edit::Value::InlineTable(
-                map.iter().map(|(k, v)| (k.as_str(), convert(v))).collect(),
-            ),
-            serde_json::Value::Bool(b) => (*b).into(),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => i.into(),
-                None => n.as_f64().unwrap_or_default().into(),
-            },
-            serde_json::Value::String(s) => s.as_str().into(),
-            serde_json::Value::Null => "".into(),
-        }
-    }
-    let mut value = convert(value);
+/// A template value as TOML for `-c key=value` (strings, arrays, inline tables).
+fn toml_inline(value: &serde_json::Value) -> Result<String> {
+    let mut value = crate::edit::json_to_toml(value).map_err(anyhow::Error::msg)?;
     value.decor_mut().clear();
-    value.to_string()
+    Ok(value.to_string())
 }
 
 /// The file that holds agentgw's provider: config.toml, or a profile file (`--codex-profile`).

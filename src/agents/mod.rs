@@ -20,7 +20,7 @@ use crate::edit::{Change, Format, KeyPath};
 use crate::gateway::Wire;
 use crate::profile::Profile;
 use anyhow::Result;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything an agent needs to say what its config should hold.
 pub struct Context<'a> {
@@ -63,40 +63,56 @@ pub struct FileSpec {
 
 /// A helper command described without showing it: a user's own helper may hold a key inline.
 pub fn describe_helper(command_line: &str) -> String {
-    match agentgw_helper_profile(command_line) {
-        Some(profile) => format!("helper: agentgw token --profile {profile}"),
-        None => format!(
-            "your own helper command ({}; not shown)",
-            program_name(command_line)
-        ),
+    match agentgw_helper(command_line) {
+        Some(helper) => format!("helper: agentgw token --profile {}", helper.profile),
+        None => {
+            let words = shell_words(command_line);
+            let name = words
+                .first()
+                .and_then(|program| Path::new(program).file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            format!("your own helper command ({name}; not shown)")
+        }
     }
 }
 
-/// The profile whose token a helper command line asks agentgw for; `None` when the helper is
-/// not agentgw.
-pub fn agentgw_helper_profile(command_line: &str) -> Option<String> {
-    if program_name(command_line) != "agentgw" {
+/// A helper command line that runs agentgw: `<program> <command> ... [--profile P]`.
+pub struct AgentgwHelper {
+    /// The program as written (an absolute path when setup wrote it).
+    pub program: PathBuf,
+    /// `token` or `otel-headers`.
+    pub command: String,
+    /// The profile it asks for (`default` when not named).
+    pub profile: String,
+}
+
+/// The agentgw helper a command line runs, read the way the shell splits it (agents run
+/// helpers through `sh -c`); `None` when its program is not agentgw.
+pub fn agentgw_helper(command_line: &str) -> Option<AgentgwHelper> {
+    let words = shell_words(command_line);
+    let (program, args) = words.split_first()?;
+    if Path::new(program).file_name()? != "agentgw" {
         return None;
     }
-    let profile = command_line
-        .split_whitespace()
+    let profile = args
+        .iter()
         .skip_while(|w| *w != "--profile")
         .nth(1)
-        .unwrap_or("default");
-    Some(profile.trim_matches(['\'', '"']).to_string())
+        .map_or("default", String::as_str);
+    Some(AgentgwHelper {
+        program: PathBuf::from(program),
+        command: args.first().cloned().unwrap_or_default(),
+        profile: profile.to_string(),
+    })
 }
 
-/// The file name of a command line's program.
-fn program_name(command_line: &str) -> String {
-    let program = command_line
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .trim_matches(['\'', '"']);
-    std::path::Path::new(program)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+/// An agent's helper command (as `Agent::token_helper` gives it) as one shell command line.
+pub fn helper_command_line(command: &[String]) -> String {
+    match command {
+        [sh, dash_c, script] if sh == "sh" && dash_c == "-c" => script.clone(),
+        words => words.join(" "),
+    }
 }
 
 /// True when the agent's config runs `agentgw token` for `profile` to get its token.
@@ -104,11 +120,7 @@ pub fn calls_agentgw_for(agent: &dyn Agent, profile: &str) -> bool {
     let Ok(Some(command)) = agent.token_helper() else {
         return false;
     };
-    let line = match command.as_slice() {
-        [sh, dash_c, script] if sh == "sh" && dash_c == "-c" => script.clone(),
-        words => words.join(" "),
-    };
-    agentgw_helper_profile(&line).as_deref() == Some(profile)
+    agentgw_helper(&helper_command_line(&command)).is_some_and(|h| h.profile == profile)
 }
 
 /// The string values at `keys` of `file` (`None` where absent or not a string).
@@ -217,14 +229,10 @@ pub struct Launch {
 /// under an agent that may read it again.
 pub(crate) fn exec_file(prefix: &str, contents: &str) -> Result<PathBuf> {
     use anyhow::Context as _;
-    use sha2::{Digest, Sha256};
     let state = crate::edit::StateDir::new(crate::paths::state_dir()?);
     let dir = state.subdir("exec")?;
-    let digest: String = Sha256::digest(contents.as_bytes())
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    // 96 bits of the SHA-256: enough to tell settings apart.
+    let digest = &crate::edit::digest_text(contents)[..24];
     let path = dir.join(format!("{prefix}-{digest}.json"));
     if std::fs::read_to_string(&path).ok().as_deref() != Some(contents) {
         crate::edit::write::write_atomic(&path, contents.as_bytes(), Some(0o600))
@@ -349,6 +357,33 @@ pub fn shell_command(words: &[&str]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The words of a simple shell command line: whitespace separates, quotes group, a backslash
+/// outside single quotes takes the next character (enough to read back what `shell_command`
+/// writes).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') | (None, '\\') => {
+                word.get_or_insert_default().extend(chars.next());
+            }
+            (Some(_), c) => word.get_or_insert_default().push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_default();
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_default().push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 /// The folder an agent keeps its config in: `$VAR` when set, else `~/<default>`.

@@ -211,7 +211,7 @@ fn mask_line(line: &str) -> (String, Option<&'static str>) {
 /// is not agentgw's (`"apiKeyHelper": "echo sk-..."` would show the key it prints).
 fn hides(name: &str, value: &str) -> bool {
     let helper = words(name).last().is_some_and(|w| w == "helper");
-    is_secret_name(name) || (helper && crate::agents::agentgw_helper_profile(value).is_none())
+    is_secret_name(name) || (helper && crate::agents::agentgw_helper(value).is_none())
 }
 
 fn is_shown_anyway(value: &str) -> bool {

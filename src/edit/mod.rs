@@ -28,12 +28,14 @@ use serde::{Deserialize, Serialize};
 pub use apply::{Applied, apply};
 pub use error::{EditError, display_key};
 pub use plan::{Plan, plan};
+pub(crate) use record::digest_text;
 pub use record::{changed_by_user, managed_files, tidy};
 pub use sqlite::{RowValue, SUPPORTED as SQLITE_SUPPORTED, read_rows};
 pub use state::StateDir;
 pub use tokens::{
     CopyState, TokenCopy, remove_backups_holding, remove_backups_of_a_file_it_left, token_copies,
 };
+pub(crate) use toml::json_to_toml;
 pub use undo::{UndoPlan, apply_undo, plan_undo, plan_undo_each};
 
 /// The values at `keys` in the file at `path` (`None` where absent, or when the file does not

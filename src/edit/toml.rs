@@ -537,7 +537,8 @@ fn single_line_string(s: &str) -> toml_edit::Value {
         .expect("an escaped basic string is valid TOML")
 }
 
-fn json_to_toml(value: &Value) -> Result<toml_edit::Value, String> {
+/// A JSON value as a TOML value (strings on one line, objects as inline tables).
+pub(crate) fn json_to_toml(value: &Value) -> Result<toml_edit::Value, String> {
     Ok(match value {
         Value::Null => return Err("TOML has no null value".to_string()),
         Value::Bool(b) => (*b).into(),

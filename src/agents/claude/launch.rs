@@ -1,4 +1,4 @@
-//! `agentgw exec claude`: Claude Code started with `--settings '<json>'` holding the gateway
+//! `agentgw exec claude`: Claude Code started with `--settings FILE` holding the gateway
 //! settings. Why this shape (each point seen with 2.0.30 and 2.1.332 against a stand-in):
 //!
 //! - Variables in Claude's environment lose to every settings file's `env` block, so an
@@ -9,13 +9,12 @@
 //!   provider switch (`CLAUDE_CODE_USE_BEDROCK` in the user file sent the helper's token to its
 //!   Bedrock URL).
 //! - The token comes from `apiKeyHelper` = `<absolute agentgw> token --profile P`, which wins
-//!   over the other layers' helpers: it is never on a command line (`/proc/*/cmdline` shows only
-//!   the JSON) nor in Claude's environment.
+//!   over the other layers' helpers: it is never on a command line nor in Claude's environment.
 //! - Managed settings outrank `--settings`: when they send Claude elsewhere or bring a token or
 //!   helper of their own, exec refuses and names the file and key.
 //! - Claude reads one `--settings`: 2.1.332 the last one, 2.0.30 the first. A `--settings` of the
 //!   user's is therefore merged under the gateway's keys, and one `--settings` is passed: the
-//!   path of a private file holding the JSON (see `settings_file`).
+//!   path of a private file holding the JSON (see `agents::exec_file`).
 
 use super::layers::{Gateway, Layers, PROVIDER_SWITCHES, Scope, TOKEN_VARIABLES};
 use crate::agents::template::{self, Vars};
@@ -137,12 +136,10 @@ fn set(settings: &mut Map<String, Value>, key: &[String], value: Value) {
 
 /// Managed settings outrank `--settings`: exec cannot make the gateway win over them.
 fn refuse_managed_redirects(cx: &Context) -> Result<()> {
-    let is_ours = |helper: &str| super::is_agentgw_token_helper(helper, &cx.profile.name);
     let gateway = Gateway {
         gateway: &cx.gateway,
         host: &cx.host,
         profile: &cx.profile.name,
-        agentgw_helper: &is_ours,
     };
     let found = Layers::managed().findings(&gateway, &[Scope::Managed]);
     if found.is_empty() {

@@ -4,7 +4,7 @@
 //! 1. managed settings: `/etc/claude-code/managed-settings.json` and, from 2.1, the
 //!    `managed-settings.d/*.json` beside it (a later name outranks an earlier one and the main
 //!    file) — these outrank even `claude --settings`;
-//! 2. `claude --settings` (only `agentgw exec` passes one; nothing on disk);
+//! 2. `claude --settings` (only `agentgw exec` passes one; not read here);
 //! 3. in a git repository, `.claude/settings.local.json` at the root of the repository (of the
 //!    main worktree, for a linked one), from any folder in it (2.1.332; 2.0.30 does not read it);
 //! 4. the working folder's `.claude/settings.local.json`;
@@ -330,8 +330,6 @@ pub struct Gateway<'a> {
     pub gateway: &'a str,
     pub host: &'a str,
     pub profile: &'a str,
-    /// The `agentgw token --profile <profile>` helper is agentgw's own, whatever its path.
-    pub agentgw_helper: &'a dyn Fn(&str) -> bool,
 }
 
 impl Layers {
@@ -376,10 +374,10 @@ impl Layers {
                 });
             }
         }
-        if let Some(helper) = self
-            .top("apiKeyHelper")
-            .filter(|h| in_scope(h) && !(gateway.agentgw_helper)(&h.value))
-        {
+        if let Some(helper) = self.top("apiKeyHelper").filter(|h| {
+            // `agentgw token --profile <profile>` is agentgw's own, whatever its path.
+            in_scope(h) && !super::is_agentgw_token_helper(&h.value, gateway.profile)
+        }) {
             found.push(Finding {
                 what: format!(
                     "runs a token helper of its own ({}) instead of `agentgw token --profile {}`",

@@ -334,18 +334,14 @@ fn helper(agent: &dyn Agent) -> Option<Check> {
             ));
         }
     };
-    let line = match command.as_slice() {
-        [sh, dash_c, script] if sh == "sh" && dash_c == "-c" => script.clone(),
-        words => words.join(" "),
-    };
+    let line = agents::helper_command_line(&command);
     let shown = agents::describe_helper(&line);
     // agentgw's own helper that runs but has no token to give: the profile is logged out (or
     // its keyring locked), which login fixes; setup would write the same helper again. Any other
     // failure (agentgw moved, a helper of the user's) setup fixes by writing agentgw's helper.
-    let helper_program = line.split_whitespace().next().unwrap_or_default();
-    let fix = match agents::agentgw_helper_profile(&line) {
-        Some(profile) if Path::new(helper_program.trim_matches(['\'', '"'])).is_file() => {
-            format!("agentgw login --profile {profile}")
+    let fix = match agents::agentgw_helper(&line) {
+        Some(helper) if helper.program.is_file() => {
+            format!("agentgw login --profile {}", helper.profile)
         }
         _ => format!("agentgw setup {area} --yes"),
     };
@@ -451,12 +447,10 @@ fn claude_layers(base: &ProfileState, settings: &Path) -> Vec<Check> {
     let profile = base.profile.as_ref();
     let gateway_url = profile.and_then(|p| p.gateway()).unwrap_or_default();
     let host = profile.and_then(|p| p.host.clone()).unwrap_or_default();
-    let is_ours = |helper: &str| agents::is_agentgw_token_helper(helper, &base.name);
     let gateway = Gateway {
         gateway: &gateway_url,
         host: &host,
         profile: &base.name,
-        agentgw_helper: &is_ours,
     };
     let all = [
         Scope::Managed,
