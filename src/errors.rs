@@ -114,6 +114,21 @@ impl Classified {
     }
 }
 
+/// What happened and what to do about `error`: a [`Classified`] error's own parts, else its text
+/// split as agentgw writes it (the first line, then the rest); no fix when there is none.
+pub fn message_and_fix(error: &anyhow::Error) -> (String, Option<String>) {
+    if let Some(classified) = error.downcast_ref::<Classified>() {
+        return (classified.message.clone(), classified.fix.clone());
+    }
+    let text = format!("{error:#}");
+    let (message, fix) = crate::ui::message_and_fix(&text);
+    let fix = fix.trim();
+    (
+        message.to_string(),
+        (!fix.is_empty()).then(|| fix.to_string()),
+    )
+}
+
 impl fmt::Display for Classified {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

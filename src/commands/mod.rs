@@ -19,7 +19,7 @@ mod token_copies;
 mod usage;
 
 use crate::cli::{Cli, Command};
-use crate::errors::{Classified, Kind};
+use crate::errors::Kind;
 use anyhow::Result;
 use serde_json::json;
 use std::process::ExitCode;
@@ -65,18 +65,7 @@ pub fn report_failure(error: &anyhow::Error, json: bool) {
     }
     crate::ui::error(&format!("{error:#}"));
     if json {
-        let (message, fix) = match error.downcast_ref::<Classified>() {
-            Some(c) => (c.message.clone(), c.fix.clone()),
-            None => {
-                let text = format!("{error:#}");
-                let (message, fix) = crate::ui::message_and_fix(&text);
-                let fix = fix.trim();
-                (
-                    message.to_string(),
-                    (!fix.is_empty()).then(|| fix.to_string()),
-                )
-            }
-        };
+        let (message, fix) = crate::errors::message_and_fix(error);
         print_json_error(Kind::of(error), &message, fix.as_deref());
     }
 }

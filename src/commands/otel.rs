@@ -195,16 +195,12 @@ pub(super) fn warehouse<'a>(
 /// Saves fields of the profile that worked, so the next run needs no flags. The command itself
 /// succeeded: a config that cannot be saved is a warning, not a failure.
 pub(super) fn remember(profile_name: &str, fields: &[(&str, &str)]) {
-    let save = || -> Result<()> {
-        let config_dir = paths::config_dir()?;
-        let _lock = profile::lock_config_dir(&config_dir)?;
-        let mut config = Config::load(&config_dir)?;
+    let saved = super::session::update_config(|config| {
         for (field, value) in fields {
             config.set_field(profile_name, field, Some(value));
         }
-        config.save()
-    };
-    if let Err(e) = save() {
+    });
+    if let Err(e) = saved {
         let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
         ui::warn(&format!(
             "could not remember {} in the profile ({e:#}); pass them again next time",

@@ -125,6 +125,15 @@ impl ProfileState {
     }
 }
 
+/// Changes agentgw's config file under its lock: read, `change`, write (only if it changed).
+pub fn update_config(change: impl FnOnce(&mut Config)) -> Result<()> {
+    let config_dir = paths::config_dir()?;
+    let _lock = profile::lock_config_dir(&config_dir)?;
+    let mut config = Config::load(&config_dir)?;
+    change(&mut config);
+    config.save()
+}
+
 /// The absolute path agents call back for the token. A PATH entry that is this very binary wins
 /// over its resolved location: package managers keep that link stable (Homebrew's bin/, a Nix
 /// profile) while the real, versioned path disappears on the next upgrade.

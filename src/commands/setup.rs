@@ -283,14 +283,10 @@ fn setup_one(
 
 /// Saves `--no-token-file` (or its undoing, `--token-file`) in the profile.
 fn remember_token_file(profile: &str, no_token_file: bool) {
-    let save = || -> Result<()> {
-        let config_dir = paths::config_dir()?;
-        let _lock = crate::profile::lock_config_dir(&config_dir)?;
-        let mut config = crate::profile::Config::load(&config_dir)?;
-        config.set_flag(profile, "gemini_no_token_file", no_token_file);
-        config.save()
-    };
-    if let Err(e) = save() {
+    let saved = super::session::update_config(|config| {
+        config.set_flag(profile, "gemini_no_token_file", no_token_file)
+    });
+    if let Err(e) = saved {
         ui::warn(&format!(
             "could not remember --no-token-file in the profile ({e:#}); pass it again next time"
         ));

@@ -211,14 +211,7 @@ impl Report {
     /// An agent not tested because its config (or Cursor's database) cannot be used: `error`
     /// says which file and what to do.
     fn unusable(id: &'static str, name: &'static str, error: &anyhow::Error) -> Report {
-        let (message, fix) = match error.downcast_ref::<Classified>() {
-            Some(c) => (c.message.clone(), c.fix.clone()),
-            None => {
-                let text = format!("{error:#}");
-                let (message, fix) = ui::message_and_fix(&text);
-                (message.to_string(), Some(fix.trim().to_string()))
-            }
-        };
+        let (message, fix) = crate::errors::message_and_fix(error);
         Report {
             id,
             name,
@@ -231,7 +224,7 @@ impl Report {
             reply: None,
             error_kind: Some(Kind::of(error).name()),
             message: Some(message),
-            fix: fix.filter(|f| !f.is_empty()),
+            fix,
         }
     }
 

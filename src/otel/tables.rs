@@ -50,10 +50,8 @@ impl Tables {
             )
         };
         let parts = split_names(text).map_err(refuse)?;
-        let [catalog, schema, prefix] = <[String; 3]>::try_from(parts).map_err(|parts| {
-            let n = parts.len();
-            refuse(format!("found {n} name{}", if n == 1 { "" } else { "s" }))
-        })?;
+        let [catalog, schema, prefix] = <[String; 3]>::try_from(parts)
+            .map_err(|parts| refuse(format!("found {}", crate::ui::plural(parts.len(), "name"))))?;
         Ok(Tables {
             catalog,
             schema,

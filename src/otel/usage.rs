@@ -188,8 +188,8 @@ fn date_of(days: i64) -> String {
 /// The human report: a header line, one line per row with cost and token bars, and a total.
 pub fn render(rows: &[Row], by: GroupBy, days: u32, table: &str) -> String {
     let mut out = format!(
-        "Claude Code usage, last {days} day{} by {} ({table})\n",
-        if days == 1 { "" } else { "s" },
+        "Claude Code usage, last {} by {} ({table})\n",
+        crate::ui::plural(days as usize, "day"),
         by.name()
     );
     if rows.is_empty() {

@@ -171,21 +171,29 @@ fn verdict(checks: &[Check]) -> String {
 
 /// The last line of the report, its words agreeing with the numbers.
 fn verdict_of(checks: usize, fails: usize, warns: usize) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let fix = if fails == 1 {
         "fix the problem first"
     } else {
         "fix the problems in the order shown"
     };
     match (fails, warns) {
-        (0, 0) => format!("No problems found ({}).", plural(checks, "check")),
-        (0, w) => format!("No failures; {} to look at.", plural(w, "warning")),
+        (0, 0) => format!(
+            "No problems found ({}).",
+            crate::ui::plural(checks, "check")
+        ),
+        (0, w) => format!(
+            "No failures; {} to look at.",
+            crate::ui::plural(w, "warning")
+        ),
         (1, 0) => "1 problem: fix it as shown.".to_string(),
-        (f, 0) => format!("{}: fix them in the order shown.", plural(f, "problem")),
+        (f, 0) => format!(
+            "{}: fix them in the order shown.",
+            crate::ui::plural(f, "problem")
+        ),
         (f, w) => format!(
             "{} and {}: {fix}.",
-            plural(f, "problem"),
-            plural(w, "warning")
+            crate::ui::plural(f, "problem"),
+            crate::ui::plural(w, "warning")
         ),
     }
 }
