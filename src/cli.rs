@@ -141,19 +141,25 @@ impl Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Verify a personal access token and store it for a profile
+    /// Sign in to a workspace (token, browser or service principal) and store the credential
     #[command(after_help = "\
 Examples:
   agentgw login             # asks for host and token on a terminal
   agentgw login --host https://my-workspace.cloud.databricks.com
+  # sign in in the browser (OAuth; for workspaces without personal access tokens):
+  agentgw login --auth oauth --host https://my-workspace.cloud.databricks.com
+  # a service principal, for CI (DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET):
+  agentgw login --auth m2m --host \"$HOST\"
   agentgw login --from-databrickscfg staging --profile staging
   # no prompts, for scripts:
   printf %s \"$PAT\" | agentgw login --host \"$HOST\" --token-stdin
 
-The token is checked against <host>/api/2.0/preview/scim/v2/Me before anything
-is stored. It goes to the OS keyring (macOS Keychain, Windows Credential
-Manager, Secret Service on Linux); when no keyring is available it is saved to
-a 0600 file instead, with a warning.")]
+The credential is checked against <host>/api/2.0/preview/scim/v2/Me before
+anything is stored. It goes to the OS keyring (macOS Keychain, Windows
+Credential Manager, Secret Service on Linux); when no keyring is available it
+is saved to a 0600 file instead, with a warning. With OAuth, agentgw keeps the
+refresh token (or the service principal's secret) and `agentgw token` hands
+agents access tokens, refreshed before they expire.")]
     Login(LoginArgs),
 
     /// Remove the stored token of a profile (the profile itself is kept)
@@ -291,11 +297,39 @@ pub struct LoginArgs {
     )]
     pub gateway_url: Option<String>,
 
+    /// How to sign in [default: the profile's method, else a personal access token]
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub auth: Option<AuthMethod>,
+
     /// Read the token from standard input (for scripts; nothing is echoed)
-    #[arg(long, conflicts_with = "from_databrickscfg")]
+    #[arg(long, conflicts_with_all = ["from_databrickscfg", "client_secret_stdin"])]
     pub token_stdin: bool,
 
-    /// Take host and token from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME
+    /// OAuth client id: a workspace's own app connection (--auth oauth) or a service principal's
+    /// application id (--auth m2m; else DATABRICKS_CLIENT_ID) [default for oauth: databricks-cli]
+    #[arg(long, value_name = "ID", value_parser = Checked(checks::client_id))]
+    pub client_id: Option<String>,
+
+    /// Read the service principal's OAuth secret from standard input (--auth m2m; else
+    /// DATABRICKS_CLIENT_SECRET)
+    #[arg(long, conflicts_with = "from_databrickscfg")]
+    pub client_secret_stdin: bool,
+
+    /// Browser sign-in: the port of the http://localhost redirect registered for the client
+    /// [default: 8020, the Databricks CLI's]
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub redirect_port: Option<u16>,
+
+    /// Browser sign-in: print the sign-in URL instead of opening a browser, then wait
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Browser sign-in: how long to wait for the browser, e.g. 90s, 10m [default: 5m]
+    #[arg(long, value_name = "DURATION", value_parser = Checked(checks::duration))]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Take host and credential from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME
+    /// (auth_type pat, databricks-cli / oauth-u2m, or oauth-m2m)
     #[arg(
         long,
         value_name = "NAME",
@@ -484,6 +518,27 @@ pub struct UsageArgs {
     /// Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}
     #[arg(long)]
     pub json: bool,
+}
+
+/// How `login` signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMethod {
+    /// A personal access token
+    Pat,
+    /// OAuth in the browser (authorization code with PKCE)
+    Oauth,
+    /// A service principal's OAuth secret (client credentials)
+    M2m,
+}
+
+impl AuthMethod {
+    pub fn auth(self) -> crate::profile::Auth {
+        match self {
+            AuthMethod::Pat => crate::profile::Auth::Pat,
+            AuthMethod::Oauth => crate::profile::Auth::OAuth,
+            AuthMethod::M2m => crate::profile::Auth::M2m,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

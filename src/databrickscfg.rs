@@ -1,5 +1,5 @@
 //! Reading `~/.databrickscfg` (or `DATABRICKS_CONFIG_FILE`), the INI file Databricks users already
-//! have, so `agentgw login --from-databrickscfg` can reuse a workspace's host and token.
+//! have, so `agentgw login --from-databrickscfg` can reuse a workspace's host and credential.
 
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
@@ -9,6 +9,9 @@ pub struct Section {
     pub host: Option<String>,
     pub token: Option<String>,
     pub auth_type: Option<String>,
+    /// A service principal's application id (`auth_type = oauth-m2m`).
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
 }
 
 pub fn path() -> Result<PathBuf> {
@@ -71,6 +74,8 @@ fn parse(text: &str) -> Vec<(String, Section)> {
             "host" => section.host = value,
             "token" => section.token = value,
             "auth_type" => section.auth_type = value,
+            "client_id" => section.client_id = value,
+            "client_secret" => section.client_secret = value,
             _ => {}
         }
     }
@@ -83,23 +88,32 @@ mod tests {
 
     #[test]
     fn reads_sections_comments_and_both_separators() {
-        let text = "; comment\n[DEFAULT]\nhost = https://a.example.com\ntoken=dapi1\n\n# x\n[dev]\nhost: https://b\nauth_type = databricks-cli\n";
+        let text = "; comment\n[DEFAULT]\nhost = https://a.example.com\ntoken=dapi1\n\n# x\n[dev]\nhost: https://b\nauth_type = databricks-cli\n[sp]\nauth_type=oauth-m2m\nclient_id = abc\nclient_secret = dose1\n";
         let s = parse(text);
-        assert_eq!(s.len(), 2);
+        assert_eq!(s.len(), 3);
         assert_eq!(
             s[0].1,
             Section {
                 host: Some("https://a.example.com".into()),
                 token: Some("dapi1".into()),
-                auth_type: None
+                ..Section::default()
             }
         );
         assert_eq!(
             s[1].1,
             Section {
                 host: Some("https://b".into()),
-                token: None,
-                auth_type: Some("databricks-cli".into())
+                auth_type: Some("databricks-cli".into()),
+                ..Section::default()
+            }
+        );
+        assert_eq!(
+            s[2].1,
+            Section {
+                auth_type: Some("oauth-m2m".into()),
+                client_id: Some("abc".into()),
+                client_secret: Some("dose1".into()),
+                ..Section::default()
             }
         );
     }

@@ -27,6 +27,10 @@ pub enum Kind {
     /// (`warehouse_not_found`, `warehouse_not_running`, `permission_denied`, `name_not_found`,
     /// `bad_name`, `statement_failed`, `canceled`, `deadline`).
     Warehouse(&'static str),
+    /// The OAuth sign-in is over or cannot happen; the class is the OAuth module's
+    /// (`invalid_grant`: sign in again, `invalid_client`: the service principal's id or secret,
+    /// `access_denied`, `redirect_timeout`, `wrong_state`, `redirect_port`, `oauth_error`).
+    SignIn(&'static str),
     /// A request to the workspace or the gateway failed; the class is the gateway module's
     /// (`dns`, `connect`, `tls`, `timeout`, `invalid_token`, `forbidden`, `not_found`, ...).
     Request(&'static str),
@@ -44,7 +48,7 @@ impl Kind {
             Kind::Config => "config",
             Kind::ConfigFile => "config_file",
             Kind::MissingInput => "missing_input",
-            Kind::Request(class) | Kind::Warehouse(class) => class,
+            Kind::Request(class) | Kind::Warehouse(class) | Kind::SignIn(class) => class,
             Kind::Other => "other",
         }
     }

@@ -231,6 +231,52 @@ impl Http {
         self.json_response(url, token, result)
     }
 
+    /// `GET url` without a token (public documents such as OAuth discovery): a 2xx JSON answer,
+    /// or the classified failure.
+    pub fn get_public_json(&self, url: &str) -> Result<serde_json::Value, RequestError> {
+        let result = self.agent.get(url).call();
+        self.json_response(url, "", result)
+    }
+
+    /// `POST url` with a form body, and HTTP Basic `client` credentials when given: an OAuth token
+    /// endpoint. Every answer the server gives comes back as (status, body), since OAuth errors
+    /// are JSON in 4xx answers; only transport failures are errors. A 2xx body holds tokens:
+    /// never show it.
+    pub fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+        client: Option<(&str, &str)>,
+    ) -> Result<(u16, String), RequestError> {
+        use base64::Engine as _;
+        let mut request = self.agent.post(url).header("Accept", "application/json");
+        if let Some((id, secret)) = client {
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+            request = request.header("Authorization", format!("Basic {basic}"));
+        }
+        let fail = |e: &ureq::Error| {
+            let (failure, detail) = classify_transport(e);
+            RequestError {
+                failure,
+                status: None,
+                url: redact_userinfo(url),
+                detail,
+                timeout: self.total_timeout,
+            }
+        };
+        let mut response = request
+            .send_form(form.iter().copied())
+            .map_err(|e| fail(&e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_string()
+            .map_err(|e| fail(&e))?;
+        Ok((status, body))
+    }
+
     /// One OTLP `http/protobuf` export to the Unity Catalog `table`, as Claude Code's exporter sends
     /// it. Ok when the ingest endpoint accepts it.
     pub fn post_otlp(
@@ -600,6 +646,17 @@ fn server_message(body: &str) -> String {
         Some((cut, _)) => format!("{}…", &one_line[..cut]),
         None => one_line,
     }
+}
+
+/// Whether a 403 says the workspace turned personal access tokens off (its admins allow only
+/// OAuth): the fix is a different sign-in, not a permission.
+pub fn refuses_pats(e: &RequestError) -> bool {
+    let detail = e.detail.to_ascii_lowercase();
+    e.failure == Failure::Forbidden
+        && detail.contains("token")
+        && ["disabled", "not enabled", "not allowed", "not permitted"]
+            .iter()
+            .any(|word| detail.contains(word))
 }
 
 /// True when `url` lies on the gateway or the workspace: the only places the token may go.

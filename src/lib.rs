@@ -12,6 +12,7 @@ pub mod databrickscfg;
 pub mod edit;
 pub mod errors;
 pub mod gateway;
+pub mod oauth;
 pub mod otel;
 pub mod paths;
 pub mod profile;

@@ -6,6 +6,9 @@
 //! host = "https://my-workspace.cloud.databricks.com"
 //! gateway_url = "https://my-workspace.cloud.databricks.com/ai-gateway"
 //! token_storage = "keyring"            # or "file"; absent when logged out
+//! auth = "oauth"                       # "pat" (the default), "oauth" (browser sign-in) or "m2m"
+//! client_id = "databricks-cli"         # OAuth only: the app connection or service principal
+//! token_endpoint = "https://my-workspace.cloud.databricks.com/oidc/v1/token"   # OAuth only
 //! ca_file = "/etc/ssl/corp-ca.pem"     # optional
 //!
 //! otel_tables = "main.agents.claude"   # remembered by `agentgw otel` / `agentgw usage`
@@ -53,12 +56,63 @@ impl TokenStorage {
     }
 }
 
+/// How a profile signs in to its workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Auth {
+    /// A personal access token, used as it is until it is revoked.
+    #[default]
+    Pat,
+    /// OAuth in the browser (U2M): a refresh token that gets short-lived access tokens.
+    OAuth,
+    /// A service principal's OAuth secret (M2M, client credentials).
+    M2m,
+}
+
+impl Auth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Auth::Pat => "pat",
+            Auth::OAuth => "oauth",
+            Auth::M2m => "m2m",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pat" => Some(Auth::Pat),
+            "oauth" => Some(Auth::OAuth),
+            "m2m" => Some(Auth::M2m),
+            _ => None,
+        }
+    }
+
+    /// Whether agents get tokens that expire within the hour, so anything that holds a copy of
+    /// one (a `.env` file, Cursor's database) stops working.
+    pub fn is_short_lived(self) -> bool {
+        self != Auth::Pat
+    }
+
+    /// How the user would name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Auth::Pat => "personal access token",
+            Auth::OAuth => "OAuth (browser sign-in)",
+            Auth::M2m => "OAuth service principal (M2M)",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Profile {
     pub name: String,
     pub host: Option<String>,
     pub gateway_url: Option<String>,
     pub token_storage: Option<TokenStorage>,
+    pub auth: Auth,
+    /// OAuth: the client id (an app connection's, or a service principal's application id).
+    pub client_id: Option<String>,
+    /// OAuth: where access tokens are refreshed, found at login.
+    pub token_endpoint: Option<String>,
     pub ca_file: Option<PathBuf>,
     pub models: BTreeMap<String, String>,
     pub base_paths: BTreeMap<String, String>,
@@ -223,11 +277,24 @@ impl Config {
                 )
             })?),
         };
+        let auth = match string("auth")? {
+            None => Auth::Pat,
+            Some(s) => Auth::parse(&s).with_context(|| {
+                format!(
+                    "{}: {} must be \"pat\", \"oauth\" or \"m2m\", not {s:?}",
+                    self.path.display(),
+                    key("auth")
+                )
+            })?,
+        };
         Ok(Some(Profile {
             name: name.to_string(),
             host: string("host")?,
             gateway_url: string("gateway_url")?,
             token_storage,
+            auth,
+            client_id: string("client_id")?,
+            token_endpoint: string("token_endpoint")?,
             ca_file: string("ca_file")?.map(PathBuf::from),
             models: map("models")?,
             base_paths: map("base_paths")?,

@@ -98,6 +98,36 @@ pub fn model(text: &str, source: &str) -> Result<String> {
 
 /// A file that exists (and is not a folder), for --ca-file: a typo would otherwise surface
 /// later as a TLS failure.
+/// An OAuth client id: one printable word.
+pub fn client_id(text: &str, source: &str) -> Result<String> {
+    let id = text.trim();
+    if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!(
+            "{source} must be one word: the OAuth app's client id, or the service principal's application id"
+        );
+    }
+    Ok(id.to_string())
+}
+
+/// A duration: seconds (`90`), or a number with `s`, `m` or `h` (`90s`, `5m`, `1h`).
+pub fn duration(text: &str, source: &str) -> Result<std::time::Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => bail!("{source} {text:?} is not a duration: use seconds (90), or 90s, 5m, 1h"),
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(std::time::Duration::from_secs(n.saturating_mul(scale))),
+        _ => bail!("{source} {text:?} is not a duration: use seconds (90), or 90s, 5m, 1h"),
+    }
+}
+
 pub fn existing_file(text: &str, source: &str) -> Result<PathBuf> {
     let path = PathBuf::from(text);
     match std::fs::metadata(&path) {

@@ -23,7 +23,7 @@ pub fn run(profile_flag: Option<&str>) -> Result<()> {
     let stored = credential::read_stored(&config_dir, &profile)
         .ok()
         .flatten()
-        .map(|(token, _)| token);
+        .and_then(|(secret, _)| secret.pat().map(str::to_string));
     let state = StateDir::new(paths::state_dir()?);
     let copies = token_copies::clear(&state, &name, stored.as_deref());
     let removed = credential::delete(&config_dir, &profile)?;

@@ -1,13 +1,20 @@
-//! Where a profile's personal access token lives: the OS keyring (default), a 0600 plaintext file
-//! (only where no keyring works, or on request), or the AGENTGW_TOKEN environment variable (CI).
+//! Where a profile's secret lives — a personal access token, or OAuth tokens (see [`Secret`]): the
+//! OS keyring (default), a 0600 plaintext file (only where no keyring works, or on request), or the
+//! AGENTGW_TOKEN environment variable (CI).
 
-use crate::profile::{Profile, TokenStorage};
+mod fresh;
+mod secret;
+
+pub use fresh::{Freshness, bearer, expiry_of, refresh_now};
+pub use secret::{OAuthTokens, Secret};
+
+use crate::profile::{Auth, Profile, TokenStorage};
 use crate::{edit, paths};
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
-use toml_edit::{DocumentMut, Item, Table, value};
+use toml_edit::{DocumentMut, Item, Table};
 
 pub const KEYRING_SERVICE: &str = "agentgw";
 /// A keyring that does not answer within this time is treated as unavailable, never waited on.
@@ -62,25 +69,25 @@ pub struct Stored {
     pub fallback_reason: Option<String>,
 }
 
-/// Stores `token` for `profile` according to `preference`. `previous` is where the profile's token
-/// was stored before, so an old copy in the other store can be removed.
+/// Stores `secret` for `profile` according to `preference`. `previous` is where the profile's
+/// secret was stored before, so an old copy in the other store can be removed.
 pub fn store(
     config_dir: &Path,
     profile: &str,
-    token: &str,
+    secret: &Secret,
     preference: StoragePreference,
     previous: Option<TokenStorage>,
 ) -> Result<Stored> {
     let stored = match preference {
         StoragePreference::File => {
-            file_store_set(config_dir, profile, token)?;
+            file_store_set(config_dir, profile, secret)?;
             Stored {
                 storage: TokenStorage::File,
                 fallback_reason: None,
             }
         }
         StoragePreference::Keyring => {
-            keyring_set(profile, token).map_err(|reason| {
+            keyring_set(profile, &secret.to_keyring_text()).map_err(|reason| {
                 anyhow!(
                     "cannot store the token in the OS keyring: {reason}\n{}\nNothing was stored. \
                      To use a plaintext 0600 file instead, unset {STORAGE_ENV} or pass --insecure-storage.",
@@ -92,13 +99,13 @@ pub fn store(
                 fallback_reason: None,
             }
         }
-        StoragePreference::Auto => match keyring_set(profile, token) {
+        StoragePreference::Auto => match keyring_set(profile, &secret.to_keyring_text()) {
             Ok(()) => Stored {
                 storage: TokenStorage::Keyring,
                 fallback_reason: None,
             },
             Err(reason) => {
-                file_store_set(config_dir, profile, token)?;
+                file_store_set(config_dir, profile, secret)?;
                 Stored {
                     storage: TokenStorage::File,
                     fallback_reason: Some(reason.to_string()),
@@ -132,43 +139,90 @@ pub fn keyring_help() -> &'static str {
 }
 
 /// Where `read` found the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenSource {
     Env,
     Keyring,
     File,
 }
 
-/// The token to use for `profile`: AGENTGW_TOKEN first, then wherever the profile says it is stored.
-/// `Ok(None)`: not logged in.
+/// The bearer token to send for `profile`: AGENTGW_TOKEN first, then the profile's stored PAT, or
+/// an OAuth access token that stays valid for a safety margin (refreshed when needed, see
+/// [`bearer`]). `Ok(None)`: not logged in.
 pub fn read(config_dir: &Path, profile: Option<&Profile>) -> Result<Option<(String, TokenSource)>> {
-    if let Some(token) = std::env::var(TOKEN_ENV)
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-    {
-        return Ok(Some((token.trim().to_string(), TokenSource::Env)));
+    if let Some(token) = env_token() {
+        return Ok(Some((token, TokenSource::Env)));
     }
-    match profile {
-        Some(profile) => read_stored(config_dir, profile),
-        None => Ok(None),
+    let Some(profile) = profile else {
+        return Ok(None);
+    };
+    match profile.auth {
+        Auth::Pat => Ok(read_stored(config_dir, profile)?
+            .and_then(|(secret, source)| secret.pat().map(|t| (t.to_string(), source)))),
+        Auth::OAuth | Auth::M2m => bearer(config_dir, profile),
     }
 }
 
-/// The token stored for `profile`, whatever AGENTGW_TOKEN says: the one `login` replaces and
+/// Like [`read`], but never refreshes: an OAuth access token is returned as stored, even when
+/// about to expire. For reports (status) that must not wait on the network.
+pub fn read_cached(
+    config_dir: &Path,
+    profile: Option<&Profile>,
+) -> Result<Option<(String, TokenSource)>> {
+    if let Some(token) = env_token() {
+        return Ok(Some((token, TokenSource::Env)));
+    }
+    let Some(profile) = profile else {
+        return Ok(None);
+    };
+    Ok(read_stored(config_dir, profile)?
+        .map(|(secret, source)| (secret.bearer().to_string(), source)))
+}
+
+fn env_token() -> Option<String> {
+    std::env::var(TOKEN_ENV)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// The secret stored for `profile`, whatever AGENTGW_TOKEN says: the one `login` replaces and
 /// `logout` removes. `Ok(None)`: none stored.
-pub fn read_stored(config_dir: &Path, profile: &Profile) -> Result<Option<(String, TokenSource)>> {
+pub fn read_stored(config_dir: &Path, profile: &Profile) -> Result<Option<(Secret, TokenSource)>> {
     match profile.token_storage {
         None => Ok(None),
         Some(TokenStorage::File) => {
             Ok(file_store_get(config_dir, &profile.name)?.map(|t| (t, TokenSource::File)))
         }
         Some(TokenStorage::Keyring) => match keyring_get(&profile.name) {
-            Ok(token) => Ok(token.map(|t| (t, TokenSource::Keyring))),
+            Ok(text) => Ok(text.map(|t| (Secret::from_keyring_text(&t), TokenSource::Keyring))),
             Err(reason) => bail!(
                 "cannot read the token of profile '{}' from the OS keyring: {reason}\n{}",
                 profile.name,
                 keyring_help()
             ),
         },
+    }
+}
+
+/// Writes the secret back where the profile keeps it (a refreshed OAuth token): the keyring, or
+/// the file store under the config folder's lock (other profiles' entries share that file).
+fn rewrite_stored(config_dir: &Path, profile: &Profile, secret: &Secret) -> Result<()> {
+    match profile.token_storage {
+        Some(TokenStorage::Keyring) => {
+            keyring_set(&profile.name, &secret.to_keyring_text()).map_err(|reason| {
+                anyhow!(
+                    "cannot save the refreshed token of profile '{}' in the OS keyring: {reason}\n{}",
+                    profile.name,
+                    keyring_help()
+                )
+            })
+        }
+        Some(TokenStorage::File) => {
+            let _lock = crate::profile::lock_config_dir(config_dir)?;
+            file_store_set(config_dir, &profile.name, secret)
+        }
+        None => Ok(()),
     }
 }
 
@@ -297,16 +351,20 @@ fn load_file_store(config_dir: &Path) -> Result<(PathBuf, DocumentMut)> {
     Ok((path, doc))
 }
 
-fn file_store_get(config_dir: &Path, profile: &str) -> Result<Option<String>> {
-    let (_, doc) = load_file_store(config_dir)?;
-    Ok(doc
-        .get(profile)
-        .and_then(|p| p.get("token"))
-        .and_then(Item::as_str)
-        .map(str::to_string))
+fn file_store_get(config_dir: &Path, profile: &str) -> Result<Option<Secret>> {
+    let (path, doc) = load_file_store(config_dir)?;
+    let Some(table) = doc.get(profile).and_then(Item::as_table_like) else {
+        return Ok(None);
+    };
+    Secret::from_table(table).map_err(|key| {
+        anyhow!(
+            "{}: [{profile}] {key} is missing or not what agentgw wrote; run `agentgw login --profile {profile}` again",
+            path.display()
+        )
+    })
 }
 
-fn file_store_set(config_dir: &Path, profile: &str, token: &str) -> Result<()> {
+fn file_store_set(config_dir: &Path, profile: &str, secret: &Secret) -> Result<()> {
     paths::ensure_private_dir(config_dir)?;
     let (path, mut doc) = load_file_store(config_dir)?;
     let entry = doc
@@ -318,7 +376,7 @@ fn file_store_set(config_dir: &Path, profile: &str, token: &str) -> Result<()> {
             path.display()
         )
     };
-    table.insert("token", value(token));
+    secret.write_table(table);
     save_file_store(&path, &doc)
 }
 

@@ -1,0 +1,65 @@
+//! A personal access token: from standard input, `~/.databrickscfg`, DATABRICKS_TOKEN, or a
+//! hidden prompt on a terminal.
+
+use super::{Sourced, no_credential};
+use crate::cli::LoginArgs;
+use crate::{credential, databrickscfg, ui};
+use anyhow::{Context, Result, bail};
+use std::io::{IsTerminal, Read};
+
+pub fn token(
+    args: &LoginArgs,
+    databrickscfg: Option<&(databrickscfg::Section, String)>,
+) -> Result<Sourced> {
+    if args.token_stdin {
+        let stdin = std::io::stdin();
+        // On a terminal, read it like a password (no echo); from a pipe, to the end of input.
+        let raw = if stdin.is_terminal() {
+            dialoguer::Password::new()
+                .with_prompt("Personal access token (input hidden)")
+                .interact()?
+        } else {
+            let mut raw = String::new();
+            stdin
+                .lock()
+                .read_to_string(&mut raw)
+                .context("cannot read the token from standard input")?;
+            raw
+        };
+        return Ok(Sourced {
+            value: credential::validate_token(&raw)?,
+            source: "standard input".into(),
+        });
+    }
+    if let Some((section, origin)) = databrickscfg {
+        let Some(token) = &section.token else {
+            bail!(
+                "{origin} has no token; create a personal access token in the workspace (Settings > Developer > Access tokens) and pipe it to --token-stdin, or sign in in the browser: agentgw login --auth oauth"
+            );
+        };
+        return Ok(Sourced {
+            value: credential::validate_token(token)?,
+            source: origin.clone(),
+        });
+    }
+    if let Some(token) = std::env::var("DATABRICKS_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        return Ok(Sourced {
+            value: credential::validate_token(&token)?,
+            source: "DATABRICKS_TOKEN".into(),
+        });
+    }
+    if !ui::interactive() {
+        return Err(no_credential());
+    }
+    ui::note("(To sign in in the browser instead: agentgw login --auth oauth)");
+    let typed = dialoguer::Password::new()
+        .with_prompt("Personal access token (input hidden)")
+        .interact()?;
+    Ok(Sourced {
+        value: credential::validate_token(&typed)?,
+        source: "the prompt".into(),
+    })
+}
