@@ -20,6 +20,13 @@ pub fn margin(lifetime: u64) -> u64 {
     MAX_MARGIN_SECS.min(lifetime / 2)
 }
 
+/// How often an agent that caches the helper's output (Claude's apiKeyHelper TTL, Codex's
+/// `auth.refresh_interval_ms`) should ask again: within the margin, so a cached token never
+/// outlives itself. 4 minutes for Databricks' one-hour tokens.
+pub fn helper_refresh_interval(lifetime: u64) -> std::time::Duration {
+    std::time::Duration::from_millis((margin(lifetime) * 800).max(1000))
+}
+
 /// Where a cached access token stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
@@ -252,5 +259,12 @@ mod tests {
             Freshness::Expiring { .. }
         ));
         assert_eq!(expiry_of(&expiring_in(0, 10)), Freshness::Expired);
+    }
+
+    #[test]
+    fn agents_ask_again_before_a_handed_out_token_can_expire() {
+        assert_eq!(helper_refresh_interval(3600).as_secs(), 240);
+        assert_eq!(helper_refresh_interval(10).as_millis(), 4000);
+        assert_eq!(helper_refresh_interval(1).as_millis(), 1000);
     }
 }

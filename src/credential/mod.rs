@@ -5,7 +5,9 @@
 mod fresh;
 mod secret;
 
-pub use fresh::{Freshness, bearer, expiry_of, refresh_now};
+pub use fresh::{
+    Freshness, bearer, expiry_of, helper_refresh_interval, login_command, refresh_now,
+};
 pub use secret::{OAuthTokens, Secret};
 
 use crate::profile::{Auth, Profile, TokenStorage};
