@@ -3,7 +3,10 @@
 #   - clean release build time and stripped binary size        (target: binary <= 8 MiB)
 #   - median wall time of `agentgw token` over 200 runs, file store and Secret Service store
 #                                                               (target: <= 3 ms with the file store)
+#     and for an OAuth profile whose cached access token is still fresh (same target)
 #   - peak RSS of `agentgw token`                               (target: <= 8 MiB)
+#   - `agentgw token` for an OAuth profile whose access token needs a refresh, against a token
+#     endpoint that answers after 800 ms (one request: about the endpoint's delay)
 #   - median of 20 runs of `setup all --dry-run --yes --force`, and of
 #     `setup all --yes --no-test --force` on a home that is already set up (no agent installed)
 #   - the way users run it, with the real agents on PATH (the pinned current releases of
@@ -101,12 +104,35 @@ printf 'dapi0123456789abcdef0123456789abcd' |
 printf 'dapi0123456789abcdef0123456789abcd' |
     AGENTGW_AUTH_STORAGE=keyring "$bin" login --profile kr --host https://ws.example.com --token-stdin --no-verify 2>/dev/null >/dev/null
 
+# An OAuth profile as `login --auth oauth` leaves it, with an access token that is good for years:
+# the path every agent's helper call takes between refreshes.
+config_dir=$HOME/.config/agentgw
+cat >>"$config_dir/config.toml" <<'TOML'
+
+[profiles.oauth]
+host = "https://ws.example.com"
+token_storage = "file"
+auth = "oauth"
+client_id = "databricks-cli"
+token_endpoint = "https://ws.example.com/oidc/v1/token"
+TOML
+cat >>"$config_dir/tokens.toml" <<'TOML'
+
+[oauth]
+access_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZXYifQ.c2lnbmF0dXJl"
+expires_at = 4102444800
+lifetime = 3600
+refresh_token = "doau-bench-refresh-token"
+TOML
+
 echo "agentgw token, median of 200 runs:"
 echo "  file store:            $(median_ms 200 "$bin" token) ms"
 echo "  Secret Service store:  $(median_ms 200 "$bin" token --profile kr) ms"
+echo "  OAuth, cached access token, file store: $(median_ms 200 "$bin" token --profile oauth) ms"
 echo "agentgw token, peak RSS:"
 echo "  file store:            $(peak_rss_kib "$bin" token) KiB"
 echo "  Secret Service store:  $(peak_rss_kib "$bin" token --profile kr) KiB"
+echo "  OAuth, cached access token, file store: $(peak_rss_kib "$bin" token --profile oauth) KiB"
 echo "agentgw setup without agents on PATH, median of 20 runs:"
 echo "  all --dry-run --yes --force:                   $(median_ms 20 "$bin" setup all --dry-run --yes --force) ms"
 "$bin" setup all --yes --no-test --force >/dev/null 2>&1
@@ -165,6 +191,26 @@ gateway_home "$gateway_port"
 echo "no agent on PATH, gateway answering after 800 ms, median of 5 runs:"
 echo "  agentgw doctor:        $(ms "$(median_ms 5 "$bin" doctor)") ms"
 echo "  agentgw test all:      $(ms "$(median_ms 5 "$bin" test all)") ms"
+kill "$gateway_pid"
+rm -rf "$HOME"
+# An OAuth profile whose access token has expired: `agentgw token` refreshes it once.
+start_gateway 0.8
+gateway_home "$gateway_port"
+config_dir=$HOME/.config/agentgw
+cat >>"$config_dir/config.toml" <<TOML
+
+[profiles.oauth]
+host = "http://127.0.0.1:$gateway_port"
+token_storage = "file"
+auth = "oauth"
+client_id = "databricks-cli"
+token_endpoint = "http://127.0.0.1:$gateway_port/oidc/v1/token"
+TOML
+cp "$config_dir/tokens.toml" "$config_dir/tokens.expired"
+printf '\n[oauth]\naccess_token = "expired"\nexpires_at = 1\nlifetime = 3600\nrefresh_token = "doau-x"\n' >>"$config_dir/tokens.expired"
+expired_tokens="cp $config_dir/tokens.expired $config_dir/tokens.toml"
+echo "token endpoint answering after 800 ms, median of 5 runs:"
+echo "  agentgw token, OAuth access token expired (one refresh): $(ms "$(BENCH_PREPARE=$expired_tokens median_ms 5 "$bin" token --profile oauth)") ms"
 kill "$gateway_pid"
 rm -rf "$HOME"
 start_gateway never

@@ -28,6 +28,11 @@ BODY = json.dumps({
     "output": [{"content": [{"type": "output_text", "text": "pong"}]}],
     "candidates": [{"content": {"parts": [{"text": "pong"}]}}],
     "choices": [{"message": {"role": "assistant", "content": "pong"}}],
+    # The OAuth token endpoint's answer.
+    "access_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl",
+    "token_type": "Bearer",
+    "expires_in": 3600,
+    "refresh_token": "doau-bench-rotated",
 }).encode()
 
 

@@ -39,8 +39,14 @@ impl Session {
         let gateway = profile
             .gateway()
             .unwrap_or_else(|| profile::default_gateway(&host));
-        let stored = credential::read(&config_dir, Some(&profile))
-            .map_err(|e| Classified::explained(Kind::Credential, format!("{e:#}")))?;
+        // A failed OAuth refresh is already classified (sign in again, or the network).
+        let stored = credential::read(&config_dir, Some(&profile)).map_err(|e| {
+            if e.downcast_ref::<Classified>().is_some() {
+                e
+            } else {
+                Classified::explained(Kind::Credential, format!("{e:#}")).into()
+            }
+        })?;
         let Some((token, _)) = stored else {
             return Err(Classified::run(
                 Kind::NotLoggedIn,

@@ -139,7 +139,7 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
     match user {
         Some(user) => println!("Logged in to {} as {user}", host.value),
         None => println!(
-            "Saved the credential for {} (not verified: --no-verify)",
+            "Saved the token for {} (not verified: --no-verify)",
             host.value
         ),
     }
