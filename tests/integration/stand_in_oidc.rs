@@ -245,11 +245,32 @@ fn browser_sign_in_with_pkce_gets_tokens_every_route_accepts() {
 
     assert_eq!(scim_me(&gw, access).status, 200);
     let bearer = format!("Bearer {access}");
+    let sql = format!(
+        r#"{{"statement":"SELECT 1","warehouse_id":"{}"}}"#,
+        crate::support::sql::WAREHOUSE_ID
+    );
     for (method, path, headers, body) in [
         (
             "GET",
             "/api/2.0/serving-endpoints".to_string(),
             vec![("Authorization", bearer.as_str())],
+            "",
+        ),
+        (
+            "POST",
+            "/api/2.0/sql/statements".to_string(),
+            vec![("Authorization", bearer.as_str())],
+            sql.as_str(),
+        ),
+        (
+            // An empty protobuf message is a valid (empty) export.
+            "POST",
+            "/api/2.0/otel/v1/metrics".to_string(),
+            vec![
+                ("Authorization", bearer.as_str()),
+                ("Content-Type", "application/x-protobuf"),
+                ("X-Databricks-UC-Table-Name", "main.agentgw.metrics"),
+            ],
             "",
         ),
         (
@@ -735,7 +756,13 @@ fn a_browser_that_only_opens_the_page_never_reaches_the_listener() {
     let dir = tempfile::tempdir().unwrap();
     let browser = Browser::start_with(dir.path(), BrowserBehaviour::OpenOnly);
     let url = authorize_url(&gw, CLI_CLIENT_ID, "http://localhost:8020", "s");
-    run_browser_script(&browser, &url);
+    // Called directly this time, as `$BROWSER <url>`.
+    let status = std::process::Command::new(browser.command())
+        .arg(&url)
+        .env_clear()
+        .status()
+        .unwrap();
+    assert!(status.success());
     let visit = browser.wait_for_visit(Duration::from_secs(10)).unwrap();
     assert_eq!(visit.final_status, 302);
     assert_eq!(visit.hops, [url]);
