@@ -7,6 +7,10 @@
 //! token by design (tokens.toml, Gemini's .env, Claude settings written with --inline-token and
 //! their backups, or files the test wrote itself and declared) may hold one, and only with mode
 //! 0600; agentgw's config and state folders must be 0700.
+//!
+//! OAuth: every access token a stand-in issued in this process counts as a test token. Refresh
+//! tokens and client secrets (the stand-in's, and any a test hands agentgw) are stricter: they may
+//! never be printed, and only tokens.toml may hold them.
 
 use assert_cmd::Command;
 use std::cell::RefCell;
@@ -19,6 +23,9 @@ pub struct TestHome {
     pub dir: TempDir,
     /// Strings that must not leak: the test tokens, and whatever a test handed agentgw as one.
     secrets: RefCell<Vec<String>>,
+    /// Strings that must never be printed and only tokens.toml may hold: client secrets a test
+    /// handed agentgw (the stand-in's own secret and refresh tokens are added at each check).
+    strict_secrets: RefCell<Vec<String>>,
     /// Files the test itself wrote a secret into (say, ~/.databrickscfg).
     own_secret_files: RefCell<Vec<PathBuf>>,
 }
@@ -34,6 +41,7 @@ impl TestHome {
                 crate::support::GOOD_TOKEN.to_string(),
                 crate::support::FORBIDDEN_TOKEN.to_string(),
             ]),
+            strict_secrets: RefCell::new(Vec::new()),
             own_secret_files: RefCell::new(Vec::new()),
         }
     }
@@ -48,6 +56,25 @@ impl TestHome {
         if secret.len() >= MIN_SECRET_LEN && !self.secrets.borrow().iter().any(|s| s == secret) {
             self.secrets.borrow_mut().push(secret.to_string());
         }
+    }
+
+    /// Adds a string that must never be printed and only tokens.toml may hold (a client secret).
+    pub fn strict_secret(&self, secret: &str) {
+        let secret = secret.trim();
+        if secret.len() >= MIN_SECRET_LEN
+            && !self.strict_secrets.borrow().iter().any(|s| s == secret)
+        {
+            self.strict_secrets.borrow_mut().push(secret.to_string());
+        }
+    }
+
+    /// The secrets as of now: (test tokens, strict ones), with what the stand-ins issued so far.
+    fn current_secrets(&self) -> (Vec<String>, Vec<String>) {
+        let mut tokens = self.secrets.borrow().clone();
+        tokens.extend(crate::support::oidc::access_tokens_issued_so_far());
+        let mut strict = self.strict_secrets.borrow().clone();
+        strict.extend(crate::support::oidc::strict_secrets_issued_so_far());
+        (tokens, strict)
     }
 
     /// Declares a file the test itself wrote a secret into, or loosened the mode of.
@@ -84,7 +111,16 @@ impl TestHome {
             .find(|a| !a.starts_with('-'))
             .map(String::as_str);
         let stdout_may_hold_it = matches!(command, Some("token" | "otel-headers" | "exec"));
-        for secret in self.secrets.borrow().iter() {
+        let (tokens, strict) = self.current_secrets();
+        for secret in &strict {
+            assert!(
+                !stdout(out).contains(secret.as_str()) && !stderr(out).contains(secret.as_str()),
+                "agentgw {args:?} printed a refresh token or client secret:\n{}\n{}",
+                stdout(out),
+                stderr(out)
+            );
+        }
+        for secret in tokens.iter() {
             assert!(
                 stdout_may_hold_it || !stdout(out).contains(secret),
                 "agentgw {args:?} printed a secret on stdout:\n{}",
@@ -105,18 +141,24 @@ impl TestHome {
                 assert_eq!(mode(&dir), 0o700, "{} is not private", dir.display());
             }
         }
-        let secrets = self.secrets.borrow();
+        let (secrets, strict) = self.current_secrets();
         for file in crate::rich_home::files_under(self.path()) {
             let Ok(bytes) = std::fs::read(&file) else {
                 continue;
             };
             let text = String::from_utf8_lossy(&bytes);
-            if !secrets.iter().any(|s| text.contains(s.as_str())) {
+            let holds_strict = strict.iter().any(|s| text.contains(s.as_str()));
+            if !holds_strict && !secrets.iter().any(|s| text.contains(s.as_str())) {
                 continue;
             }
             if self.own_secret_files.borrow().contains(&file) {
                 continue;
             }
+            assert!(
+                !holds_strict || file.file_name().is_some_and(|n| n == "tokens.toml"),
+                "{} holds a refresh token or client secret",
+                file.display()
+            );
             assert!(
                 holds_the_token_by_design(&file),
                 "{} holds a secret",
@@ -195,6 +237,9 @@ impl Agentgw<'_> {
         ) {
             self.home.secret(&value.as_ref().to_string_lossy());
         }
+        if key.as_ref() == "DATABRICKS_CLIENT_SECRET" {
+            self.home.strict_secret(&value.as_ref().to_string_lossy());
+        }
         self.inner.env(key, value);
         self
     }
@@ -230,6 +275,12 @@ impl Agentgw<'_> {
             && let Some(token) = &self.stdin
         {
             self.home.secret(token);
+        }
+        // So is a client secret piped to `login --auth m2m --client-secret-stdin`, strictly.
+        if self.args.iter().any(|a| a == "--client-secret-stdin")
+            && let Some(secret) = &self.stdin
+        {
+            self.home.strict_secret(secret);
         }
         let out = self.inner.output()?;
         self.home.check_output(&self.args, &out);

@@ -27,6 +27,7 @@ mod rich_home;
 mod secrets;
 mod setup;
 mod setup_requests;
+mod stand_in_oidc;
 mod status;
 mod test_cmd;
 mod token;

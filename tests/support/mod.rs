@@ -4,14 +4,26 @@
 //! Workspace routes live at `<url>/api/2.0/...`; the AI Gateway at `<url>/ai-gateway/<agent>/...`
 //! speaks each agent's wire format (Anthropic Messages, OpenAI Responses and Chat Completions, Gemini
 //! generateContent), streaming or not, well enough for the real agent CLIs to print the reply and exit.
+//! Its OAuth server lives at `<url>/oidc/...` (see `oidc`); the access tokens it issues are accepted
+//! wherever GOOD_TOKEN is.
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
+pub mod browser;
+pub mod encoding;
 pub mod etc_overlay;
+pub mod http;
+pub mod oidc;
 pub mod otlp;
 mod routes;
 pub mod sql;
 mod wire;
+
+#[allow(unused_imports)] // the agents binary uses none of them yet
+pub use oidc::{
+    CUSTOM_CLIENT_ID, OAuthHandle, OAuthOptions, PATS_DISABLED_MESSAGE, SP_CLIENT_ID,
+    SP_CLIENT_SECRET,
+};
 
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -81,6 +93,7 @@ pub struct Gateway {
     pub url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     sql: Arc<Mutex<sql::State>>,
+    oauth: OAuthHandle,
 }
 
 impl Gateway {
@@ -113,16 +126,33 @@ impl Gateway {
     /// A stand-in whose gateway routes all give the `scripted` answer (the workspace API still
     /// answers as usual): for the failures agentgw must explain.
     pub fn start_scripted(scripted: Scripted) -> Gateway {
-        Gateway::serve_with(routes::Serving::replying(DEFAULT_REPLY), Some(scripted))
+        Gateway::serve_with(
+            routes::Serving::replying(DEFAULT_REPLY),
+            Some(scripted),
+            OAuthOptions::default(),
+        )
+    }
+
+    /// A stand-in (models answering [`DEFAULT_REPLY`]) whose OAuth server behaves as `options`
+    /// say. The other constructors serve OAuth with `OAuthOptions::default()`.
+    pub fn start_oauth(options: OAuthOptions) -> Gateway {
+        Gateway::serve_with(routes::Serving::replying(DEFAULT_REPLY), None, options)
     }
 
     fn serve(serving: routes::Serving) -> Gateway {
-        Gateway::serve_with(serving, None)
+        Gateway::serve_with(serving, None, OAuthOptions::default())
     }
 
-    fn serve_with(serving: routes::Serving, scripted: Option<Scripted>) -> Gateway {
+    fn serve_with(
+        serving: routes::Serving,
+        scripted: Option<Scripted>,
+        options: OAuthOptions,
+    ) -> Gateway {
         let server = tiny_http::Server::http("127.0.0.1:0").expect("bind the stand-in gateway");
         let port = server.server_addr().to_ip().expect("an IP listener").port();
+        let url = format!("http://127.0.0.1:{port}");
+        let oauth = OAuthHandle::new(&url, options);
+        let oauth_for_routes = oauth.clone();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
         let sql = Arc::clone(&serving.sql);
@@ -163,11 +193,14 @@ impl Gateway {
                         (response, s.delay)
                     }
                     None => {
-                        let answer = routes::answer(&recorded, &serving);
-                        let response = tiny_http::Response::from_data(answer.body)
+                        let answer = routes::answer(&recorded, &serving, &oauth_for_routes);
+                        let mut response = tiny_http::Response::from_data(answer.body)
                             .with_status_code(answer.status)
                             .with_header(header("Content-Type", answer.content_type))
                             .with_header(header("x-databricks-org-id", WORKSPACE_ID));
+                        for (name, value) in &answer.headers {
+                            response = response.with_header(header(name, value));
+                        }
                         (response, answer.delay)
                     }
                 };
@@ -189,10 +222,17 @@ impl Gateway {
             }
         });
         Gateway {
-            url: format!("http://127.0.0.1:{port}"),
+            url,
             requests,
             sql,
+            oauth,
         }
+    }
+
+    /// The stand-in's OAuth server: counters, issued tokens, and the switches tests flip while
+    /// it runs.
+    pub fn oauth(&self) -> OAuthHandle {
+        self.oauth.clone()
     }
 
     /// The AI Gateway base URL, `<url>/ai-gateway`: agents get `<gateway_url>/<agent path>`.

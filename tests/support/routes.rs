@@ -1,6 +1,7 @@
 //! Which request gets which answer: the workspace API, the per-agent gateway routes, and the
 //! gateway's token check in front of all of them.
 
+use super::oidc::{AccessToken, EXPIRED_MESSAGE, OAuthHandle, PATS_DISABLED_MESSAGE};
 use super::{FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, otlp, sql, wire};
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +12,8 @@ pub struct Answer {
     pub body: Vec<u8>,
     /// How long the stand-in waits before sending it (other requests are served meanwhile).
     pub delay: std::time::Duration,
+    /// Headers besides Content-Type (a redirect's Location, say).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Answer {
@@ -20,6 +23,7 @@ impl Answer {
             content_type: "application/json",
             body: body.to_string().into_bytes(),
             delay: std::time::Duration::ZERO,
+            headers: Vec::new(),
         }
     }
 
@@ -29,6 +33,7 @@ impl Answer {
             content_type: "text/event-stream",
             body: body.into_bytes(),
             delay: std::time::Duration::ZERO,
+            headers: Vec::new(),
         }
     }
 
@@ -60,21 +65,24 @@ impl Serving {
 
 const GATEWAY_PREFIX: &str = "/ai-gateway/";
 
-pub fn answer(request: &Recorded, serving: &Serving) -> Answer {
+pub fn answer(request: &Recorded, serving: &Serving, oauth: &OAuthHandle) -> Answer {
+    if let Some(answer) = oauth.answer(request) {
+        return answer;
+    }
     let reply = serving.reply.as_str();
     let path = request.route();
     let method = request.method.as_str();
     if path == "/api/2.0/preview/scim/v2/Me" && method == "GET" {
-        return scim_me(request);
+        return scim_me(request, oauth);
     }
     if path == "/api/2.0/serving-endpoints" && method == "GET" {
-        return match check_token(request.bearer()) {
+        return match check_token(oauth, request.bearer()) {
             Ok(()) => serving_endpoints(serving),
             Err(denied) => denied,
         };
     }
     if path.starts_with("/api/2.0/sql/statements") {
-        return match check_token(request.bearer()) {
+        return match check_token(oauth, request.bearer()) {
             Ok(()) => serving.sql.lock().unwrap().answer(
                 method,
                 path,
@@ -85,7 +93,7 @@ pub fn answer(request: &Recorded, serving: &Serving) -> Answer {
     }
     if let Some(signal) = path.strip_prefix("/api/2.0/otel/v1/") {
         return match (method, signal) {
-            ("POST", "metrics" | "logs" | "traces") => match check_token(request.bearer()) {
+            ("POST", "metrics" | "logs" | "traces") => match check_token(oauth, request.bearer()) {
                 Ok(()) => ingest(request),
                 Err(denied) => denied,
             },
@@ -103,7 +111,7 @@ pub fn answer(request: &Recorded, serving: &Serving) -> Answer {
             .or_else(|| request.header("x-goog-api-key")),
         _ => request.bearer(),
     };
-    if let Err(denied) = check_token(token) {
+    if let Err(denied) = check_token(oauth, token) {
         return denied;
     }
     let body = request.json().unwrap_or(serde_json::Value::Null);
@@ -135,6 +143,7 @@ fn ingest(request: &Recorded) -> Answer {
         content_type: "application/x-protobuf",
         body: otlp::rpc_status(code, &message),
         delay: std::time::Duration::ZERO,
+        headers: Vec::new(),
     };
     if otlp::fields(&request.bytes).is_err() {
         return status(400, 3, "the body is not a protobuf message".into());
@@ -160,6 +169,7 @@ fn ingest(request: &Recorded) -> Answer {
             content_type: "application/x-protobuf",
             body: Vec::new(),
             delay: std::time::Duration::ZERO,
+            headers: Vec::new(),
         },
         _ => status(400, 3, format!("invalid table name '{table}'")),
     }
@@ -189,9 +199,9 @@ fn serving_endpoints(serving: &Serving) -> Answer {
     Answer::json(200, serde_json::json!({ "endpoints": endpoints }))
 }
 
-fn scim_me(request: &Recorded) -> Answer {
+fn scim_me(request: &Recorded, oauth: &OAuthHandle) -> Answer {
     // SCIM says "Invalid access token." whether the token is wrong or missing.
-    match check_token(Some(request.bearer().unwrap_or_default())) {
+    match check_token(oauth, Some(request.bearer().unwrap_or_default())) {
         Ok(()) => Answer::json(
             200,
             serde_json::json!({"userName": USER_NAME, "displayName": "Dev", "id": "42"}),
@@ -200,18 +210,33 @@ fn scim_me(request: &Recorded) -> Answer {
     }
 }
 
-/// The workspace's answer to a missing, unknown or under-privileged token, in Databricks' error shape.
-fn check_token(token: Option<&str>) -> Result<(), Answer> {
+/// The workspace's answer to a missing, unknown, expired or under-privileged token, in Databricks'
+/// error shape. The test PATs work unless the workspace refuses PATs; OAuth access tokens work
+/// while they live.
+fn check_token(oauth: &OAuthHandle, token: Option<&str>) -> Result<(), Answer> {
     match token {
+        Some(GOOD_TOKEN | STAGING_TOKEN | FORBIDDEN_TOKEN) if oauth.refuses_pats() => {
+            Err(Answer::json(
+                403,
+                serde_json::json!({"error_code": "PERMISSION_DENIED", "message": PATS_DISABLED_MESSAGE}),
+            ))
+        }
         Some(GOOD_TOKEN | STAGING_TOKEN) => Ok(()),
         Some(FORBIDDEN_TOKEN) => Err(Answer::json(
             403,
             serde_json::json!({"error_code": "PERMISSION_DENIED", "message": "User does not have permission to use this API."}),
         )),
-        Some(_) => Err(Answer::json(
-            401,
-            serde_json::json!({"error_code": "UNAUTHENTICATED", "message": "Invalid access token."}),
-        )),
+        Some(token) => match oauth.access_token(token) {
+            AccessToken::Live => Ok(()),
+            AccessToken::Expired => Err(Answer::json(
+                401,
+                serde_json::json!({"error_code": "UNAUTHENTICATED", "message": EXPIRED_MESSAGE}),
+            )),
+            AccessToken::Unknown => Err(Answer::json(
+                401,
+                serde_json::json!({"error_code": "UNAUTHENTICATED", "message": "Invalid access token."}),
+            )),
+        },
         None => Err(Answer::json(
             401,
             serde_json::json!({"error_code": "UNAUTHENTICATED", "message": "Credential was not sent or was of an unsupported type for this API."}),
