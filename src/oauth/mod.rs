@@ -253,7 +253,13 @@ fn request_token(
             detail: "the answer has no access_token".into(),
         });
     }
-    match json.as_ref().and_then(|j| j["error"].as_str()) {
+    // RFC 6749's `temporarily_unavailable` and `server_error`, and any 5xx: the sign-in is fine,
+    // the endpoint is not (try again later), whatever the body says.
+    let error = json
+        .as_ref()
+        .and_then(|j| j["error"].as_str())
+        .filter(|e| status < 500 && !matches!(*e, "temporarily_unavailable" | "server_error"));
+    match error {
         Some(error) => Err(TokenError::Refused {
             status,
             error: error.to_string(),
@@ -263,7 +269,7 @@ fn request_token(
             status,
             detail: one_line(
                 json.as_ref()
-                    .and_then(|j| j["message"].as_str())
+                    .and_then(|j| j["error_description"].as_str().or(j["message"].as_str()))
                     .or(Some(body.as_str())),
             ),
         }),

@@ -186,15 +186,7 @@ fn from_databrickscfg_reads_the_default_or_a_named_section() {
     );
     assert_stderr_contains(&out, "from ~/.databrickscfg [DEFAULT]");
 
-    // A section without a PAT: say so, name the flag that helps.
-    let out = home
-        .cmd()
-        .args(["login", "--from-databrickscfg", "oauth", "--profile", "o"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_stderr_contains(&out, "[oauth] has no token (auth_type = databricks-cli)");
-    assert_stderr_contains(&out, "--token-stdin");
+    // An OAuth section (auth_type = databricks-cli) signs in in the browser: see oauth_login.rs.
 
     // A missing section lists those that exist.
     let out = home
