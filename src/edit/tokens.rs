@@ -177,9 +177,12 @@ fn delete_holding(files: Vec<PathBuf>, secret: &str) -> Result<Vec<PathBuf>, Edi
     let mut removed = Vec::new();
     for file in files {
         if file.is_file() && holds(&file, secret.as_bytes()) {
-            fs::remove_file(&file)
-                .map_err(|e| EditError::io(&file, "cannot delete the backup", e))?;
-            removed.push(file);
+            match fs::remove_file(&file) {
+                Ok(()) => removed.push(file),
+                // Another agentgw run (a concurrent `remove`) deleted it first: the goal holds.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(EditError::io(&file, "cannot delete the backup", e)),
+            }
         }
     }
     Ok(removed)
