@@ -18,6 +18,7 @@ mod exec;
 mod folders;
 mod gemini;
 mod harness;
+mod oauth;
 mod setup;
 mod stand_in;
 mod versions;

@@ -1,0 +1,220 @@
+//! The real agents with an OAuth sign-in whose access tokens live a few seconds: signed in through
+//! the browser (the stand-in's OIDC endpoints, a headless `$BROWSER`), set up by agentgw, and run
+//! twice across a token's expiry. Each run must reach the gateway, the second with a refreshed
+//! token, and no token may sit in any file but agentgw's own store.
+
+use crate::harness::{AgentHome, Outcome};
+use crate::support::browser::Browser;
+use crate::support::{Gateway, OAuthOptions};
+use crate::versions::{self, Release};
+use crate::{claude, codex};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+/// Long enough for one agent run to start with a fresh token; short enough to wait out.
+const LIFETIME_SECS: u64 = 8;
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn agentgw_ok(home: &AgentHome, agent: &Path, args: &[&str], browser: Option<&Browser>) {
+    let mut cmd = home.agentgw(agent);
+    cmd.args(args).stdin(Stdio::null());
+    if let Some(browser) = browser {
+        cmd.env("BROWSER", browser.command());
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "agentgw {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A stand-in with short-lived access tokens, and a home signed in to it through the browser.
+fn signed_in(agent: &Path) -> (Gateway, AgentHome) {
+    let gateway = Gateway::start_oauth(OAuthOptions {
+        token_lifetime: Duration::from_secs(LIFETIME_SECS),
+        ..OAuthOptions::default()
+    });
+    let home = AgentHome::new();
+    let browser = Browser::start(&home.home());
+    let port = free_port().to_string();
+    let login = [
+        "login",
+        "--host",
+        &gateway.url,
+        "--auth",
+        "oauth",
+        "--redirect-port",
+        &port,
+    ];
+    agentgw_ok(&home, agent, &login, Some(&browser));
+    (gateway, home)
+}
+
+/// Until the cached token is inside its safety margin (half its lifetime), so the next helper
+/// call refreshes it.
+fn wait_for_refresh_time() {
+    std::thread::sleep(Duration::from_millis(LIFETIME_SECS * 500 + 800));
+}
+
+/// The access tokens `route` saw since the last `take_requests` (one, unless the run outlasted a
+/// token's margin and the helper refreshed it), each checked to be one the stand-in issued.
+fn tokens_of_the_run(
+    gateway: &Gateway,
+    route: &str,
+    release: &Release,
+    outcome: &Outcome,
+) -> BTreeSet<String> {
+    let tokens: BTreeSet<String> = gateway
+        .requests_to("POST", route)
+        .iter()
+        .filter_map(|r| r.bearer().map(str::to_string))
+        .collect();
+    assert!(
+        !tokens.is_empty(),
+        "{release}: no token on {route}: {outcome}\n{}",
+        gateway.request_summary()
+    );
+    let issued = gateway.oauth().issued_access_tokens();
+    assert!(
+        tokens.iter().all(|t| issued.contains(t)),
+        "{release}: {route} got a token the stand-in did not issue"
+    );
+    tokens
+}
+
+/// No file under HOME but agentgw's token store holds any token or secret the stand-in issued.
+fn assert_no_token_on_disk(home: &AgentHome, gateway: &Gateway, release: &Release) {
+    let mut secrets = gateway.oauth().secrets();
+    secrets.extend(gateway.oauth().issued_access_tokens());
+    let mut stack = vec![home.home()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.ends_with(".config/agentgw/tokens.toml") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            for secret in &secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{release}: {} holds an OAuth secret",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn claude_runs_across_a_token_expiry_with_refreshed_tokens_and_telemetry() {
+    let Some(releases) = versions::installed("claude") else {
+        return;
+    };
+    for (release, exe) in releases {
+        let (gateway, home) = signed_in(&exe);
+        agentgw_ok(
+            &home,
+            &exe,
+            &[
+                "setup",
+                "claude",
+                "--yes",
+                "--otel-tables",
+                "main.agents.claude",
+            ],
+            None,
+        );
+        gateway.take_requests();
+
+        let first_run = claude::print_pong(&home, &exe);
+        assert!(
+            first_run.succeeded() && first_run.stdout.contains("pong"),
+            "{release}: {first_run}"
+        );
+        let first = tokens_of_the_run(
+            &gateway,
+            "/ai-gateway/anthropic/v1/messages",
+            &release,
+            &first_run,
+        );
+        // Telemetry goes out with an OAuth token from otelHeadersHelper (a later one when the
+        // run outlasted the first token's margin: the helper refreshed it, as it should).
+        tokens_of_the_run(&gateway, "/api/2.0/otel/v1/metrics", &release, &first_run);
+
+        wait_for_refresh_time();
+        gateway.take_requests();
+        let second_run = claude::print_pong(&home, &exe);
+        assert!(
+            second_run.succeeded() && second_run.stdout.contains("pong"),
+            "{release}: {second_run}"
+        );
+        let second = tokens_of_the_run(
+            &gateway,
+            "/ai-gateway/anthropic/v1/messages",
+            &release,
+            &second_run,
+        );
+        assert_ne!(
+            first, second,
+            "{release}: the second run reused the first token"
+        );
+        assert!(gateway.oauth().grants("refresh_token") >= 1, "{release}");
+        assert_no_token_on_disk(&home, &gateway, &release);
+    }
+}
+
+#[test]
+fn codex_runs_its_auth_command_across_a_token_expiry() {
+    let Some(releases) = versions::installed("codex") else {
+        return;
+    };
+    for (release, exe) in releases {
+        let (gateway, home) = signed_in(&exe);
+        agentgw_ok(&home, &exe, &["setup", "codex", "--yes"], None);
+        gateway.take_requests();
+
+        let first_run = codex::exec_pong(&home, &exe, None, &[]);
+        assert!(
+            first_run.succeeded() && first_run.stdout.contains("pong"),
+            "{release}: {first_run}"
+        );
+        let first = tokens_of_the_run(
+            &gateway,
+            "/ai-gateway/openai/v1/responses",
+            &release,
+            &first_run,
+        );
+
+        wait_for_refresh_time();
+        gateway.take_requests();
+        let second_run = codex::exec_pong(&home, &exe, None, &[]);
+        assert!(
+            second_run.succeeded() && second_run.stdout.contains("pong"),
+            "{release}: {second_run}"
+        );
+        let second = tokens_of_the_run(
+            &gateway,
+            "/ai-gateway/openai/v1/responses",
+            &release,
+            &second_run,
+        );
+        assert_ne!(
+            first, second,
+            "{release}: the second run reused the first token"
+        );
+        assert_no_token_on_disk(&home, &gateway, &release);
+    }
+}
