@@ -312,3 +312,65 @@ fn two_simultaneous_logins_to_the_keyring_leave_one_of_their_tokens() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn an_oauth_sign_in_lives_in_the_keyring_and_its_refresh_is_written_back_there() {
+    use crate::support::browser::Browser;
+    use crate::support::{Gateway, OAuthOptions};
+    let Some(bus) = secret_service_bus() else {
+        return;
+    };
+    let gw = Gateway::start_oauth(OAuthOptions {
+        token_lifetime: std::time::Duration::from_secs(4),
+        ..OAuthOptions::default()
+    });
+    let home = TestHome::new();
+    let profile = format!("kr-oauth-{}", std::process::id());
+    let browser = Browser::start(home.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let out = keyring_cmd(&home, &bus)
+        .args(["login", "--profile", &profile, "--host", &gw.url])
+        .args(["--auth", "oauth", "--redirect-port", &port])
+        .env("BROWSER", browser.command())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(&out, "stored in the OS keyring");
+    assert_eq!(home.tokens_toml(), None, "no plaintext copy");
+
+    let token = |home: &TestHome| {
+        keyring_cmd(home, &bus)
+            .args(["token", "--profile", &profile])
+            .output()
+            .unwrap()
+    };
+    let first = stdout(&token(&home));
+    assert_eq!(first.trim(), gw.oauth().issued_access_tokens()[0]);
+    // Past the margin: refreshed, and the rotated refresh token stored in the keyring — the
+    // refresh after that works only if it was.
+    for round in 1..=2 {
+        std::thread::sleep(std::time::Duration::from_millis(2700));
+        let out = token(&home);
+        assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out).trim(),
+            gw.oauth().issued_access_tokens()[round]
+        );
+    }
+    assert_eq!(gw.oauth().grants("refresh_token"), 2);
+    assert_eq!(
+        home.tokens_toml(),
+        None,
+        "the refresh wrote a plaintext copy"
+    );
+    let out = keyring_cmd(&home, &bus)
+        .args(["logout", "--profile", &profile])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
