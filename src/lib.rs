@@ -15,6 +15,7 @@ pub mod gateway;
 pub mod otel;
 pub mod paths;
 pub mod profile;
+pub mod relay;
 pub mod sql;
 pub mod ui;
 pub mod urls;
