@@ -23,6 +23,7 @@ mod logout;
 mod otel;
 mod profiles;
 mod prompts;
+mod relay;
 mod rich_home;
 mod secrets;
 mod setup;
