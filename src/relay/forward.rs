@@ -129,6 +129,17 @@ fn upstream_request(
             "the request target {target:?} is not a path (`/v1beta/...`)"
         ));
     }
+    // A server resolving `..` would take the token out from under the Gemini base path.
+    let path = target.split('?').next().unwrap_or_default();
+    let dot_segment = path.split('/').any(|segment| {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        decoded == "." || decoded == ".."
+    });
+    if dot_segment {
+        return Err(format!(
+            "the request path {path:?} has a `.` or `..` segment; the relay forwards only paths below the gateway's Gemini base"
+        ));
+    }
     let mut builder = ureq::http::Request::builder()
         .method(request.method.as_str())
         .uri(format!("{}{target}", shared.upstream));

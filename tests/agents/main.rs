@@ -18,6 +18,7 @@ mod exec;
 mod folders;
 mod gemini;
 mod harness;
+mod relay;
 mod setup;
 mod stand_in;
 mod versions;

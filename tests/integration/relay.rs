@@ -381,8 +381,13 @@ fn relay_answers_400_to_a_malformed_request_and_forwards_nothing() {
         "GET http://elsewhere.example/v1beta/models HTTP/1.1\r\n{}\r\n",
         both_keys(&relay)
     );
+    let climbing = format!(
+        "GET /v1beta/%2E%2e/../api/2.0/preview/scim/v2/Me HTTP/1.1\r\n{}\r\n",
+        both_keys(&relay)
+    );
     for (request, said) in [
         ("NONSENSE\r\n\r\n".to_string(), "request line"),
+        (climbing, "`..` segment"),
         (smuggling, "both Content-Length and Transfer-Encoding"),
         (full_url, "is not a path"),
     ] {
