@@ -509,3 +509,31 @@ fn relay_listens_on_loopback_only() {
         relay.base_url()
     );
 }
+
+#[test]
+fn relay_answers_an_http10_client_without_chunks_and_closes() {
+    let gateway = Gateway::start();
+    let relay = relay_to(&gateway, always(GOOD_TOKEN));
+    let request = generate(&both_keys(&relay)).replacen("HTTP/1.1", "HTTP/1.0", 1);
+    let answer = Client::to(&relay).ask(&request);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.header("transfer-encoding"), None);
+    assert_eq!(answer.header("connection"), Some("close"));
+    assert!(answer.body.contains("pong"), "{}", answer.body);
+}
+
+#[test]
+fn relay_does_not_start_with_an_unreadable_ca_file() {
+    let gateway = Gateway::start();
+    let missing = std::env::temp_dir().join("agentgw-relay-no-such-ca.pem");
+    let error = Relay::start(
+        &format!("{}/gemini", gateway.gateway_url()),
+        Some(&missing),
+        always(GOOD_TOKEN),
+    )
+    .err()
+    .expect("a missing CA file is an error");
+    let text = format!("{error:#}");
+    assert!(text.contains(&missing.display().to_string()), "{text}");
+    assert!(text.contains("--ca-file"), "{text}");
+}
