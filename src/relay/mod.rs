@@ -91,7 +91,9 @@ impl Relay {
 
 impl Drop for Relay {
     /// Stops accepting (the port closes) and cuts the connections still open, so no thread of the
-    /// relay keeps waiting on a client that is gone with the agent.
+    /// relay keeps waiting on a client that is gone with the agent. (A thread still waiting on the
+    /// gateway for an answer ends at the gateway's next byte, when its write to the cut connection
+    /// fails, or at the idle timeout; it never holds up the process's exit.)
     fn drop(&mut self) {
         self.stopping.store(true, Ordering::SeqCst);
         // The accept loop is blocked in accept(): a connection of our own wakes it to see the flag.
