@@ -5,7 +5,9 @@ use crate::urls::redact_userinfo;
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::time::Duration;
+use ureq::config::ConfigBuilder;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::typestate::AgentScope;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -97,21 +99,29 @@ pub struct RequestError {
     pub timeout: Duration,
 }
 
+/// What every agentgw HTTP client shares, whatever its timeouts: the TLS trust (the platform's
+/// verifier, so corporate CAs and `SSL_CERT_FILE` work, or the PEM `ca_file`), proxies from
+/// `HTTPS_PROXY`/`NO_PROXY` (ureq's default), the connect timeout, no redirect followed (a bearer
+/// token must not be replayed to another host), and error statuses handed back as answers.
+pub fn client_config(ca_file: Option<&Path>) -> Result<ConfigBuilder<AgentScope>> {
+    let roots = match ca_file {
+        None => RootCerts::PlatformVerifier,
+        Some(path) => RootCerts::new_with_certs(&read_ca_file(path)?),
+    };
+    Ok(ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .user_agent(concat!("agentgw/", env!("CARGO_PKG_VERSION")))
+        .tls_config(TlsConfig::builder().root_certs(roots).build()))
+}
+
 impl Http {
     pub fn new(ca_file: Option<&Path>) -> Result<Http> {
         let total_timeout = total_timeout()?;
-        let roots = match ca_file {
-            None => RootCerts::PlatformVerifier,
-            Some(path) => RootCerts::new_with_certs(&read_ca_file(path)?),
-        };
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .timeout_connect(Some(CONNECT_TIMEOUT))
+        let config = client_config(ca_file)?
             .timeout_global(Some(total_timeout))
-            .user_agent(concat!("agentgw/", env!("CARGO_PKG_VERSION")))
-            .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build();
         Ok(Http {
             agent: config.new_agent(),
@@ -592,7 +602,7 @@ impl RequestError {
     }
 }
 
-fn classify_transport(e: &ureq::Error) -> (Failure, String) {
+pub(crate) fn classify_transport(e: &ureq::Error) -> (Failure, String) {
     use std::io::ErrorKind;
     match e {
         ureq::Error::HostNotFound => (Failure::Dns, "host not found".into()),

@@ -16,6 +16,7 @@ pub mod oauth;
 pub mod otel;
 pub mod paths;
 pub mod profile;
+pub mod relay;
 pub mod sql;
 pub mod ui;
 pub mod urls;

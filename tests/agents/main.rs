@@ -19,6 +19,7 @@ mod folders;
 mod gemini;
 mod harness;
 mod oauth;
+mod relay;
 mod setup;
 mod stand_in;
 mod versions;

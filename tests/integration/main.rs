@@ -24,6 +24,7 @@ mod oauth_login;
 mod otel;
 mod profiles;
 mod prompts;
+mod relay;
 mod rich_home;
 mod secrets;
 mod setup;
