@@ -263,6 +263,7 @@ impl Agent for Codex {
             args: launch_args,
             env,
             env_remove: Vec::new(),
+            relay: None,
         })
     }
 }

@@ -108,6 +108,12 @@ impl Agent for Gemini {
     /// nothing). Gemini has no key helper, so the token is there too.
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
         auth_type::check(&gemini_dir()?.join("settings.json"))?;
+        // An OAuth token would expire mid-session: Gemini gets a relay's key instead (see exec).
+        let relay = cx.profile.auth.is_short_lived().then_some(super::RelayVars {
+            base_url: "GOOGLE_GEMINI_BASE_URL",
+            key: TOKEN_KEY,
+        });
+        let key = if relay.is_some() { "" } else { cx.token };
         let env = vec![
             ("GEMINI_MODEL".into(), cx.model.clone()),
             (
@@ -115,7 +121,7 @@ impl Agent for Gemini {
                 gateway_base(self, &cx.gateway, cx.profile),
             ),
             ("GEMINI_API_KEY_AUTH_MECHANISM".into(), "bearer".into()),
-            (TOKEN_KEY.into(), cx.token.to_string()),
+            (TOKEN_KEY.into(), key.to_string()),
             // Headless Gemini (0.39.1 and newer) refuses to run in a folder it does not trust,
             // whatever the environment holds: running it through agentgw is the user's say-so.
             ("GEMINI_CLI_TRUST_WORKSPACE".into(), "true".into()),
@@ -124,6 +130,7 @@ impl Agent for Gemini {
             args: args.to_vec(),
             env,
             env_remove: Vec::new(),
+            relay,
         })
     }
 }

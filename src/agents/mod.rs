@@ -219,6 +219,17 @@ pub struct Launch {
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
     pub env_remove: Vec<String>,
+    /// For an agent that reads one static key when it starts and has no helper command (Gemini),
+    /// when the profile's tokens are short-lived: exec serves it through a loopback relay that
+    /// puts a fresh token on every request. These variables get the relay's address and key.
+    pub relay: Option<RelayVars>,
+}
+
+/// The variables of [`Launch::relay`]: `base_url` holds the gateway URL the relay forwards to
+/// until exec replaces it with the relay's; `key` gets the relay's key.
+pub struct RelayVars {
+    pub base_url: &'static str,
+    pub key: &'static str,
 }
 
 /// A settings file for one `agentgw exec` run, which the agent is pointed at instead of being

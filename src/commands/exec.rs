@@ -1,15 +1,19 @@
 //! `agentgw exec <agent> [ARGS...]`: run the agent with the gateway settings winning over its own
 //! config for that run, nothing written to disk, and hand back its exit code. How each agent is
 //! made to use them is the agent module's `launch` (Claude Code: `--settings` and its key helper;
-//! Codex: `-c` overrides and its `auth` command; Gemini: its environment).
+//! Codex: `-c` overrides and its `auth` command; Gemini: its environment, and with short-lived
+//! OAuth tokens a loopback relay that adds a fresh token to each request).
 
 use super::session::Session;
 use crate::agents::{self, SetupOptions};
 use crate::cli::{Cli, ExecArgs};
+use crate::relay::Relay;
+use crate::{credential, paths};
 use anyhow::{Result, anyhow};
 use clap::CommandFactory;
 use clap::error::ErrorKind;
 use std::process::Command;
+use std::sync::Arc;
 
 pub fn run(profile_flag: Option<&str>, args: ExecArgs) -> Result<()> {
     let (name, agent_args) = args.command.split_first().expect("clap requires the agent");
@@ -29,9 +33,16 @@ pub fn run(profile_flag: Option<&str>, args: ExecArgs) -> Result<()> {
     let model = agents::model_for(agent, args.model.as_deref(), &session.profile);
     let options = SetupOptions::default();
     let cx = session.context(model, &options, None);
-    let launch = agent.launch(&cx, agent_args)?;
+    let mut launch = agent.launch(&cx, agent_args)?;
+    // Kept alive until the agent ends: it serves the agent for the whole run.
+    let relay = match &launch.relay {
+        Some(vars) => Some(start_relay(&session, &mut launch.env, vars)?),
+        None => None,
+    };
     let mut command = Command::new(agent.program());
-    command.args(&launch.args).envs(launch.env);
+    command
+        .args(&launch.args)
+        .envs(launch.env.iter().map(|(k, v)| (k, v)));
     for name in &launch.env_remove {
         command.env_remove(name);
     }
@@ -42,6 +53,11 @@ pub fn run(profile_flag: Option<&str>, args: ExecArgs) -> Result<()> {
             agent.name()
         )
     };
+    if relay.is_some() {
+        let code = run_beside(&mut command).map_err(not_found)?;
+        drop(relay);
+        std::process::exit(code);
+    }
     #[cfg(unix)]
     {
         // Become the agent: signals, the terminal and the exit code are all its own.
@@ -53,4 +69,64 @@ pub fn run(profile_flag: Option<&str>, args: ExecArgs) -> Result<()> {
         let status = command.status().map_err(not_found)?;
         std::process::exit(status.code().unwrap_or(1));
     }
+}
+
+/// Starts the loopback relay for an agent without a helper command (Gemini) and points the
+/// agent's variables at it. The relay asks agentgw's store for the token on every request, so
+/// a run that outlasts an access token gets the refreshed one.
+fn start_relay(
+    session: &Session,
+    env: &mut [(String, String)],
+    vars: &agents::RelayVars,
+) -> Result<Relay> {
+    let upstream = env
+        .iter()
+        .find(|(name, _)| name == vars.base_url)
+        .map(|(_, value)| value.clone())
+        .ok_or_else(|| anyhow!("the agent's launch names no {}", vars.base_url))?;
+    let config_dir = paths::config_dir()?;
+    let profile = session.profile.clone();
+    let token: crate::relay::TokenSource =
+        Arc::new(
+            move || match credential::read(&config_dir, Some(&profile))? {
+                Some((token, _)) => Ok(token),
+                None => anyhow::bail!(
+                    "not logged in (profile '{}'); run: {}",
+                    profile.name,
+                    credential::login_command(&profile)
+                ),
+            },
+        );
+    let relay = Relay::start(&upstream, session.profile.ca_file.as_deref(), token)?;
+    for (name, value) in env.iter_mut() {
+        if name == vars.base_url {
+            *value = relay.base_url();
+        } else if name == vars.key {
+            *value = relay.key().to_string();
+        }
+    }
+    Ok(relay)
+}
+
+/// Runs the agent as a child and returns the exit code to end with (128 + the signal that ended
+/// it, as shells report). While it runs, agentgw ignores the terminal's Ctrl-C and Ctrl-\: they
+/// reach the agent too, which decides what they mean; agentgw stays to serve it to the end.
+fn run_beside(command: &mut Command) -> std::io::Result<i32> {
+    let mut child = command.spawn()?;
+    #[cfg(unix)]
+    // SAFETY: changing this process's signal dispositions; the child, already started, keeps the
+    // defaults it was given.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+    }
+    let status = child.wait()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return Ok(128 + signal);
+        }
+    }
+    Ok(status.code().unwrap_or(1))
 }

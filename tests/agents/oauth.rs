@@ -7,7 +7,7 @@ use crate::harness::{AgentHome, Outcome};
 use crate::support::browser::Browser;
 use crate::support::{Gateway, OAuthOptions};
 use crate::versions::{self, Release};
-use crate::{claude, codex};
+use crate::{claude, codex, gemini};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Stdio;
@@ -214,6 +214,80 @@ fn codex_runs_its_auth_command_across_a_token_expiry() {
         assert_ne!(
             first, second,
             "{release}: the second run reused the first token"
+        );
+        assert_no_token_on_disk(&home, &gateway, &release);
+    }
+}
+
+#[test]
+fn gemini_through_exec_outlives_its_first_token_thanks_to_the_relay() {
+    let Some(releases) = versions::installed("gemini") else {
+        return;
+    };
+    for (release, exe) in releases {
+        let (gateway, home) = signed_in(&exe);
+        agentgw_ok(
+            &home,
+            &exe,
+            &["setup", "gemini", "--yes", "--no-test", "--no-token-file"],
+            None,
+        );
+        let login_token = gateway.oauth().issued_access_tokens().pop().unwrap();
+        gateway.take_requests();
+        // A session that works a while before its first request: a `gemini` first on PATH that
+        // waits out the whole lifetime of the token exec started with, then runs the real one.
+        let scripts = home
+            .write_beside("slow.txt", "")
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        std::fs::create_dir_all(scripts.join("slow")).unwrap();
+        let slow = scripts.join("slow/gemini");
+        std::fs::write(
+            &slow,
+            format!(
+                "#!/bin/sh\nsleep {}\nexec '{}' \"$@\"\n",
+                LIFETIME_SECS + 1,
+                exe.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let mut exec = home.agentgw(&exe);
+        let path =
+            std::env::join_paths(std::iter::once(slow.parent().unwrap().to_path_buf()).chain(
+                std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+            ))
+            .unwrap();
+        exec.env("PATH", path).env(
+            "GEMINI_CLI_SYSTEM_SETTINGS_PATH",
+            home.write_beside("system-settings.json", gemini::HEADLESS_SETTINGS),
+        );
+        exec.args(["exec", "gemini", "-p", "say pong"]);
+        let started = std::time::Instant::now();
+        let outcome = home.run(&mut exec);
+        assert!(
+            started.elapsed() > Duration::from_secs(LIFETIME_SECS),
+            "{release}"
+        );
+        assert!(
+            outcome.succeeded() && outcome.stdout.contains("pong"),
+            "{release}: {outcome}\n{}",
+            gateway.request_summary()
+        );
+        let tokens = tokens_of_the_run(
+            &gateway,
+            &format!(
+                "/ai-gateway/gemini/v1beta/models/{}:streamGenerateContent",
+                gemini::MODEL
+            ),
+            &release,
+            &outcome,
+        );
+        assert!(
+            !tokens.contains(&login_token),
+            "{release}: the relay forwarded the expired token"
         );
         assert_no_token_on_disk(&home, &gateway, &release);
     }

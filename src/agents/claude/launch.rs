@@ -67,6 +67,7 @@ pub fn launch(cx: &Context, user_args: &[String]) -> Result<Launch> {
         // Cancelled in --settings as well; gone from the environment, nothing of them is left
         // for the tools Claude runs.
         env_remove: TOKEN_VARIABLES.iter().map(|v| v.to_string()).collect(),
+        relay: None,
     })
 }
 
