@@ -20,6 +20,7 @@ mod json_errors;
 mod keyring;
 mod login;
 mod logout;
+mod oauth_agents;
 mod otel;
 mod profiles;
 mod prompts;
