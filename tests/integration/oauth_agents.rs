@@ -641,3 +641,49 @@ fn doctor_with_oauth_flags_agent_files_that_hold_a_token() {
         "{gemini}"
     );
 }
+
+/// `agentgw exec <agent>` with an OAuth profile, the agent a fake that prints its arguments.
+fn exec_fake(agent: &str) -> (TestHome, String) {
+    let home = oauth_home();
+    fake_program(&home, agent, "printf 'arg:%s\\n' \"$@\"");
+    let out = home
+        .cmd()
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", home.path().join("bin").display()),
+        )
+        .args(["exec", agent, "hi"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    (home, said)
+}
+
+#[test]
+fn exec_claude_with_oauth_asks_the_helper_again_inside_the_tokens_lifetime() {
+    let (_home, said) = exec_fake("claude");
+    let file = said
+        .lines()
+        .skip_while(|l| *l != "arg:--settings")
+        .nth(1)
+        .and_then(|l| l.strip_prefix("arg:"))
+        .unwrap_or_else(|| panic!("{said}"));
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(
+        settings["env"]["CLAUDE_CODE_API_KEY_HELPER_TTL_MS"],
+        HELPER_TTL_MS
+    );
+}
+
+#[test]
+fn exec_codex_with_oauth_gets_the_same_auth_timing_as_setup() {
+    let (_home, said) = exec_fake("codex");
+    for expected in [
+        format!("arg:model_providers.databricks-exec.auth.refresh_interval_ms={HELPER_TTL_MS}"),
+        "arg:model_providers.databricks-exec.auth.timeout_ms=20000".to_string(),
+    ] {
+        assert!(said.lines().any(|l| l == expected), "{expected}\n{said}");
+    }
+}
