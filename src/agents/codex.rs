@@ -1,7 +1,8 @@
 //! Codex CLI: `$CODEX_HOME/config.toml` (default `~/.codex`), or `$CODEX_HOME/<NAME>.config.toml`
 //! for `--codex-profile NAME`. Codex runs `agentgw token` itself through the provider's `auth`
 //! command (0.118.0 and newer; older releases ignore the block silently and send no token), so
-//! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`.
+//! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`. With OAuth
+//! the `auth` table also says how often to ask again and how long a refresh may take.
 
 use super::template::{self, Vars};
 use super::{

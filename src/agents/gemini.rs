@@ -1,6 +1,7 @@
 //! Gemini CLI: `~/.gemini/.env` and `~/.gemini/settings.json` (`$GEMINI_CLI_HOME` moves the
 //! root). Gemini has no key-helper command, so the token sits in `.env` (0600) unless
-//! `--no-token-file`, for users who start it with `agentgw exec gemini`.
+//! `--no-token-file`, for users who start it with `agentgw exec gemini`. A profile that signs in
+//! with OAuth gets no token there either: its tokens expire within the hour.
 
 mod auth_type;
 
