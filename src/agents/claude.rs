@@ -123,7 +123,8 @@ impl Agent for Claude {
                 "otel_headers_command",
                 shell_command(&[&agentgw, "otel-headers", "--profile", &cx.profile.name]),
             )
-            .set("host", cx.host.as_str());
+            .set("host", cx.host.as_str())
+            .set("helper_ttl_ms", helper_ttl_ms(cx));
         let mut changes = template::changes(Format::Json, SETTINGS, &vars)?;
         let mut notes = Vec::new();
         let warnings = Vec::new();
@@ -145,6 +146,9 @@ impl Agent for Claude {
         // A token in settings.json outranks apiKeyHelper: drop any (an old vendor recipe wrote one),
         // unless the user asked for exactly that.
         if cx.options.inline_token {
+            if let Some(refused) = inline_token_refusal(cx.profile) {
+                bail!("{refused}");
+            }
             changes.retain(|c| !is_key(c, &["apiKeyHelper"]));
             changes.push(Change::Remove {
                 key: key(&["apiKeyHelper"]),
@@ -184,6 +188,31 @@ impl Agent for Claude {
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
         launch::launch(cx, args)
     }
+}
+
+/// How long Claude Code may reuse what its key helper printed, in ms (a string: Claude's `env`
+/// values must be strings). A personal access token lives until revoked: an hour saves helper
+/// runs. A short-lived OAuth token: inside the helper's safety margin, so Claude asks again
+/// before the token it holds expires (it also asks again after a 401).
+fn helper_ttl_ms(cx: &Context) -> String {
+    const PAT_HELPER_TTL_MS: u128 = 3_600_000;
+    cx.helper_refresh
+        .map_or(PAT_HELPER_TTL_MS, |interval| interval.as_millis())
+        .to_string()
+}
+
+/// Why `--inline-token` cannot be used with this profile's sign-in, if it cannot.
+pub fn inline_token_refusal(profile: &crate::profile::Profile) -> Option<String> {
+    let auth = profile.auth;
+    auth.is_short_lived().then(|| {
+        format!(
+            "--inline-token cannot be used with profile '{}': it signs in with {}, whose access tokens \
+             expire within the hour, so a token written into settings.json would stop working. \
+             Leave out --inline-token: Claude Code's apiKeyHelper runs `agentgw token`, which hands it a fresh one.",
+            profile.name,
+            auth.describe()
+        )
+    })
 }
 
 fn read_layers(user: &std::path::Path) -> Result<Layers> {

@@ -1,7 +1,8 @@
 //! Codex CLI: `$CODEX_HOME/config.toml` (default `~/.codex`), or `$CODEX_HOME/<NAME>.config.toml`
 //! for `--codex-profile NAME`. Codex runs `agentgw token` itself through the provider's `auth`
 //! command (0.118.0 and newer; older releases ignore the block silently and send no token), so
-//! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`.
+//! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`. With OAuth
+//! the `auth` table also says how often to ask again and how long a refresh may take.
 
 use super::template::{self, Vars};
 use super::{
@@ -20,6 +21,11 @@ const PROVIDER: &str = "databricks";
 /// The provider `agentgw exec codex` defines for one run.
 const EXEC_PROVIDER: &str = "databricks-exec";
 const TOKEN_ENV: &str = "DATABRICKS_TOKEN";
+/// How long Codex waits for `agentgw token` with a short-lived sign-in: a refresh may take up
+/// to agentgw's HTTP timeout (15 s), and Codex's default (5 s) would give up first.
+const REFRESHING_HELPER_TIMEOUT_MS: u64 = 20_000;
+/// The keys of the `auth` table that only a short-lived sign-in gets.
+const AUTH_TIMING: [&str; 2] = ["refresh_interval_ms", "timeout_ms"];
 
 pub struct Codex;
 
@@ -129,6 +135,19 @@ impl Agent for Codex {
         let mut warnings = Vec::new();
         if auth_command {
             changes = template::changes(Format::Toml, CONFIG, &vars)?;
+            match auth_timing(cx) {
+                Some(timing) => changes.extend(timing),
+                // Back to a token that does not expire: agentgw's timing goes, a user's stays.
+                None => {
+                    let state = crate::edit::StateDir::new(crate::paths::state_dir()?);
+                    for field in AUTH_TIMING {
+                        let key = auth_key(field);
+                        if crate::edit::has_set(&state, self.id(), &path, &key)? {
+                            changes.push(Change::Remove { key });
+                        }
+                    }
+                }
+            }
             // `auth` must not be combined with these: Codex refuses to start.
             for other in [
                 "env_key",
@@ -149,6 +168,16 @@ impl Agent for Codex {
                  or upgrade Codex to {AUTH_COMMAND_SINCE} or newer and run setup again.",
                 cx.version.map(|v| v.to_string()).unwrap_or_default()
             ));
+            if cx.profile.auth.is_short_lived() {
+                warnings.push(format!(
+                    "profile '{}' signs in with {}: Codex {} reads the token once, when it starts, so sessions \
+                     longer than the token's lifetime (an hour) fail with 401. Upgrade Codex \
+                     (`npm install -g @openai/codex@latest`), then run `agentgw setup codex` again.",
+                    cx.profile.name,
+                    cx.profile.auth.describe(),
+                    cx.version.map(|v| v.to_string()).unwrap_or_default()
+                ));
+            }
         }
         if let Some(name) = &cx.options.codex_profile {
             // A profile file only applies when chosen, so the top-level selection is left alone.
@@ -206,8 +235,12 @@ impl Agent for Codex {
             .set("agentgw", cx.agentgw.to_string_lossy())
             .set("profile", cx.profile.name.as_str());
         let template = if auth_command { CONFIG } else { CONFIG_ENV_KEY };
+        let mut changes = template::changes(Format::Toml, template, &vars)?;
+        if auth_command {
+            changes.extend(auth_timing(cx).into_iter().flatten());
+        }
         let mut overrides = Vec::new();
-        for change in template::changes(Format::Toml, template, &vars)? {
+        for change in changes {
             let Change::Set { mut key, mut value } = change else {
                 continue;
             };
@@ -317,6 +350,31 @@ fn configured_file() -> Result<PathBuf> {
 
 fn provider_key(field: &str) -> Vec<String> {
     vec!["model_providers".into(), PROVIDER.into(), field.into()]
+}
+
+fn auth_key(field: &str) -> Vec<String> {
+    let mut key = provider_key("auth");
+    key.push(field.to_string());
+    key
+}
+
+/// With a short-lived sign-in, Codex must ask `agentgw token` again before the token it holds
+/// expires (`refresh_interval_ms`; it also asks after a 401), and wait long enough for a
+/// refresh. `None` for a personal access token: Codex's defaults are right for it.
+fn auth_timing(cx: &Context) -> Option<Vec<Change>> {
+    let interval = cx.helper_refresh?;
+    let number = |n: u64| serde_json::Value::from(n);
+    let interval_ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
+    Some(vec![
+        Change::Set {
+            key: auth_key(AUTH_TIMING[0]),
+            value: number(interval_ms),
+        },
+        Change::Set {
+            key: auth_key(AUTH_TIMING[1]),
+            value: number(REFRESHING_HELPER_TIMEOUT_MS),
+        },
+    ])
 }
 
 /// A Codex profile name (`--codex-profile`, named by `source` in the error) becomes the file

@@ -1,6 +1,7 @@
 //! Gemini CLI: `~/.gemini/.env` and `~/.gemini/settings.json` (`$GEMINI_CLI_HOME` moves the
 //! root). Gemini has no key-helper command, so the token sits in `.env` (0600) unless
-//! `--no-token-file`, for users who start it with `agentgw exec gemini`.
+//! `--no-token-file`, for users who start it with `agentgw exec gemini`. A profile that signs in
+//! with OAuth gets no token there either: its tokens expire within the hour.
 
 mod auth_type;
 
@@ -65,12 +66,24 @@ impl Agent for Gemini {
         let mut env_changes = template::changes(Format::Dotenv, DOTENV, &vars)?;
         let mut notes = Vec::new();
         let env_path = dir.join(".env");
-        if cx.options.no_token_file {
+        // Gemini has no key helper: a short-lived token in `.env` would stop working within the
+        // hour, so it gets none, and one agentgw wrote there before is taken out.
+        let short_lived = cx.profile.auth.is_short_lived();
+        let no_token_file = cx.options.no_token_file || short_lived;
+        if no_token_file {
             env_changes.retain(|c| !matches!(c, Change::Set { key, .. } if key[0] == TOKEN_KEY));
             env_changes.push(Change::Remove {
                 key: vec![TOKEN_KEY.into()],
             });
-            notes.push("Start Gemini with `agentgw exec gemini`: the token is not in any file (--no-token-file, remembered in the profile; --token-file writes it again).".into());
+            notes.push(match short_lived {
+                true => format!(
+                    "The token is not in any file: profile '{}' signs in with {}, whose tokens expire within the hour; \
+                     with OAuth, start Gemini with `agentgw exec gemini` (it hands Gemini a fresh token).",
+                    cx.profile.name,
+                    cx.profile.auth.describe()
+                ),
+                false => "Start Gemini with `agentgw exec gemini`: the token is not in any file (--no-token-file, remembered in the profile; --token-file writes it again).".into(),
+            });
         } else {
             notes.push(format!(
                 "{} holds the token (Gemini CLI has no key helper); it is readable by you alone (0600).",
@@ -86,7 +99,7 @@ impl Agent for Gemini {
                 path: env_path,
                 format: Format::Dotenv,
                 changes: env_changes,
-                token_key: (!cx.options.no_token_file).then(|| vec![TOKEN_KEY.to_string()]),
+                token_key: (!no_token_file).then(|| vec![TOKEN_KEY.to_string()]),
             },
             FileSpec {
                 path: dir.join("settings.json"),

@@ -10,9 +10,10 @@ pub mod template;
 
 pub use claude::layers as claude_layers;
 pub use claude::{
-    TelemetryTarget, has_comments_or_trailing_commas, is_agentgw_otel_helper,
+    TelemetryTarget, has_comments_or_trailing_commas, inline_token_refusal, is_agentgw_otel_helper,
     is_agentgw_token_helper, telemetry_targets,
 };
+pub use codex::AUTH_COMMAND_SINCE as CODEX_AUTH_COMMAND_SINCE;
 pub use codex::check_profile_name as check_codex_profile_name;
 pub use detect::{Installed, detect_installed, find_installed, find_on_path};
 
@@ -36,6 +37,9 @@ pub struct Context<'a> {
     pub options: &'a SetupOptions,
     /// The agent's installed version, when it is installed.
     pub version: Option<Version>,
+    /// Short-lived sign-in (OAuth): how often an agent that caches its helper's token must ask
+    /// again, so a cached token never outlives itself. `None` for a personal access token.
+    pub helper_refresh: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Default, Clone)]

@@ -18,6 +18,8 @@ pub struct Session {
     pub gateway: String,
     pub token: String,
     pub agentgw: PathBuf,
+    /// OAuth: how long the stored access token was issued for, in seconds.
+    pub token_lifetime: Option<u64>,
 }
 
 impl Session {
@@ -39,14 +41,13 @@ impl Session {
         let gateway = profile
             .gateway()
             .unwrap_or_else(|| profile::default_gateway(&host));
-        // A failed OAuth refresh is already classified (sign in again, or the network).
-        let stored = credential::read(&config_dir, Some(&profile)).map_err(|e| {
-            if e.downcast_ref::<Classified>().is_some() {
-                e
-            } else {
-                Classified::explained(Kind::Credential, format!("{e:#}")).into()
-            }
-        })?;
+        // A failure that already says what kind it is (the token endpoint refusing a refresh:
+        // sign in again) keeps its kind for --json; anything else is the store's.
+        let stored =
+            credential::read(&config_dir, Some(&profile)).map_err(|e| match Kind::of(&e) {
+                Kind::Other => Classified::explained(Kind::Credential, format!("{e:#}")).into(),
+                _ => e,
+            })?;
         let Some((token, _)) = stored else {
             return Err(Classified::run(
                 Kind::NotLoggedIn,
@@ -56,12 +57,21 @@ impl Session {
             .into());
         };
         let agentgw = agentgw_path().context("cannot find the path of the agentgw binary")?;
+        // Read after `read`, which may just have refreshed it.
+        let token_lifetime = match profile.auth.is_short_lived() {
+            true => credential::read_stored(&config_dir, &profile)
+                .ok()
+                .flatten()
+                .and_then(|(secret, _)| secret.oauth().map(|t| t.lifetime)),
+            false => None,
+        };
         Ok(Session {
             profile,
             host,
             gateway,
             token,
             agentgw,
+            token_lifetime,
         })
     }
 
@@ -80,7 +90,19 @@ impl Session {
             token: &self.token,
             options,
             version,
+            helper_refresh: self.helper_refresh(),
         }
+    }
+
+    /// For a short-lived sign-in, how often agents must ask `agentgw token` again (Databricks'
+    /// tokens live an hour when the stored lifetime is unknown).
+    pub fn helper_refresh(&self) -> Option<std::time::Duration> {
+        const DATABRICKS_TOKEN_LIFETIME: u64 = 3600;
+        self.profile.auth.is_short_lived().then(|| {
+            credential::helper_refresh_interval(
+                self.token_lifetime.unwrap_or(DATABRICKS_TOKEN_LIFETIME),
+            )
+        })
     }
 
     pub fn http(&self) -> Result<crate::gateway::Http> {

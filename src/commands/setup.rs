@@ -73,6 +73,14 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         }
     }
     let session = Session::load(profile_flag)?;
+    // A usage error too, but one that needs the profile to know.
+    if args.inline_token
+        && let Some(refused) = agents::inline_token_refusal(&session.profile)
+    {
+        Cli::command()
+            .error(ErrorKind::ArgumentConflict, refused)
+            .exit();
+    }
     let options = SetupOptions {
         inline_token: args.inline_token,
         otel_tables: args.otel_tables.clone(),
@@ -87,11 +95,23 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     let ask = ui::interactive() && !args.yes && !args.dry_run;
     let cursor_dir = cursor::user_dir(args.cursor.cursor_dir.as_deref());
     // `all` takes Cursor only where it is installed, and then in its safe mode unless told.
-    let with_cursor = match args.agent {
+    let mut with_cursor = match args.agent {
         AgentChoice::Cursor => true,
         AgentChoice::All => cursor_dir.as_ref().is_ok_and(|d| d.is_dir()),
         _ => false,
     };
+    // Cursor keeps one key and never asks for a new one: a short-lived token cannot be it.
+    if with_cursor && session.profile.auth.is_short_lived() {
+        let (why, fix) = cursor_needs_a_pat(&session.profile);
+        if args.agent == AgentChoice::Cursor {
+            bail!(
+                "{}: not set up: {why}; agentgw changed nothing.\n{fix}",
+                cursor::NAME
+            );
+        }
+        ui::note(&format!("{}: skipped: {why}. {fix}", cursor::NAME));
+        with_cursor = false;
+    }
     // One agent's trouble (a config that does not parse, a failed test) must not keep the others
     // from being set up: report it, go on, exit 1 at the end.
     let mut failed = Vec::new();
@@ -279,6 +299,22 @@ fn setup_one(
         base: agents::gateway_base(agent, &session.gateway, &session.profile),
         model,
     }))
+}
+
+/// Why Cursor cannot use a short-lived sign-in, and how to give it a personal access token.
+fn cursor_needs_a_pat(profile: &crate::profile::Profile) -> (String, String) {
+    const PAT_PROFILE: &str = "cursor-pat";
+    (
+        format!(
+            "Cursor stores one long-lived API key, and profile '{}' signs in with {}, whose access tokens expire within the hour",
+            profile.name,
+            profile.auth.describe()
+        ),
+        format!(
+            "Cursor needs a personal access token, in a profile of its own: \
+             agentgw login --profile {PAT_PROFILE} --token-stdin, then agentgw setup cursor --profile {PAT_PROFILE}"
+        ),
+    )
 }
 
 /// Saves `--no-token-file` (or its undoing, `--token-file`) in the profile.

@@ -6,10 +6,12 @@ use super::session::ProfileState;
 use crate::agents::cursor::{self, KeyRow};
 use crate::agents::{self, Agent};
 use crate::cli::StatusArgs;
+use crate::credential::Freshness;
 use crate::edit::{self, StateDir};
-use crate::profile::TokenStorage;
+use crate::profile::{Auth, Profile, TokenStorage};
 use crate::{credential, gateway, paths, ui};
 use anyhow::Result;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -40,6 +42,9 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
         ),
         _ => None,
     };
+    let auth = profile
+        .as_ref()
+        .map(|p| AuthStatus::of(p, &loaded.config_dir));
     let state = StateDir::new(paths::state_dir()?);
     agents::detect_installed(&agents::ALL);
     let mut agents: Vec<Value> = agents::ALL
@@ -56,6 +61,7 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
             "user": user.as_ref().and_then(|u| u.as_ref().ok()),
             "user_error": user.as_ref().and_then(|u| u.as_ref().err()),
             "token": storage,
+            "auth": auth,
         },
         "agents": agents,
     });
@@ -65,6 +71,85 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
         print_human(&report);
     }
     Ok(())
+}
+
+/// How the profile signs in, and for OAuth where its stored access token stands. Read from the
+/// store as it is: status never refreshes a token itself.
+#[derive(Serialize)]
+struct AuthStatus {
+    /// `pat`, `oauth` or `m2m`.
+    method: &'static str,
+    description: &'static str,
+    /// OAuth: seconds the stored access token stays valid (0 once expired); `null` for a PAT
+    /// or when no token is stored.
+    expires_in_seconds: Option<u64>,
+    expired: Option<bool>,
+    /// OAuth: what gets the next access token, `refresh_token` (browser sign-in) or
+    /// `client_secret` (service principal); `null` when nothing is stored that can.
+    renewed_with: Option<&'static str>,
+}
+
+impl AuthStatus {
+    fn of(profile: &Profile, config_dir: &Path) -> AuthStatus {
+        let tokens = credential::read_stored(config_dir, profile)
+            .ok()
+            .flatten()
+            .and_then(|(secret, _)| secret.oauth().cloned());
+        let expiry = tokens.as_ref().map(credential::expiry_of);
+        AuthStatus {
+            method: profile.auth.as_str(),
+            description: profile.auth.describe(),
+            expires_in_seconds: expiry.map(|e| match e {
+                Freshness::Fresh { seconds_left } | Freshness::Expiring { seconds_left } => {
+                    seconds_left
+                }
+                Freshness::Expired => 0,
+            }),
+            expired: expiry.map(|e| e == Freshness::Expired),
+            renewed_with: tokens.as_ref().and_then(|t| {
+                match (&t.refresh_token, &t.client_secret) {
+                    (_, Some(_)) if profile.auth == Auth::M2m => Some("client_secret"),
+                    (Some(_), _) => Some("refresh_token"),
+                    (None, Some(_)) => Some("client_secret"),
+                    (None, None) => None,
+                }
+            }),
+        }
+    }
+}
+
+/// The human line for `auth`.
+fn describe_auth(auth: &Value, profile: &str) -> String {
+    let description = auth["description"].as_str().unwrap_or_default();
+    if auth["method"] == "pat" {
+        return description.to_string();
+    }
+    let renewal = match auth["renewed_with"].as_str() {
+        Some("refresh_token") => "renewed with the stored refresh token".to_string(),
+        Some(_) => "renewed with the stored client secret".to_string(),
+        None => format!(
+            "nothing stored can renew it: agentgw login --profile {profile} --auth {}",
+            auth["method"].as_str().unwrap_or_default()
+        ),
+    };
+    match (
+        auth["expired"].as_bool(),
+        auth["expires_in_seconds"].as_u64(),
+    ) {
+        (Some(true), _) => format!("{description}; access token expired ({renewal})"),
+        (Some(false), Some(seconds)) => format!(
+            "{description}; access token valid {} more ({renewal})",
+            duration_words(seconds)
+        ),
+        _ => format!("{description}; no access token stored"),
+    }
+}
+
+fn duration_words(seconds: u64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s => format!("{} min", s / 60),
+    }
 }
 
 fn agent_status(agent: &dyn Agent, state: &StateDir) -> Value {
@@ -218,6 +303,12 @@ fn print_human(report: &Value) {
         (None, None) => println!("  user      -"),
     }
     println!("  token     {}", text(&p["token"]).unwrap_or_default());
+    if p["auth"].is_object() {
+        println!(
+            "  auth      {}",
+            describe_auth(&p["auth"], p["name"].as_str().unwrap_or_default())
+        );
+    }
     for a in report["agents"].as_array().into_iter().flatten() {
         println!();
         println!("{}", a["name"].as_str().unwrap_or_default());

@@ -8,6 +8,7 @@ use crate::cli::{TestArgs, TestChoice};
 use crate::edit::StateDir;
 use crate::errors::{Classified, Kind};
 use crate::gateway::{self, Failure, Http, RequestError, Wire};
+use crate::profile::{Auth, Profile};
 use crate::{paths, ui};
 use anyhow::Result;
 use serde_json::json;
@@ -247,7 +248,11 @@ impl Report {
         match &outcome.result {
             Ok(text) => report.reply = Some(first_words(text)),
             Err(e) => {
-                let explained = e.explain(&session.profile.name);
+                let explained = match session.profile.auth == Auth::Pat && gateway::refuses_pats(e)
+                {
+                    true => pats_refused(e, &session.profile),
+                    false => e.explain(&session.profile.name),
+                };
                 let (message, fix) = ui::message_and_fix(&explained);
                 let mut fix = fix.to_string();
                 if e.failure == Failure::NotFound {
@@ -296,6 +301,21 @@ impl Report {
             "fix": self.fix,
         })
     }
+}
+
+/// What to say when a workspace answers a personal access token with the 403 of a workspace
+/// whose admins turned such tokens off: the fix is another way to sign in, not a permission.
+/// (doctor says the same for its token check.)
+pub(super) fn pats_refused(e: &RequestError, profile: &Profile) -> String {
+    let (status, detail) = e.said();
+    let oauth = Profile {
+        auth: Auth::OAuth,
+        ..profile.clone()
+    };
+    format!(
+        "this workspace does not accept personal access tokens ({status}{detail})\n{}",
+        crate::credential::login_command(&oauth)
+    )
 }
 
 fn not_found_fix(agent: &str, model: &str, endpoints: Option<&[String]>) -> String {

@@ -29,7 +29,7 @@ pub use apply::{Applied, apply};
 pub use error::{EditError, display_key};
 pub use plan::{Plan, plan};
 pub(crate) use record::digest_text;
-pub use record::{changed_by_user, managed_files, tidy};
+pub use record::{changed_by_user, has_set, managed_files, tidy};
 pub use sqlite::{RowValue, SUPPORTED as SQLITE_SUPPORTED, read_rows};
 pub use state::StateDir;
 pub use tokens::{

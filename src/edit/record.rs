@@ -502,6 +502,21 @@ pub fn managed_files(state: &StateDir, owner: &str) -> Result<Vec<PathBuf>, Edit
         .unwrap_or_default())
 }
 
+/// Whether agentgw has `key` of `path` set for `owner` now (it set it and has not taken it out
+/// since): a key agentgw only wants in some setups is removed when it is not wanted only then,
+/// never a value of the user's.
+pub fn has_set(
+    state: &StateDir,
+    owner: &str,
+    path: &Path,
+    key: &[String],
+) -> Result<bool, EditError> {
+    let record = load(state)?;
+    Ok(record
+        .file(owner, path)
+        .is_some_and(|file| file.keys.iter().any(|k| k.key == key && !k.removed)))
+}
+
 /// The keys `plan` would change that agentgw set for `owner` and the user has changed since:
 /// applying replaces the user's values, so they must be shown (the record then keeps them as
 /// what `remove` gives back).

@@ -20,6 +20,7 @@ mod json_errors;
 mod keyring;
 mod login;
 mod logout;
+mod oauth_agents;
 mod oauth_login;
 mod otel;
 mod profiles;

@@ -114,7 +114,8 @@ fn gateway_changes(cx: &Context, headers: Option<&str>) -> Result<Vec<Change>> {
     .set(
         "token_command",
         crate::agents::shell_command(&[&agentgw, "token", "--profile", &cx.profile.name]),
-    );
+    )
+    .set("helper_ttl_ms", super::helper_ttl_ms(cx));
     template::changes(Format::Json, super::SETTINGS, &vars)
 }
 

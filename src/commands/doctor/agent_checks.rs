@@ -38,7 +38,14 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
     };
     let mut checks = vec![installed(agent)];
     checks.push(config(agent, base, &configured));
-    checks.extend(inline_token(agent, base, &configured));
+    let short_lived = base
+        .profile
+        .as_ref()
+        .is_some_and(|p| p.auth.is_short_lived());
+    match short_lived {
+        true => checks.extend(short_lived_token(agent, base, &configured)),
+        false => checks.extend(inline_token(agent, base, &configured)),
+    }
     checks.extend(helper(agent));
     checks.extend(specific(agent, base, &configured));
     // The gateway and the telemetry endpoints may each take up to the HTTP timeout: in parallel.
@@ -316,6 +323,87 @@ fn inline_token(agent: &dyn Agent, base: &ProfileState, configured: &Configured)
         ),
         None => return None,
     })
+}
+
+/// With a short-lived sign-in (OAuth), a token written into the agent's file stops working within
+/// the hour: Claude and Codex can run agentgw's helper instead (setup writes it), Gemini is
+/// started with `agentgw exec gemini`.
+fn short_lived_token(
+    agent: &dyn Agent,
+    base: &ProfileState,
+    configured: &Configured,
+) -> Option<Check> {
+    let profile = base.profile.as_ref()?;
+    let (area, file) = (agent.id(), paths::display(&configured.file));
+    let read = |format, key: &[&str]| {
+        agents::read_strings(&configured.file, format, &[key])
+            .ok()
+            .and_then(|mut v| v.remove(0))
+            .filter(|v| !v.is_empty())
+    };
+    let signs_in = format!(
+        "profile '{}' signs in with {}, whose tokens expire within the hour",
+        base.name,
+        profile.auth.describe()
+    );
+    let fix = format!("agentgw setup {area}");
+    match area {
+        "claude" => {
+            read(Format::Json, &["env", "ANTHROPIC_AUTH_TOKEN"])?;
+            Some(Check::new(
+                area,
+                "short-lived-token",
+                Status::Fail,
+                format!(
+                    "{file}: env.ANTHROPIC_AUTH_TOKEN holds a token, which Claude Code uses instead of the key helper; \
+                     {signs_in}, so Claude Code gets 401 once it has"
+                ),
+                fix,
+            ))
+        }
+        "codex" => {
+            let provider = |field| ["model_providers", "databricks", field];
+            let source = [
+                ("env_key", "the environment variable in env_key"),
+                ("experimental_bearer_token", "experimental_bearer_token"),
+            ]
+            .into_iter()
+            .find(|(field, _)| read(Format::Toml, &provider(field)).is_some())?
+            .1;
+            let old = agents::find_installed(agent)
+                .and_then(|i| i.version)
+                .is_some_and(|v| v < agents::CODEX_AUTH_COMMAND_SINCE);
+            Some(Check::new(
+                area,
+                "short-lived-token",
+                Status::Fail,
+                format!(
+                    "{file}: Codex takes the token from {source}, once, when it starts; {signs_in}, so longer sessions fail with 401"
+                ),
+                match old {
+                    true => format!(
+                        "npm install -g {}@latest, then {fix}",
+                        agent.info().npm_package
+                    ),
+                    false => fix,
+                },
+            ))
+        }
+        "gemini" => {
+            read(Format::Dotenv, &["GEMINI_API_KEY"])?;
+            Some(Check::new(
+                area,
+                "short-lived-token",
+                Status::Warn,
+                format!(
+                    "{file}: GEMINI_API_KEY holds a token that expires within the hour ({signs_in}); \
+                     start Gemini with `agentgw exec gemini`, which hands it a fresh one"
+                ),
+                fix,
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// The helper command in the config exists, runs, and prints a token (which is never shown).

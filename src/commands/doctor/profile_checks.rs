@@ -2,7 +2,7 @@
 
 use super::{Check, Status};
 use crate::commands::session::ProfileState;
-use crate::profile::TokenStorage;
+use crate::profile::{Auth, Profile, TokenStorage};
 use crate::{credential, gateway, paths};
 
 const AREA: &str = "profile";
@@ -68,8 +68,12 @@ pub fn run(base: &ProfileState) -> Vec<Check> {
         let verdict = gateway::Http::new(profile.ca_file.as_deref())
             .map_err(|e| format!("{e:#}"))
             .and_then(|http| {
-                http.scim_me(&host, token)
-                    .map_err(|e| e.explain(&base.name))
+                http.scim_me(&host, token).map_err(|e| {
+                    match profile.auth == Auth::Pat && gateway::refuses_pats(&e) {
+                        true => crate::commands::test::pats_refused(&e, profile),
+                        false => e.explain(&base.name),
+                    }
+                })
             });
         checks.push(match verdict {
             Ok(me) => Check::ok(
@@ -80,7 +84,37 @@ pub fn run(base: &ProfileState) -> Vec<Check> {
             Err(explained) => Check::failed(AREA, "token-valid", &explained),
         });
     }
+    checks.extend(sign_in(base, profile));
     checks
+}
+
+/// OAuth: one real refresh proves the stored sign-in still gets tokens (a revoked refresh token
+/// or a service principal's rotated secret fails here, not an hour later in the agents). Bounded
+/// by the HTTP timeout; the token it gets is stored, as `agentgw token` would.
+fn sign_in(base: &ProfileState, profile: &Profile) -> Option<Check> {
+    if !profile.auth.is_short_lived() || profile.token_storage.is_none() {
+        return None;
+    }
+    Some(match credential::refresh_now(&base.config_dir, profile) {
+        Ok(tokens) => Check::ok(
+            AREA,
+            "sign-in",
+            format!(
+                "OAuth sign-in works: the access token was refreshed (valid {} min)",
+                tokens.lifetime / 60
+            ),
+        ),
+        Err(e) => {
+            let (message, fix) = crate::errors::message_and_fix(&e);
+            Check::new(
+                AREA,
+                "sign-in",
+                Status::Fail,
+                message,
+                fix.unwrap_or_else(|| credential::login_command(profile)),
+            )
+        }
+    })
 }
 
 /// Every file that holds the token must be readable by its owner alone.
