@@ -27,7 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Verify a personal access token and store it for a profile')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a workspace (token, browser or service principal) and store the credential')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored token of a profile (the profile itself is kept)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the profile''s token (agents call this as their key helper)')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point an agent''s config at the gateway (keeps everything else in the file)')
@@ -47,15 +47,21 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
         'agentgw;login' {
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Workspace URL, e.g. https://my-workspace.cloud.databricks.com')
             [CompletionResult]::new('--gateway-url', '--gateway-url', [CompletionResultType]::ParameterName, 'AI Gateway URL [default: <host>/ai-gateway]')
-            [CompletionResult]::new('--from-databrickscfg', '--from-databrickscfg', [CompletionResultType]::ParameterName, 'Take host and token from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'How to sign in [default: the profile''s method, else a personal access token]')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client id: a workspace''s own app connection (--auth oauth) or a service principal''s application id (--auth m2m; else DATABRICKS_CLIENT_ID) [default for oauth: databricks-cli]')
+            [CompletionResult]::new('--redirect-port', '--redirect-port', [CompletionResultType]::ParameterName, 'Browser sign-in: the port of the http://localhost redirect registered for the client [default: 8020, the Databricks CLI''s]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Browser sign-in: how long to wait for the browser, e.g. 90s, 10m [default: 5m]')
+            [CompletionResult]::new('--from-databrickscfg', '--from-databrickscfg', [CompletionResultType]::ParameterName, 'Take host and credential from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME (auth_type pat, databricks-cli / oauth-u2m, or oauth-m2m)')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'PEM file with extra CA certificates to trust (remembered in the profile)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--token-stdin', '--token-stdin', [CompletionResultType]::ParameterName, 'Read the token from standard input (for scripts; nothing is echoed)')
+            [CompletionResult]::new('--client-secret-stdin', '--client-secret-stdin', [CompletionResultType]::ParameterName, 'Read the service principal''s OAuth secret from standard input (--auth m2m; else DATABRICKS_CLIENT_SECRET)')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Browser sign-in: print the sign-in URL instead of opening a browser, then wait')
             [CompletionResult]::new('--insecure-storage', '--insecure-storage', [CompletionResultType]::ParameterName, 'Store the token in a plaintext 0600 file instead of the OS keyring')
             [CompletionResult]::new('--no-verify', '--no-verify', [CompletionResultType]::ParameterName, 'Store the token without checking it against the workspace first')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'agentgw;logout' {
@@ -233,7 +239,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;help' {
-            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Verify a personal access token and store it for a profile')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a workspace (token, browser or service principal) and store the credential')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored token of a profile (the profile itself is kept)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the profile''s token (agents call this as their key helper)')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point an agent''s config at the gateway (keeps everything else in the file)')

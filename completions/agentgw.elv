@@ -24,7 +24,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand login 'Verify a personal access token and store it for a profile'
+            cand login 'Sign in to a workspace (token, browser or service principal) and store the credential'
             cand logout 'Remove the stored token of a profile (the profile itself is kept)'
             cand token 'Print the profile''s token (agents call this as their key helper)'
             cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'
@@ -43,15 +43,21 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;login'= {
             cand --host 'Workspace URL, e.g. https://my-workspace.cloud.databricks.com'
             cand --gateway-url 'AI Gateway URL [default: <host>/ai-gateway]'
-            cand --from-databrickscfg 'Take host and token from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME'
+            cand --auth 'How to sign in [default: the profile''s method, else a personal access token]'
+            cand --client-id 'OAuth client id: a workspace''s own app connection (--auth oauth) or a service principal''s application id (--auth m2m; else DATABRICKS_CLIENT_ID) [default for oauth: databricks-cli]'
+            cand --redirect-port 'Browser sign-in: the port of the http://localhost redirect registered for the client [default: 8020, the Databricks CLI''s]'
+            cand --timeout 'Browser sign-in: how long to wait for the browser, e.g. 90s, 10m [default: 5m]'
+            cand --from-databrickscfg 'Take host and credential from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME (auth_type pat, databricks-cli / oauth-u2m, or oauth-m2m)'
             cand --ca-file 'PEM file with extra CA certificates to trust (remembered in the profile)'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --token-stdin 'Read the token from standard input (for scripts; nothing is echoed)'
+            cand --client-secret-stdin 'Read the service principal''s OAuth secret from standard input (--auth m2m; else DATABRICKS_CLIENT_SECRET)'
+            cand --no-browser 'Browser sign-in: print the sign-in URL instead of opening a browser, then wait'
             cand --insecure-storage 'Store the token in a plaintext 0600 file instead of the OS keyring'
             cand --no-verify 'Store the token without checking it against the workspace first'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'agentgw;logout'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
@@ -207,7 +213,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help'
         }
         &'agentgw;help'= {
-            cand login 'Verify a personal access token and store it for a profile'
+            cand login 'Sign in to a workspace (token, browser or service principal) and store the credential'
             cand logout 'Remove the stored token of a profile (the profile itself is kept)'
             cand token 'Print the profile''s token (agents call this as their key helper)'
             cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'

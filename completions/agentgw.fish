@@ -27,7 +27,7 @@ end
 complete -c agentgw -n "__fish_agentgw_needs_command" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentgw -n "__fish_agentgw_needs_command" -s V -l version -d 'Print version'
-complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "login" -d 'Verify a personal access token and store it for a profile'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "login" -d 'Sign in to a workspace (token, browser or service principal) and store the credential'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
@@ -44,13 +44,21 @@ complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "completions" -d 'Pr
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l host -d 'Workspace URL, e.g. https://my-workspace.cloud.databricks.com' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l gateway-url -d 'AI Gateway URL [default: <host>/ai-gateway]' -r
-complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l from-databrickscfg -d 'Take host and token from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l auth -d 'How to sign in [default: the profile\'s method, else a personal access token]' -r -f -a "pat\t'A personal access token'
+oauth\t'OAuth in the browser (authorization code with PKCE)'
+m2m\t'A service principal\'s OAuth secret (client credentials)'"
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l client-id -d 'OAuth client id: a workspace\'s own app connection (--auth oauth) or a service principal\'s application id (--auth m2m; else DATABRICKS_CLIENT_ID) [default for oauth: databricks-cli]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l redirect-port -d 'Browser sign-in: the port of the http://localhost redirect registered for the client [default: 8020, the Databricks CLI\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l timeout -d 'Browser sign-in: how long to wait for the browser, e.g. 90s, 10m [default: 5m]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l from-databrickscfg -d 'Take host and credential from ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), section NAME (auth_type pat, databricks-cli / oauth-u2m, or oauth-m2m)' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l ca-file -d 'PEM file with extra CA certificates to trust (remembered in the profile)' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l token-stdin -d 'Read the token from standard input (for scripts; nothing is echoed)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l client-secret-stdin -d 'Read the service principal\'s OAuth secret from standard input (--auth m2m; else DATABRICKS_CLIENT_SECRET)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l no-browser -d 'Browser sign-in: print the sign-in URL instead of opening a browser, then wait'
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l insecure-storage -d 'Store the token in a plaintext 0600 file instead of the OS keyring'
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l no-verify -d 'Store the token without checking it against the workspace first'
-complete -c agentgw -n "__fish_agentgw_using_subcommand login" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
@@ -133,7 +141,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -l json -d 'Pr
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "login" -d 'Verify a personal access token and store it for a profile'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "login" -d 'Sign in to a workspace (token, browser or service principal) and store the credential'
 complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'

@@ -146,9 +146,9 @@ pub enum Command {
 Examples:
   agentgw login             # asks for host and token on a terminal
   agentgw login --host https://my-workspace.cloud.databricks.com
-  # sign in in the browser (OAuth; for workspaces without personal access tokens):
+  # the browser (OAuth; for workspaces without personal access tokens):
   agentgw login --auth oauth --host https://my-workspace.cloud.databricks.com
-  # a service principal, for CI (DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET):
+  # a service principal (CI): DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET set
   agentgw login --auth m2m --host \"$HOST\"
   agentgw login --from-databrickscfg staging --profile staging
   # no prompts, for scripts:

@@ -122,10 +122,14 @@ impl Agent for Gemini {
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
         auth_type::check(&gemini_dir()?.join("settings.json"))?;
         // An OAuth token would expire mid-session: Gemini gets a relay's key instead (see exec).
-        let relay = cx.profile.auth.is_short_lived().then_some(super::RelayVars {
-            base_url: "GOOGLE_GEMINI_BASE_URL",
-            key: TOKEN_KEY,
-        });
+        let relay = cx
+            .profile
+            .auth
+            .is_short_lived()
+            .then_some(super::RelayVars {
+                base_url: "GOOGLE_GEMINI_BASE_URL",
+                key: TOKEN_KEY,
+            });
         let key = if relay.is_some() { "" } else { cx.token };
         let env = vec![
             ("GEMINI_MODEL".into(), cx.model.clone()),
