@@ -1,4 +1,5 @@
-//! `agentgw profiles`: every profile with its workspace, gateway and where its token is stored.
+//! `agentgw profiles`: every profile with its workspace, gateway, how it signs in and where its
+//! credential is stored.
 
 use crate::cli::ProfilesArgs;
 use crate::profile::{self, Config};
@@ -23,6 +24,7 @@ pub fn run(profile_flag: Option<&str>, args: ProfilesArgs) -> Result<()> {
                     "name": p.name,
                     "host": p.host,
                     "gateway_url": p.gateway(),
+                    "auth": p.auth.as_str(),
                     "token_storage": p.token_storage.map(|s| s.as_str()),
                     "active": p.name == active,
                 })
@@ -41,7 +43,7 @@ pub fn run(profile_flag: Option<&str>, args: ProfilesArgs) -> Result<()> {
         ));
         return Ok(());
     }
-    let table: Vec<[String; 4]> = rows
+    let table: Vec<[String; 5]> = rows
         .iter()
         .map(|p| {
             let marker = if p.name == active { "* " } else { "  " };
@@ -49,6 +51,7 @@ pub fn run(profile_flag: Option<&str>, args: ProfilesArgs) -> Result<()> {
                 format!("{marker}{}", p.name),
                 p.host.clone().unwrap_or_else(|| "-".into()),
                 p.gateway().unwrap_or_else(|| "-".into()),
+                p.auth.as_str().to_string(),
                 p.token_storage
                     .map_or("not logged in", |s| s.as_str())
                     .to_string(),
@@ -59,9 +62,10 @@ pub fn run(profile_flag: Option<&str>, args: ProfilesArgs) -> Result<()> {
         "  PROFILE".to_string(),
         "HOST".into(),
         "GATEWAY".into(),
+        "AUTH".into(),
         "TOKEN".into(),
     ];
-    let widths: Vec<usize> = (0..4)
+    let widths: Vec<usize> = (0..5)
         .map(|i| {
             std::iter::once(&header)
                 .chain(&table)

@@ -31,9 +31,9 @@ fn profiles_lists_name_host_gateway_and_storage() {
     let out = home.cmd().arg("profiles").output().unwrap();
     assert_eq!(
         stdout(&out),
-        "  PROFILE  HOST                    GATEWAY                            TOKEN\n\
-         * default  https://ws.example.com  https://ws.example.com/ai-gateway  file\n\
-         \x20 gw2      https://b.example.com   https://9.ai-gateway.example.com   not logged in\n"
+        "  PROFILE  HOST                    GATEWAY                            AUTH  TOKEN\n\
+         * default  https://ws.example.com  https://ws.example.com/ai-gateway  pat   file\n\
+         \x20 gw2      https://b.example.com   https://9.ai-gateway.example.com   pat   not logged in\n"
     );
 
     let out = home
@@ -46,9 +46,9 @@ fn profiles_lists_name_host_gateway_and_storage() {
         json,
         serde_json::json!({"profiles": [
             {"name": "default", "host": "https://ws.example.com", "gateway_url": "https://ws.example.com/ai-gateway",
-             "token_storage": "file", "active": false},
+             "auth": "pat", "token_storage": "file", "active": false},
             {"name": "gw2", "host": "https://b.example.com", "gateway_url": "https://9.ai-gateway.example.com",
-             "token_storage": null, "active": true},
+             "auth": "pat", "token_storage": null, "active": true},
         ]})
     );
 }

@@ -57,7 +57,7 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
                 secret: Secret::Pat(token.value),
                 client_id: None,
                 token_endpoint: None,
-                how: format!("personal access token from {}", token.source),
+                how: format!("with a personal access token from {}", token.source),
             }
         }
         Auth::OAuth => {
@@ -135,7 +135,7 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
     config.save()?;
 
     report_storage(&name, &config_dir, &stored);
-    ui::note(&format!("Signed in with a {}.", signed_in.how));
+    ui::note(&format!("Signed in {}.", signed_in.how));
     match user {
         Some(user) => println!("Logged in to {} as {user}", host.value),
         None => println!(

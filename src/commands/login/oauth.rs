@@ -101,7 +101,7 @@ pub fn browser_sign_in(
     }
     Ok(SignedIn {
         secret: stored(&grant, None),
-        how: format!("browser sign-in (OAuth client {client_id})"),
+        how: format!("in the browser (OAuth client {client_id})"),
         client_id,
         token_endpoint: endpoints.token,
     })
@@ -149,7 +149,7 @@ pub fn service_principal(
     Ok(SignedIn {
         secret: stored(&grant, Some(secret.value)),
         how: format!(
-            "service principal {} (id from {}, secret from {})",
+            "as service principal {} (id from {}, secret from {})",
             client_id.value, client_id.source, secret.source
         ),
         client_id: client_id.value,
