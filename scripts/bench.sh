@@ -6,7 +6,8 @@
 #     and for an OAuth profile whose cached access token is still fresh (same target)
 #   - peak RSS of `agentgw token`                               (target: <= 8 MiB)
 #   - `agentgw token` for an OAuth profile whose access token needs a refresh, against a token
-#     endpoint that answers after 800 ms (one request: about the endpoint's delay)
+#     endpoint that answers after 800 ms (one request: about the endpoint's delay), and `doctor`
+#     for that profile (target: under 1.5 s, the refresh runs beside the other checks)
 #   - median of 20 runs of `setup all --dry-run --yes --force`, and of
 #     `setup all --yes --no-test --force` on a home that is already set up (no agent installed)
 #   - the way users run it, with the real agents on PATH (the pinned current releases of
@@ -211,6 +212,7 @@ printf '\n[oauth]\naccess_token = "expired"\nexpires_at = 1\nlifetime = 3600\nre
 expired_tokens="cp $config_dir/tokens.expired $config_dir/tokens.toml"
 echo "token endpoint answering after 800 ms, median of 5 runs:"
 echo "  agentgw token, OAuth access token expired (one refresh): $(ms "$(BENCH_PREPARE=$expired_tokens median_ms 5 "$bin" token --profile oauth)") ms"
+echo "  agentgw doctor, OAuth profile (its refresh beside the workspace check): $(ms "$(median_ms 5 "$bin" doctor --profile oauth)") ms"
 kill "$gateway_pid"
 rm -rf "$HOME"
 start_gateway never

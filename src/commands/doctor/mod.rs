@@ -87,7 +87,10 @@ pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
     // Every group on its own thread: a hanging gateway delays only its own checks, each bounded
     // by the HTTP timeout, while the rest finish.
     let mut checks: Vec<Check> = std::thread::scope(|scope| {
-        let mut running = vec![scope.spawn(|| profile_checks::run(&base))];
+        let mut running = vec![
+            scope.spawn(|| profile_checks::run(&base)),
+            scope.spawn(|| profile_checks::sign_in(&base).into_iter().collect()),
+        ];
         for agent in &selected {
             let explicit = args.agent.is_some();
             let base = &base;

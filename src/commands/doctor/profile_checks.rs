@@ -2,7 +2,7 @@
 
 use super::{Check, Status};
 use crate::commands::session::ProfileState;
-use crate::profile::{Auth, Profile, TokenStorage};
+use crate::profile::{Auth, TokenStorage};
 use crate::{credential, gateway, paths};
 
 const AREA: &str = "profile";
@@ -84,14 +84,15 @@ pub fn run(base: &ProfileState) -> Vec<Check> {
             Err(explained) => Check::failed(AREA, "token-valid", &explained),
         });
     }
-    checks.extend(sign_in(base, profile));
     checks
 }
 
 /// OAuth: one real refresh proves the stored sign-in still gets tokens (a revoked refresh token
 /// or a service principal's rotated secret fails here, not an hour later in the agents). Bounded
-/// by the HTTP timeout; the token it gets is stored, as `agentgw token` would.
-fn sign_in(base: &ProfileState, profile: &Profile) -> Option<Check> {
+/// by the HTTP timeout, on a thread of its own beside the workspace check; the token it gets is
+/// stored, as `agentgw token` would.
+pub fn sign_in(base: &ProfileState) -> Option<Check> {
+    let profile = base.profile.as_ref()?;
     if !profile.auth.is_short_lived() || profile.token_storage.is_none() {
         return None;
     }
