@@ -29,7 +29,8 @@ pub enum Kind {
     Warehouse(&'static str),
     /// The OAuth sign-in is over or cannot happen; the class is the OAuth module's
     /// (`invalid_grant`: sign in again, `invalid_client`: the service principal's id or secret,
-    /// `access_denied`, `redirect_timeout`, `wrong_state`, `redirect_port`, `oauth_error`).
+    /// `invalid_scope`, `access_denied`, `redirect_timeout`, `wrong_state`, `redirect_port`,
+    /// `oauth_error`).
     SignIn(&'static str),
     /// A request to the workspace or the gateway failed; the class is the gateway module's
     /// (`dns`, `connect`, `tls`, `timeout`, `invalid_token`, `forbidden`, `not_found`, ...).

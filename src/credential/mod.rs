@@ -165,22 +165,6 @@ pub fn read(config_dir: &Path, profile: Option<&Profile>) -> Result<Option<(Stri
     }
 }
 
-/// Like [`read`], but never refreshes: an OAuth access token is returned as stored, even when
-/// about to expire. For reports (status) that must not wait on the network.
-pub fn read_cached(
-    config_dir: &Path,
-    profile: Option<&Profile>,
-) -> Result<Option<(String, TokenSource)>> {
-    if let Some(token) = env_token() {
-        return Ok(Some((token, TokenSource::Env)));
-    }
-    let Some(profile) = profile else {
-        return Ok(None);
-    };
-    Ok(read_stored(config_dir, profile)?
-        .map(|(secret, source)| (secret.bearer().to_string(), source)))
-}
-
 fn env_token() -> Option<String> {
     std::env::var(TOKEN_ENV)
         .ok()

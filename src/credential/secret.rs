@@ -69,21 +69,6 @@ impl Secret {
         }
     }
 
-    /// Every secret string it holds (for masking and for removing copies).
-    pub fn values(&self) -> Vec<&str> {
-        match self {
-            Secret::Pat(token) => vec![token],
-            Secret::OAuth(t) => [
-                Some(t.access_token.as_str()),
-                t.refresh_token.as_deref(),
-                t.client_secret.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-        }
-    }
-
     /// A PAT as it is (what agentgw has always stored), OAuth tokens as a JSON object. A PAT is
     /// one word that never starts with `{`, so the two cannot be confused when read back.
     pub fn to_keyring_text(&self) -> String {
