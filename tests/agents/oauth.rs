@@ -90,6 +90,39 @@ fn tokens_of_the_run(
     tokens
 }
 
+/// Runs the agent twice, the second time once the first run's token is inside its margin: both
+/// reach `route`, the second with tokens the first never sent (refreshed by `agentgw token`).
+fn twice_across_expiry(
+    gateway: &Gateway,
+    release: &Release,
+    route: &str,
+    run: impl Fn() -> Outcome,
+    check_first: impl Fn(&Outcome),
+) {
+    gateway.take_requests();
+    let mut seen = Vec::new();
+    for round in ["first", "second"] {
+        if round == "second" {
+            wait_for_refresh_time();
+            gateway.take_requests();
+        }
+        let outcome = run();
+        assert!(
+            outcome.succeeded() && outcome.stdout.contains("pong"),
+            "{release}, {round} run: {outcome}"
+        );
+        seen.push(tokens_of_the_run(gateway, route, release, &outcome));
+        if round == "first" {
+            check_first(&outcome);
+        }
+    }
+    assert!(
+        seen[0].is_disjoint(&seen[1]),
+        "{release}: the second run reused a token of the first"
+    );
+    assert!(gateway.oauth().grants("refresh_token") >= 1, "{release}");
+}
+
 /// No file under HOME but agentgw's token store holds any token or secret the stand-in issued.
 fn assert_no_token_on_disk(home: &AgentHome, gateway: &Gateway, release: &Release) {
     let mut secrets = gateway.oauth().secrets();
@@ -137,41 +170,17 @@ fn claude_runs_across_a_token_expiry_with_refreshed_tokens_and_telemetry() {
             ],
             None,
         );
-        gateway.take_requests();
-
-        let first_run = claude::print_pong(&home, &exe);
-        assert!(
-            first_run.succeeded() && first_run.stdout.contains("pong"),
-            "{release}: {first_run}"
-        );
-        let first = tokens_of_the_run(
+        twice_across_expiry(
             &gateway,
-            "/ai-gateway/anthropic/v1/messages",
             &release,
-            &first_run,
-        );
-        // Telemetry goes out with an OAuth token from otelHeadersHelper (a later one when the
-        // run outlasted the first token's margin: the helper refreshed it, as it should).
-        tokens_of_the_run(&gateway, "/api/2.0/otel/v1/metrics", &release, &first_run);
-
-        wait_for_refresh_time();
-        gateway.take_requests();
-        let second_run = claude::print_pong(&home, &exe);
-        assert!(
-            second_run.succeeded() && second_run.stdout.contains("pong"),
-            "{release}: {second_run}"
-        );
-        let second = tokens_of_the_run(
-            &gateway,
             "/ai-gateway/anthropic/v1/messages",
-            &release,
-            &second_run,
+            || claude::print_pong(&home, &exe),
+            // Telemetry goes out with an OAuth token from otelHeadersHelper (a later one when
+            // the run outlasted the first token's margin: the helper refreshed it, as it should).
+            |first_run| {
+                tokens_of_the_run(&gateway, "/api/2.0/otel/v1/metrics", &release, first_run);
+            },
         );
-        assert_ne!(
-            first, second,
-            "{release}: the second run reused the first token"
-        );
-        assert!(gateway.oauth().grants("refresh_token") >= 1, "{release}");
         assert_no_token_on_disk(&home, &gateway, &release);
     }
 }
@@ -184,36 +193,12 @@ fn codex_runs_its_auth_command_across_a_token_expiry() {
     for (release, exe) in releases {
         let (gateway, home) = signed_in(&exe);
         agentgw_ok(&home, &exe, &["setup", "codex", "--yes"], None);
-        gateway.take_requests();
-
-        let first_run = codex::exec_pong(&home, &exe, None, &[]);
-        assert!(
-            first_run.succeeded() && first_run.stdout.contains("pong"),
-            "{release}: {first_run}"
-        );
-        let first = tokens_of_the_run(
+        twice_across_expiry(
             &gateway,
-            "/ai-gateway/openai/v1/responses",
             &release,
-            &first_run,
-        );
-
-        wait_for_refresh_time();
-        gateway.take_requests();
-        let second_run = codex::exec_pong(&home, &exe, None, &[]);
-        assert!(
-            second_run.succeeded() && second_run.stdout.contains("pong"),
-            "{release}: {second_run}"
-        );
-        let second = tokens_of_the_run(
-            &gateway,
             "/ai-gateway/openai/v1/responses",
-            &release,
-            &second_run,
-        );
-        assert_ne!(
-            first, second,
-            "{release}: the second run reused the first token"
+            || codex::exec_pong(&home, &exe, None, &[]),
+            |_| {},
         );
         assert_no_token_on_disk(&home, &gateway, &release);
     }

@@ -255,6 +255,21 @@ fn no_credential() -> anyhow::Error {
     .into()
 }
 
+/// A secret piped to standard input, or typed without echo when it is a terminal.
+fn read_stdin_secret(prompt: &str, what: &str) -> Result<String> {
+    use std::io::{IsTerminal, Read};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(dialoguer::Password::new().with_prompt(prompt).interact()?);
+    }
+    let mut raw = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut raw)
+        .with_context(|| format!("cannot read {what} from standard input"))?;
+    Ok(raw)
+}
+
 /// Exits with a usage error (exit 2), like a wrong flag.
 fn usage_error(kind: ErrorKind, message: String) -> ! {
     crate::cli::Cli::command().error(kind, message).exit()

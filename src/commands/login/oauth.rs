@@ -10,8 +10,7 @@ use crate::gateway::Http;
 use crate::oauth::{self, Grant, browser, pkce, redirect};
 use crate::profile::{Auth, Profile};
 use crate::{databrickscfg, ui};
-use anyhow::{Context, Result};
-use std::io::{IsTerminal, Read};
+use anyhow::Result;
 use std::time::{Duration, Instant};
 
 /// How long the browser sign-in waits unless `--timeout` says otherwise.
@@ -258,19 +257,10 @@ fn token_refused(e: &oauth::TokenError, name: &str, login: &str) -> anyhow::Erro
 }
 
 fn read_secret_from_stdin() -> Result<Sourced> {
-    let stdin = std::io::stdin();
-    let raw = if stdin.is_terminal() {
-        dialoguer::Password::new()
-            .with_prompt("Service principal OAuth secret (input hidden)")
-            .interact()?
-    } else {
-        let mut raw = String::new();
-        stdin
-            .lock()
-            .read_to_string(&mut raw)
-            .context("cannot read the client secret from standard input")?;
-        raw
-    };
+    let raw = super::read_stdin_secret(
+        "Service principal OAuth secret (input hidden)",
+        "the client secret",
+    )?;
     let secret = raw.trim();
     if secret.is_empty() || secret.contains(char::is_whitespace) {
         anyhow::bail!(

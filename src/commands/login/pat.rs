@@ -1,31 +1,17 @@
 //! A personal access token: from standard input, `~/.databrickscfg`, DATABRICKS_TOKEN, or a
 //! hidden prompt on a terminal.
 
-use super::{Sourced, no_credential};
+use super::{Sourced, no_credential, read_stdin_secret};
 use crate::cli::LoginArgs;
 use crate::{credential, databrickscfg, ui};
-use anyhow::{Context, Result, bail};
-use std::io::{IsTerminal, Read};
+use anyhow::{Result, bail};
 
 pub fn token(
     args: &LoginArgs,
     databrickscfg: Option<&(databrickscfg::Section, String)>,
 ) -> Result<Sourced> {
     if args.token_stdin {
-        let stdin = std::io::stdin();
-        // On a terminal, read it like a password (no echo); from a pipe, to the end of input.
-        let raw = if stdin.is_terminal() {
-            dialoguer::Password::new()
-                .with_prompt("Personal access token (input hidden)")
-                .interact()?
-        } else {
-            let mut raw = String::new();
-            stdin
-                .lock()
-                .read_to_string(&mut raw)
-                .context("cannot read the token from standard input")?;
-            raw
-        };
+        let raw = read_stdin_secret("Personal access token (input hidden)", "the token")?;
         return Ok(Sourced {
             value: credential::validate_token(&raw)?,
             source: "standard input".into(),
