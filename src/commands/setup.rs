@@ -507,7 +507,7 @@ fn send_tests(session: &Session, tests: &[PendingTest]) -> Vec<String> {
                 ui::error(&format!(
                     "{}: test request failed: {}",
                     test.name,
-                    e.explain(&session.profile.name)
+                    super::test::explain_for(&e, &session.profile)
                 ));
                 failures.push(failed(test));
             }

@@ -248,11 +248,7 @@ impl Report {
         match &outcome.result {
             Ok(text) => report.reply = Some(first_words(text)),
             Err(e) => {
-                let explained = match session.profile.auth == Auth::Pat && gateway::refuses_pats(e)
-                {
-                    true => pats_refused(e, &session.profile),
-                    false => e.explain(&session.profile.name),
-                };
+                let explained = explain_for(e, &session.profile);
                 let (message, fix) = ui::message_and_fix(&explained);
                 let mut fix = fix.to_string();
                 if e.failure == Failure::NotFound {
@@ -300,6 +296,27 @@ impl Report {
             "message": self.message,
             "fix": self.fix,
         })
+    }
+}
+
+/// `e` explained for the way `profile` signs in: a workspace refusing personal access tokens
+/// points at OAuth, and a rejected OAuth access token at signing in again — not at creating a
+/// personal access token, which such a workspace may not even allow. (doctor and setup say the
+/// same.)
+pub(crate) fn explain_for(e: &RequestError, profile: &Profile) -> String {
+    match profile.auth {
+        Auth::Pat if gateway::refuses_pats(e) => pats_refused(e, profile),
+        Auth::OAuth | Auth::M2m if e.failure == Failure::InvalidToken => {
+            let (status, detail) = e.said();
+            format!(
+                "the workspace rejected the token ({status}{detail})\n\
+                 The OAuth access token of profile '{}' was refused before its expiry (the sign-in \
+                 was revoked, or the account lost its access); sign in again: {}",
+                profile.name,
+                crate::credential::login_command(profile)
+            )
+        }
+        _ => e.explain(&profile.name),
     }
 }
 

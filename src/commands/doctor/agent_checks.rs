@@ -496,7 +496,10 @@ pub fn gateway_answers(
         .map_err(|e| format!("{e:#}"))
         .and_then(|http| {
             http.probe(wire, &configured.base_url, &configured.model, token)
-                .map_err(|e| e.explain(&base.name))
+                .map_err(|e| match &base.profile {
+                    Some(profile) => crate::commands::test::explain_for(&e, profile),
+                    None => e.explain(&base.name),
+                })
         });
     match result {
         Ok(reply) => Check::ok(

@@ -2,7 +2,7 @@
 
 use super::{Check, Status};
 use crate::commands::session::ProfileState;
-use crate::profile::{Auth, TokenStorage};
+use crate::profile::TokenStorage;
 use crate::{credential, gateway, paths};
 
 const AREA: &str = "profile";
@@ -68,12 +68,8 @@ pub fn run(base: &ProfileState) -> Vec<Check> {
         let verdict = gateway::Http::new(profile.ca_file.as_deref())
             .map_err(|e| format!("{e:#}"))
             .and_then(|http| {
-                http.scim_me(&host, token).map_err(|e| {
-                    match profile.auth == Auth::Pat && gateway::refuses_pats(&e) {
-                        true => crate::commands::test::pats_refused(&e, profile),
-                        false => e.explain(&base.name),
-                    }
-                })
+                http.scim_me(&host, token)
+                    .map_err(|e| crate::commands::test::explain_for(&e, profile))
             });
         checks.push(match verdict {
             Ok(me) => Check::ok(

@@ -1,0 +1,121 @@
+//! What a user signed in with OAuth (or as a service principal) reads when something goes wrong:
+//! each message names what happened and the command that fixes it, for this profile and its way
+//! of signing in — never advice meant for a personal access token.
+
+use crate::common::{TestHome, stderr, stdout};
+use crate::support::browser::Browser;
+use crate::support::{Gateway, OAuthOptions, SP_CLIENT_ID, SP_CLIENT_SECRET};
+
+/// A loopback port nobody listens on (for `--redirect-port`: tests run in parallel).
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Signs `profile` in with the browser; the browser is returned so it outlives the test's use.
+fn browser_sign_in(home: &TestHome, gw: &Gateway, profile: &str) -> Browser {
+    let browser = Browser::start(home.path());
+    let out = home
+        .cmd()
+        .args(["login", "--profile", profile, "--host", &gw.url])
+        .args([
+            "--auth",
+            "oauth",
+            "--redirect-port",
+            &free_port().to_string(),
+        ])
+        .env("BROWSER", browser.command())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    browser
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
+}
+
+#[test]
+fn an_oauth_token_the_gateway_rejects_says_sign_in_again_not_create_a_pat() {
+    let gw = Gateway::start_oauth(OAuthOptions::default());
+    let home = TestHome::new();
+    let _browser = browser_sign_in(&home, &gw, "work");
+    let out = home
+        .cmd()
+        .args(["setup", "claude", "--profile", "work", "--yes", "--no-test"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The workspace ends the access token before its hour is up (revoked by an admin): the
+    // cached one is still within its lifetime, so agentgw hands it out and the gateway says 401.
+    gw.oauth().expire_access_tokens();
+    let sign_in_again = "agentgw login --profile work --auth oauth";
+
+    let out = home
+        .cmd()
+        .args(["test", "claude", "--profile", "work", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = &json(&out)[0];
+    assert_eq!(report["error_kind"], "invalid_token");
+    let fix = report["fix"].as_str().unwrap();
+    assert!(fix.ends_with(sign_in_again), "{fix}");
+    assert!(
+        !fix.contains("Access tokens"),
+        "PAT advice for OAuth: {fix}"
+    );
+
+    let out = home
+        .cmd()
+        .args(["doctor", "--profile", "work", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let checks = json(&out)["checks"].as_array().unwrap().clone();
+    for id in ["token-valid", "gateway"] {
+        let check = checks
+            .iter()
+            .find(|c| c["id"] == id && c["status"] == "fail")
+            .unwrap_or_else(|| panic!("no failed {id} check: {checks:?}"));
+        let fix = check["fix"].as_str().unwrap();
+        assert!(fix.ends_with(sign_in_again), "{id}: {fix}");
+        assert!(!fix.contains("Access tokens"), "{id}: {fix}");
+    }
+}
+
+#[test]
+fn a_service_principal_token_the_workspace_rejects_names_its_login() {
+    let gw = Gateway::start_oauth(OAuthOptions::default());
+    let home = TestHome::new();
+    let out = home
+        .cmd()
+        .args([
+            "login",
+            "--profile",
+            "ci",
+            "--host",
+            &gw.url,
+            "--auth",
+            "m2m",
+        ])
+        .env("DATABRICKS_CLIENT_ID", SP_CLIENT_ID)
+        .env("DATABRICKS_CLIENT_SECRET", SP_CLIENT_SECRET)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    gw.oauth().expire_access_tokens();
+    let out = home
+        .cmd()
+        .args(["doctor", "--profile", "ci", "--json"])
+        .output()
+        .unwrap();
+    let checks = json(&out)["checks"].as_array().unwrap().clone();
+    let check = checks.iter().find(|c| c["id"] == "token-valid").unwrap();
+    assert_eq!(check["status"], "fail", "{check}");
+    let fix = check["fix"].as_str().unwrap();
+    assert!(
+        fix.ends_with("agentgw login --profile ci --auth m2m"),
+        "{fix}"
+    );
+}
