@@ -119,3 +119,66 @@ fn a_service_principal_token_the_workspace_rejects_names_its_login() {
         "{fix}"
     );
 }
+
+/// No run of spaces left over from how the message was written in the source.
+fn assert_no_stray_indentation(out: &std::process::Output) {
+    for line in stderr(out).lines() {
+        assert!(
+            !line.contains("   "),
+            "stray spaces in the message line {line:?}:\n{}",
+            stderr(out)
+        );
+    }
+}
+
+#[test]
+fn login_failures_read_as_plain_lines() {
+    let gw = Gateway::start_oauth(OAuthOptions {
+        refuse_pats: true,
+        ..OAuthOptions::default()
+    });
+    let home = TestHome::new();
+    let out = home
+        .cmd()
+        .args(["login", "--host", &gw.url, "--token-stdin"])
+        .write_stdin(crate::support::GOOD_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "\nthis workspace signs in with OAuth: agentgw login --profile default --auth oauth\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_no_stray_indentation(&out);
+
+    let cfg = home.path().join(".databrickscfg");
+    std::fs::write(
+        &cfg,
+        format!("[az]\nhost = {}\nauth_type = azure-cli\n", gw.url),
+    )
+    .unwrap();
+    let out = home
+        .cmd()
+        .args(["login", "--from-databrickscfg", "az"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("auth_type = azure-cli"),
+        "{}",
+        stderr(&out)
+    );
+    assert_no_stray_indentation(&out);
+
+    let out = home
+        .cmd()
+        .args(["login", "--host", &gw.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--auth m2m"), "{}", stderr(&out));
+    assert_no_stray_indentation(&out);
+}

@@ -81,7 +81,7 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
             Err(e) => {
                 let text = match method {
                     Auth::Pat if gateway::refuses_pats(&e) => format!(
-                        "the workspace does not accept personal access tokens ({}{})
+                        "the workspace does not accept personal access tokens ({}{})\n\
                          this workspace signs in with OAuth: agentgw login --profile {name} --auth oauth",
                         e.said().0,
                         e.said().1
@@ -233,8 +233,10 @@ fn method_of_section(section: &databrickscfg::Section, origin: &str) -> Result<A
         Some(other) => Err(Classified::explained(
             Kind::MissingInput,
             format!(
-                "{origin} has auth_type = {other}, which agentgw cannot sign in with
-                 agentgw signs in with auth_type pat (a token), databricks-cli / oauth-u2m (the browser) or oauth-m2m                  (a service principal); or pass --auth oauth to sign in in the browser."
+                "{origin} has auth_type = {other}, which agentgw cannot sign in with\n\
+                 agentgw signs in with auth_type pat (a token), databricks-cli / oauth-u2m (the \
+                 browser) or oauth-m2m (a service principal); or pass --auth oauth to sign in in \
+                 the browser."
             ),
         )
         .into()),
@@ -245,11 +247,11 @@ fn method_of_section(section: &databrickscfg::Section, origin: &str) -> Result<A
 fn no_credential() -> anyhow::Error {
     Classified::explained(
         Kind::MissingInput,
-        "no credential given and no terminal to ask on
-         Sign in one of three ways:
-           a personal access token: printf %s \"$TOKEN\" | agentgw login --host URL --token-stdin (or set DATABRICKS_TOKEN)
-           the browser (OAuth): agentgw login --host URL --auth oauth (--no-browser prints the URL to open)
-           a service principal: agentgw login --host URL --auth m2m with DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET set (or --client-id and --client-secret-stdin)
+        "no credential given and no terminal to ask on\n\
+         Sign in one of three ways:\n  \
+           a personal access token: printf %s \"$TOKEN\" | agentgw login --host URL --token-stdin (or set DATABRICKS_TOKEN)\n  \
+           the browser (OAuth): agentgw login --host URL --auth oauth (--no-browser prints the URL to open)\n  \
+           a service principal: agentgw login --host URL --auth m2m with DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET set (or --client-id and --client-secret-stdin)\n\
          or take any of them from ~/.databrickscfg: --from-databrickscfg NAME",
     )
     .into()
