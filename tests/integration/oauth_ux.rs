@@ -182,3 +182,51 @@ fn login_failures_read_as_plain_lines() {
     assert!(stderr(&out).contains("--auth m2m"), "{}", stderr(&out));
     assert_no_stray_indentation(&out);
 }
+
+#[test]
+fn unattended_login_of_a_named_profile_suggests_commands_for_that_profile_and_workspace() {
+    let gw = Gateway::start();
+    let home = TestHome::new();
+    let out = home
+        .cmd()
+        .args(["login", "--profile", "work", "--host", &gw.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stderr(&out);
+    for way in [
+        format!(
+            "agentgw login --profile work --host {} --token-stdin",
+            gw.url
+        ),
+        format!(
+            "agentgw login --profile work --host {} --auth oauth",
+            gw.url
+        ),
+        format!("agentgw login --profile work --host {} --auth m2m", gw.url),
+        "agentgw login --profile work --from-databrickscfg NAME".to_string(),
+    ] {
+        assert!(text.contains(&way), "{way} not in:\n{text}");
+    }
+
+    // A ~/.databrickscfg section without a token: the browser sign-in of this profile.
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        format!("[ws]\nhost = {}\nauth_type = pat\n", gw.url),
+    )
+    .unwrap();
+    let out = home
+        .cmd()
+        .args(["login", "--profile", "work", "--from-databrickscfg", "ws"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "agentgw login --profile work --host {} --auth oauth",
+            gw.url
+        )),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -52,7 +52,7 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
     let http = gateway::Http::new(ca_file.as_deref())?;
     let signed_in = match method {
         Auth::Pat => {
-            let token = pat::token(&args, databrickscfg.as_ref())?;
+            let token = pat::token(&args, databrickscfg.as_ref(), &name, &host.value)?;
             SignedIn {
                 secret: Secret::Pat(token.value),
                 client_id: None,
@@ -243,16 +243,20 @@ fn method_of_section(section: &databrickscfg::Section, origin: &str) -> Result<A
     }
 }
 
-/// What an unattended `login` with nothing to sign in with says: all three ways.
-fn no_credential() -> anyhow::Error {
+/// What an unattended `login` with nothing to sign in with says: all three ways, as commands for
+/// this profile and workspace.
+fn no_credential(profile: &str, host: &str) -> anyhow::Error {
+    let login = format!("agentgw login --profile {profile}");
     Classified::explained(
         Kind::MissingInput,
-        "no credential given and no terminal to ask on\n\
-         Sign in one of three ways:\n  \
-           a personal access token: printf %s \"$TOKEN\" | agentgw login --host URL --token-stdin (or set DATABRICKS_TOKEN)\n  \
-           the browser (OAuth): agentgw login --host URL --auth oauth (--no-browser prints the URL to open)\n  \
-           a service principal: agentgw login --host URL --auth m2m with DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET set (or --client-id and --client-secret-stdin)\n\
-         or take any of them from ~/.databrickscfg: --from-databrickscfg NAME",
+        format!(
+            "no credential given and no terminal to ask on\n\
+             Sign in one of three ways:\n  \
+             a personal access token: printf %s \"$TOKEN\" | {login} --host {host} --token-stdin (or set DATABRICKS_TOKEN)\n  \
+             the browser (OAuth): {login} --host {host} --auth oauth (--no-browser prints the URL to open)\n  \
+             a service principal: {login} --host {host} --auth m2m with DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET set (or --client-id and --client-secret-stdin)\n\
+             or take any of them from ~/.databrickscfg: {login} --from-databrickscfg NAME"
+        ),
     )
     .into()
 }

@@ -6,10 +6,14 @@ use crate::cli::LoginArgs;
 use crate::{credential, databrickscfg, ui};
 use anyhow::{Result, bail};
 
+/// `profile` and `host` go into the commands suggested when there is no token.
 pub fn token(
     args: &LoginArgs,
     databrickscfg: Option<&(databrickscfg::Section, String)>,
+    profile: &str,
+    host: &str,
 ) -> Result<Sourced> {
+    let browser = format!("agentgw login --profile {profile} --host {host} --auth oauth");
     if args.token_stdin {
         let raw = read_stdin_secret("Personal access token (input hidden)", "the token")?;
         return Ok(Sourced {
@@ -20,7 +24,7 @@ pub fn token(
     if let Some((section, origin)) = databrickscfg {
         let Some(token) = &section.token else {
             bail!(
-                "{origin} has no token; create a personal access token in the workspace (Settings > Developer > Access tokens) and pipe it to --token-stdin, or sign in in the browser: agentgw login --auth oauth"
+                "{origin} has no token; create a personal access token in the workspace (Settings > Developer > Access tokens) and pipe it to --token-stdin, or sign in in the browser: {browser}"
             );
         };
         return Ok(Sourced {
@@ -38,9 +42,9 @@ pub fn token(
         });
     }
     if !ui::interactive() {
-        return Err(no_credential());
+        return Err(no_credential(profile, host));
     }
-    ui::note("(To sign in in the browser instead: agentgw login --auth oauth)");
+    ui::note(&format!("(To sign in in the browser instead: {browser})"));
     let typed = dialoguer::Password::new()
         .with_prompt("Personal access token (input hidden)")
         .interact()?;
