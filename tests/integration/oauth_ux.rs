@@ -230,3 +230,41 @@ fn unattended_login_of_a_named_profile_suggests_commands_for_that_profile_and_wo
         stderr(&out)
     );
 }
+
+#[test]
+fn a_databrickscfg_service_principal_without_its_secret_names_the_section_and_key() {
+    let gw = Gateway::start_oauth(OAuthOptions::default());
+    let home = TestHome::new();
+    std::fs::write(
+        home.path().join(".databrickscfg"),
+        format!(
+            "[sp]\nhost = {}\nauth_type = oauth-m2m\nclient_id = {SP_CLIENT_ID}\n\n\
+             [nosp]\nhost = {}\nauth_type = oauth-m2m\n",
+            gw.url, gw.url
+        ),
+    )
+    .unwrap();
+    let out = home
+        .cmd()
+        .args(["login", "--profile", "ci", "--from-databrickscfg", "sp"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("~/.databrickscfg [sp] has no client_secret"),
+        "{}",
+        stderr(&out)
+    );
+    let out = home
+        .cmd()
+        .args(["login", "--profile", "ci", "--from-databrickscfg", "nosp"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("~/.databrickscfg [nosp] has no client_id"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(home.config_toml(), None);
+}

@@ -122,7 +122,15 @@ pub fn service_principal(
         section.and_then(|(s, o)| s.client_id.clone().map(|v| sourced(v, o))),
         env("DATABRICKS_CLIENT_ID"),
     ])
-    .ok_or_else(|| missing("client id", "--client-id ID", "DATABRICKS_CLIENT_ID"))?;
+    .ok_or_else(|| {
+        missing(
+            "client id",
+            "client_id",
+            "--client-id ID",
+            "DATABRICKS_CLIENT_ID",
+            section,
+        )
+    })?;
     let secret = match args.client_secret_stdin {
         true => Some(read_secret_from_stdin()?),
         false => first_of([
@@ -133,8 +141,10 @@ pub fn service_principal(
     .ok_or_else(|| {
         missing(
             "client secret",
+            "client_secret",
             "--client-secret-stdin",
             "DATABRICKS_CLIENT_SECRET",
+            section,
         )
     })?;
     let endpoints = oauth::discover(http, host).map_err(|e| {
@@ -288,14 +298,25 @@ fn first_of<const N: usize>(candidates: [Option<Sourced>; N]) -> Option<Sourced>
     candidates.into_iter().flatten().next()
 }
 
-fn missing(what: &str, flag: &str, variable: &str) -> anyhow::Error {
-    Classified::explained(
-        Kind::MissingInput,
-        format!(
+/// No client id or secret: named in the `~/.databrickscfg` section the user pointed at (by its
+/// key there), else as the flag, variable or section that would give it.
+fn missing(
+    what: &str,
+    key: &str,
+    flag: &str,
+    variable: &str,
+    section: Option<(&databrickscfg::Section, &str)>,
+) -> anyhow::Error {
+    let text = match section {
+        Some((_, origin)) => format!(
+            "{origin} has no {key}, needed to sign in as a service principal (auth_type = oauth-m2m)\n\
+             Add `{key} = ...` there, or pass {flag} or set {variable}."
+        ),
+        None => format!(
             "no service principal {what} for --auth m2m\nPass {flag}, set {variable}, or use --from-databrickscfg NAME with an auth_type = oauth-m2m profile."
         ),
-    )
-    .into()
+    };
+    Classified::explained(Kind::MissingInput, text).into()
 }
 
 /// `5 min`, `90 s`.
