@@ -268,3 +268,41 @@ fn a_databrickscfg_service_principal_without_its_secret_names_the_section_and_ke
     );
     assert_eq!(home.config_toml(), None);
 }
+
+#[test]
+fn a_service_principal_signs_in_again_with_a_new_secret_alone() {
+    let gw = Gateway::start_oauth(OAuthOptions::default());
+    let home = TestHome::new();
+    let out = home
+        .cmd()
+        .args([
+            "login",
+            "--profile",
+            "ci",
+            "--host",
+            &gw.url,
+            "--auth",
+            "m2m",
+        ])
+        .env("DATABRICKS_CLIENT_ID", SP_CLIENT_ID)
+        .env("DATABRICKS_CLIENT_SECRET", SP_CLIENT_SECRET)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The secret was rotated: the new one on stdin; the client id is the profile's.
+    let out = home
+        .cmd()
+        .args(["login", "--profile", "ci", "--client-secret-stdin"])
+        .write_stdin(SP_CLIENT_SECRET)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "as service principal {SP_CLIENT_ID} (id from the existing profile, secret from standard input)"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(gw.oauth().grants("client_credentials"), 2);
+}

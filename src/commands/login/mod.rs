@@ -64,10 +64,15 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
             ui::note(&format!("Workspace: {} (from {})", host.value, host.source));
             oauth::browser_sign_in(&http, &host.value, &name, &args, existing.as_ref())?.into()
         }
-        Auth::M2m => {
-            oauth::service_principal(&http, &host.value, &name, &args, databrickscfg.as_ref())?
-                .into()
-        }
+        Auth::M2m => oauth::service_principal(
+            &http,
+            &host.value,
+            &name,
+            &args,
+            databrickscfg.as_ref(),
+            existing.as_ref(),
+        )?
+        .into(),
     };
     if method != Auth::OAuth {
         ui::note(&format!("Workspace: {} (from {})", host.value, host.source));

@@ -107,13 +107,16 @@ pub fn browser_sign_in(
 }
 
 /// The service principal sign-in: client id and secret from the flags, `~/.databrickscfg` or
-/// the environment, exchanged for an access token right away (which proves them).
+/// the environment, exchanged for an access token right away (which proves them). `existing`:
+/// the profile as it was, whose service principal signs in again (with a new secret) when no
+/// other client id is given.
 pub fn service_principal(
     http: &Http,
     host: &str,
     name: &str,
     args: &LoginArgs,
     databrickscfg: Option<&(databrickscfg::Section, String)>,
+    existing: Option<&Profile>,
 ) -> Result<SignedIn> {
     let login = format!("agentgw login --profile {name} --auth m2m");
     let section = databrickscfg.map(|(s, origin)| (s, origin.as_str()));
@@ -121,6 +124,10 @@ pub fn service_principal(
         args.client_id.clone().map(|v| sourced(v, "--client-id")),
         section.and_then(|(s, o)| s.client_id.clone().map(|v| sourced(v, o))),
         env("DATABRICKS_CLIENT_ID"),
+        existing
+            .filter(|p| p.auth == Auth::M2m && p.host.as_deref() == Some(host))
+            .and_then(|p| p.client_id.clone())
+            .map(|v| sourced(v, "the existing profile")),
     ])
     .ok_or_else(|| {
         missing(
