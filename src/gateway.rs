@@ -637,7 +637,12 @@ pub(crate) fn classify_transport(e: &ureq::Error) -> (Failure, String) {
 }
 
 /// Databricks errors look like {"error_code": "...", "message": "..."}; others put the text elsewhere.
-fn server_message(body: &str) -> String {
+/// An HTML page (a proxy's sign-in page, a web server that is not the workspace) is named by its
+/// title: its markup says nothing to the user.
+pub(crate) fn server_message(body: &str) -> String {
+    if let Some(page) = html_page(body) {
+        return page;
+    }
     let from_json = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|json| {
@@ -656,6 +661,34 @@ fn server_message(body: &str) -> String {
         Some((cut, _)) => format!("{}…", &one_line[..cut]),
         None => one_line,
     }
+}
+
+/// `an HTML page (Title)` when `body` is an HTML document, else `None`.
+fn html_page(body: &str) -> Option<String> {
+    let start = body.trim_start().get(..64).unwrap_or(body.trim_start());
+    let lower = start.to_ascii_lowercase();
+    if !(lower.starts_with("<!doctype html") || lower.starts_with("<html")) {
+        return None;
+    }
+    let lower_body = body.to_ascii_lowercase();
+    let title = lower_body
+        .find("<title")
+        .and_then(|at| Some(at + lower_body[at..].find('>')? + 1))
+        .and_then(|from| Some((from, from + lower_body[from..].find("</title")?)))
+        .map(|(from, to)| {
+            body[from..to]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|t| !t.is_empty());
+    Some(match title {
+        Some(title) => format!(
+            "an HTML page ({})",
+            title.chars().take(80).collect::<String>()
+        ),
+        None => "an HTML page".to_string(),
+    })
 }
 
 /// Whether a 403 says the workspace turned personal access tokens off (its admins allow only
@@ -758,9 +791,11 @@ mod tests {
             server_message(r#"{"error_code":"X","message":"Invalid access token."}"#),
             "Invalid access token."
         );
+        assert_eq!(server_message("Bad\n  gateway\n"), "Bad gateway");
+        assert_eq!(server_message("<html>\n  oops\n</html>"), "an HTML page");
         assert_eq!(
-            server_message("<html>\n  oops\n</html>"),
-            "<html> oops </html>"
+            server_message("<!DOCTYPE html><html><head><TITLE>\n Sign in </TITLE>"),
+            "an HTML page (Sign in)"
         );
         assert_eq!(server_message(&"a".repeat(300)).chars().count(), 201);
     }

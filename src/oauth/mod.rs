@@ -7,7 +7,7 @@ pub mod browser;
 pub mod pkce;
 pub mod redirect;
 
-use crate::gateway::{Http, RequestError};
+use crate::gateway::{Failure, Http, RequestError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The Databricks CLI's public app registration, present in every workspace.
@@ -56,6 +56,26 @@ pub enum DiscoveryError {
 impl DiscoveryError {
     pub fn explain(&self, profile: &str) -> String {
         match self {
+            // An answer, but not a workspace's: the host is the wrong URL, not the network.
+            DiscoveryError::Request(e)
+                if matches!(
+                    e.failure,
+                    Failure::NotFound
+                        | Failure::Redirect { .. }
+                        | Failure::UnexpectedStatus
+                        | Failure::BadResponse
+                ) =>
+            {
+                let (status, detail) = e.said();
+                let said = format!("{status}{detail}");
+                format!(
+                    "{} is not a Databricks workspace's OAuth configuration ({})\n\
+                     Check that --host is the Databricks workspace URL (https://<workspace>), not the \
+                     gateway or an account console: agentgw login --profile {profile} --host https://<workspace>",
+                    e.url,
+                    said.trim_start_matches(": ")
+                )
+            }
             DiscoveryError::Request(e) => format!(
                 "cannot read the workspace's OAuth configuration: {}",
                 e.explain(profile)
@@ -267,11 +287,14 @@ fn request_token(
         }),
         None => Err(TokenError::Unexpected {
             status,
-            detail: one_line(
-                json.as_ref()
-                    .and_then(|j| j["error_description"].as_str().or(j["message"].as_str()))
-                    .or(Some(body.as_str())),
-            ),
+            detail: match json
+                .as_ref()
+                .and_then(|j| j["error_description"].as_str().or(j["message"].as_str()))
+            {
+                Some(said) => one_line(Some(said)),
+                // A proxy's HTML page is named by its title, not dumped.
+                None => crate::gateway::server_message(&body),
+            },
         }),
     }
 }

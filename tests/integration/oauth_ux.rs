@@ -306,3 +306,56 @@ fn a_service_principal_signs_in_again_with_a_new_secret_alone() {
     );
     assert_eq!(gw.oauth().grants("client_credentials"), 2);
 }
+
+/// A web server that is not a Databricks workspace: every request gets `status` with an HTML
+/// page (a proxy's sign-in page, a company intranet).
+fn html_server(status: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let body = "<!DOCTYPE html>\n<html><head><title>Corporate Sign-On</title></head>\n\
+                        <body><form>Please sign in to continue</form></body></html>\n";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_host_that_is_not_a_workspace_is_named_as_such_without_its_html() {
+    let home = TestHome::new();
+    let host = html_server("404 Not Found");
+    let out = home
+        .cmd()
+        .args([
+            "login",
+            "--profile",
+            "work",
+            "--host",
+            &host,
+            "--auth",
+            "oauth",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stderr(&out);
+    assert!(
+        !text.contains("<html") && !text.contains("<title>"),
+        "{text}"
+    );
+    assert!(text.contains("an HTML page (Corporate Sign-On)"), "{text}");
+    assert!(
+        text.contains("Check that --host is the Databricks workspace URL"),
+        "{text}"
+    );
+    assert_eq!(home.config_toml(), None);
+}
