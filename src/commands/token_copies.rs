@@ -212,7 +212,7 @@ fn sends_elsewhere(copy: &TokenCopy, profile: &str, to: &Destination) -> Option<
         None => "names no base URL there (it would send the token to its vendor)".to_string(),
     };
     Some(format!(
-        "{}: not updated: {} {there}, not to the gateway of profile '{profile}' ({})
+        "{}: not updated: {} {there}, not to the gateway of profile '{profile}' ({})\n  \
          point it there with `{setup}` (which writes the new token too)",
         paths::display(&copy.path),
         agent_name(&copy.owner),

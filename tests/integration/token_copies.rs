@@ -376,7 +376,7 @@ fn login_to_another_workspace_puts_no_token_beside_the_old_gateway() {
     assert_stderr_contains(
         &out,
         "~/.gemini/.env: not updated: Gemini CLI sends its token to https://ws.example.com/ai-gateway/gemini there, \
-         not to the gateway of profile 'default' (https://other.example.com/ai-gateway)\n",
+         not to the gateway of profile 'default' (https://other.example.com/ai-gateway)\n  point it there with",
     );
     assert_stderr_contains(
         &out,
