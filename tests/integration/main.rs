@@ -22,6 +22,7 @@ mod login;
 mod logout;
 mod oauth_agents;
 mod oauth_login;
+mod oauth_secrets;
 mod otel;
 mod profiles;
 mod prompts;

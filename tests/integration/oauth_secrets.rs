@@ -1,0 +1,121 @@
+//! OAuth secrets and state under pressure: token endpoints that echo what they were sent, answers
+//! a client should not believe, a logout that races a refresh, a hostile visitor on the sign-in
+//! listener. Each test stores an OAuth profile straight into agentgw's config and file store,
+//! pointing at a loopback server of its own.
+
+use crate::common::{TestHome, stderr, stdout};
+use std::path::Path;
+
+const REFRESH_TOKEN: &str = "doau-echoed-refresh-0123456789abcdef";
+const CLIENT_SECRET: &str = "dose-echoed-secret-0123456789abcdef";
+const CLIENT_ID: &str = "sp-echo-client";
+const ACCESS_TOKEN: &str = "eyJ-stored-access-token-0123456789";
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Profile `default` signed in with `auth` ("oauth" or "m2m"), its access token expired, the
+/// token endpoint at `token_endpoint`: the next `agentgw token` must refresh.
+fn expired_sign_in(home: &TestHome, auth: &str, token_endpoint: &str) {
+    home.secret(ACCESS_TOKEN);
+    home.strict_secret(REFRESH_TOKEN);
+    home.strict_secret(CLIENT_SECRET);
+    let dir = home.config_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    set_mode(&dir, 0o700);
+    let (client_id, renewal) = match auth {
+        "m2m" => (CLIENT_ID, format!("client_secret = \"{CLIENT_SECRET}\"")),
+        _ => (
+            "databricks-cli",
+            format!("refresh_token = \"{REFRESH_TOKEN}\""),
+        ),
+    };
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[profiles.default]\nhost = \"https://ws.example.com\"\ntoken_storage = \"file\"\n\
+             auth = \"{auth}\"\nclient_id = \"{client_id}\"\ntoken_endpoint = \"{token_endpoint}\"\n"
+        ),
+    )
+    .unwrap();
+    let tokens = dir.join("tokens.toml");
+    std::fs::write(
+        &tokens,
+        format!(
+            "[default]\naccess_token = \"{ACCESS_TOKEN}\"\nexpires_at = 1\nlifetime = 3600\n{renewal}\n"
+        ),
+    )
+    .unwrap();
+    set_mode(&tokens, 0o600);
+}
+
+/// A token endpoint that answers every request with `status` and an OAuth error whose
+/// description repeats the request it got, headers and form alike (as some servers and proxies
+/// do in their error pages).
+fn echoing_token_endpoint(status: u16) -> String {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/oidc/v1/token",
+        server.server_addr().to_ip().unwrap()
+    );
+    std::thread::spawn(move || {
+        for mut request in server.incoming_requests() {
+            let mut body = String::new();
+            let _ = request.as_reader().read_to_string(&mut body);
+            let authorization = request
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Authorization"))
+                .map(|h| format!("Authorization: {}", h.value))
+                .unwrap_or_default();
+            let echo = format!("could not use {body} {authorization}");
+            let json = serde_json::json!({"error": "invalid_request", "error_description": echo});
+            let response = tiny_http::Response::from_string(json.to_string())
+                .with_status_code(status)
+                .with_header(
+                    tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap(),
+                );
+            let _ = request.respond(response);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_token_endpoint_echoing_the_refresh_token_does_not_get_it_printed() {
+    for status in [400, 502] {
+        let home = TestHome::new();
+        expired_sign_in(&home, "oauth", &echoing_token_endpoint(status));
+        let out = home.cmd().arg("token").output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_eq!(stdout(&out), "");
+        assert!(!stderr(&out).contains(REFRESH_TOKEN), "{}", stderr(&out));
+        // What the server said is still shown, with the secret masked.
+        assert!(
+            stderr(&out).contains("refresh_token=[refresh token]"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_token_endpoint_echoing_a_service_principals_credentials_does_not_get_them_printed() {
+    use base64::Engine as _;
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
+    let home = TestHome::new();
+    home.strict_secret(&basic);
+    expired_sign_in(&home, "m2m", &echoing_token_endpoint(400));
+    let out = home.cmd().arg("token").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(CLIENT_SECRET), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&basic), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Basic [client credentials]"),
+        "{}",
+        stderr(&out)
+    );
+}
