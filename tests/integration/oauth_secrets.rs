@@ -4,7 +4,10 @@
 //! pointing at a loopback server of its own.
 
 use crate::common::{TestHome, stderr, stdout};
+use std::io::Write;
+use std::net::TcpListener;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 const REFRESH_TOKEN: &str = "doau-echoed-refresh-0123456789abcdef";
 const CLIENT_SECRET: &str = "dose-echoed-secret-0123456789abcdef";
@@ -118,4 +121,79 @@ fn a_token_endpoint_echoing_a_service_principals_credentials_does_not_get_them_p
         "{}",
         stderr(&out)
     );
+}
+
+/// Waits until something listens on `port` of 127.0.0.1 (agentgw's sign-in listener).
+fn wait_for_listener(port: u16, child: &mut std::process::Child) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "login ended before it listened"
+        );
+        assert!(Instant::now() < until, "login never listened on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits for `child` to end, at most `limit`; kills it when it does not.
+fn ends_within(child: &mut std::process::Child, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn a_visitor_dripping_bytes_to_the_sign_in_listener_cannot_hold_login_past_its_timeout() {
+    use crate::support::{Gateway, OAuthOptions};
+    let gw = Gateway::start_oauth(OAuthOptions::default());
+    let home = TestHome::new();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut login = home
+        .process()
+        .env("AGENTGW_AUTH_STORAGE", "file")
+        .args([
+            "login",
+            "--host",
+            &gw.url,
+            "--auth",
+            "oauth",
+            "--no-browser",
+        ])
+        .args(["--redirect-port", &port.to_string(), "--timeout", "2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_listener(port, &mut login);
+    // A request head that never ends: one byte a second, each well inside a read timeout.
+    let mut visitor = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::thread::spawn(move || {
+        let _ = visitor.write_all(b"G");
+        for _ in 0..120 {
+            std::thread::sleep(Duration::from_secs(1));
+            if visitor.write_all(b"E").is_err() {
+                return;
+            }
+        }
+    });
+    let took = ends_within(&mut login, Duration::from_secs(15));
+    let out = login.wait_with_output().unwrap();
+    let took = took.unwrap_or_else(|| panic!("login was still waiting 15 s after a 2 s --timeout"));
+    assert!(took < Duration::from_secs(8), "login took {took:?}");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did not come back within 2 s"), "{err}");
+    assert_eq!(home.tokens_toml(), None);
 }
