@@ -197,3 +197,78 @@ fn a_visitor_dripping_bytes_to_the_sign_in_listener_cannot_hold_login_past_its_t
     assert!(err.contains("did not come back within 2 s"), "{err}");
     assert_eq!(home.tokens_toml(), None);
 }
+
+const ROTATED_REFRESH_TOKEN: &str = "doau-rotated-after-logout-0123456789";
+const NEW_ACCESS_TOKEN: &str = "eyJ-refreshed-access-token-0123456789";
+
+/// A token endpoint that takes `delay` to answer every request with a new access token and a
+/// rotated refresh token; `asked` is set as soon as a request arrives.
+fn slow_token_endpoint(
+    delay: Duration,
+    asked: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/oidc/v1/token",
+        server.server_addr().to_ip().unwrap()
+    );
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            asked.store(true, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(delay);
+            let json = serde_json::json!({
+                "access_token": NEW_ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600,
+                "refresh_token": ROTATED_REFRESH_TOKEN,
+            });
+            let response = tiny_http::Response::from_string(json.to_string()).with_header(
+                tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap(),
+            );
+            let _ = request.respond(response);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_logout_while_a_refresh_is_under_way_leaves_no_token_behind() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let asked = Arc::new(AtomicBool::new(false));
+    let endpoint = slow_token_endpoint(Duration::from_secs(2), Arc::clone(&asked));
+    let home = TestHome::new();
+    home.secret(NEW_ACCESS_TOKEN);
+    home.strict_secret(ROTATED_REFRESH_TOKEN);
+    expired_sign_in(&home, "oauth", &endpoint);
+    // The agent's helper starts a refresh...
+    let helper = home
+        .process()
+        .env("AGENTGW_AUTH_STORAGE", "file")
+        .arg("token")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    while !asked.load(Ordering::SeqCst) {
+        assert!(
+            Instant::now() < until,
+            "agentgw token never asked the token endpoint"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ...and the user logs out before the answer comes.
+    let out = home.cmd().arg("logout").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let helper = helper.wait_with_output().unwrap();
+    let tokens = home.tokens_toml().unwrap_or_default();
+    assert!(
+        !tokens.contains(ROTATED_REFRESH_TOKEN) && !tokens.contains("[default]"),
+        "logout was undone by the refresh:\n{tokens}"
+    );
+    let helper_err = String::from_utf8_lossy(&helper.stderr);
+    assert_eq!(helper.status.code(), Some(1), "{helper_err}");
+    assert_eq!(String::from_utf8_lossy(&helper.stdout), "");
+    assert!(helper_err.contains("not logged in"), "{helper_err}");
+    let out = home.cmd().arg("token").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}
