@@ -17,6 +17,9 @@ pub const DEFAULT_REDIRECT_PORT: u16 = 8020;
 /// A browser sign-in asks for the workspace APIs and a refresh token.
 pub const U2M_SCOPES: &str = "all-apis offline_access";
 pub const M2M_SCOPE: &str = "all-apis";
+/// The longest an access token is taken to live, whatever the server says (Databricks: an hour):
+/// a wrong or absurd `expires_in` must not keep a dead token in use for longer than a day.
+const MAX_BELIEVED_LIFETIME_SECS: u64 = 24 * 3600;
 
 /// A workspace's OAuth endpoints.
 #[derive(Debug, Clone)]
@@ -86,7 +89,7 @@ pub struct Grant {
 impl Grant {
     /// When the access token stops working, as Unix seconds.
     pub fn expires_at(&self) -> u64 {
-        now() + self.expires_in
+        now().saturating_add(self.expires_in)
     }
 }
 
@@ -243,7 +246,10 @@ fn request_token(
                     .to_string(),
                 // RFC 6749 recommends expires_in; Databricks sends it. Without it, assume the
                 // documented hour.
-                expires_in: j["expires_in"].as_u64().unwrap_or(3600).max(1),
+                expires_in: j["expires_in"]
+                    .as_u64()
+                    .unwrap_or(3600)
+                    .clamp(1, MAX_BELIEVED_LIFETIME_SECS),
                 refresh_token: j["refresh_token"].as_str().map(str::to_string),
             })
         });

@@ -272,3 +272,50 @@ fn a_logout_while_a_refresh_is_under_way_leaves_no_token_behind() {
     let out = home.cmd().arg("token").output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
 }
+
+/// A token endpoint answering every request 200 with `body`.
+fn token_endpoint_answering(body: String) -> String {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/oidc/v1/token",
+        server.server_addr().to_ip().unwrap()
+    );
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let response = tiny_http::Response::from_string(body.clone()).with_header(
+                tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap(),
+            );
+            let _ = request.respond(response);
+        }
+    });
+    url
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn an_absurd_expires_in_is_not_believed_for_longer_than_a_day() {
+    for expires_in in ["18446744073709551615", "9000000000000"] {
+        let home = TestHome::new();
+        home.secret(NEW_ACCESS_TOKEN);
+        let body = format!(
+            r#"{{"access_token":"{NEW_ACCESS_TOKEN}","token_type":"Bearer","expires_in":{expires_in}}}"#
+        );
+        expired_sign_in(&home, "oauth", &token_endpoint_answering(body));
+        let out = home.cmd().arg("token").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out), format!("{NEW_ACCESS_TOKEN}\n"));
+        let tokens = home.tokens_toml().unwrap();
+        let stored: toml_edit::DocumentMut = tokens.parse().unwrap();
+        let expires_at = stored["default"]["expires_at"].as_integer().unwrap() as u64;
+        assert!(
+            expires_at > now() && expires_at <= now() + 24 * 3600,
+            "expires_at = {expires_at} for expires_in {expires_in}"
+        );
+    }
+}
