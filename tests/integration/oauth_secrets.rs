@@ -4,7 +4,7 @@
 //! pointing at a loopback server of its own.
 
 use crate::common::{TestHome, stderr, stdout};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -318,4 +318,86 @@ fn an_absurd_expires_in_is_not_believed_for_longer_than_a_day() {
             "expires_at = {expires_at} for expires_in {expires_in}"
         );
     }
+}
+
+#[test]
+fn exec_gemini_through_the_relay_passes_a_termination_on_to_gemini() {
+    let home = TestHome::new();
+    expired_sign_in(&home, "oauth", "http://127.0.0.1:9/oidc/v1/token");
+    // A fresh token: nothing here needs the token endpoint.
+    let tokens = home.config_dir().join("tokens.toml");
+    let fresh = std::fs::read_to_string(&tokens)
+        .unwrap()
+        .replace("expires_at = 1\n", "expires_at = 4102444800\n");
+    std::fs::write(&tokens, fresh).unwrap();
+    let gemini_dir = home.path().join(".gemini");
+    std::fs::create_dir_all(&gemini_dir).unwrap();
+    std::fs::write(
+        gemini_dir.join("settings.json"),
+        r#"{"security":{"auth":{"selectedType":"gemini-api-key"}}}"#,
+    )
+    .unwrap();
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let pid_file = home.path().join("gemini.pid");
+    let gemini = bin.join("gemini");
+    std::fs::write(
+        &gemini,
+        format!(
+            "#!/bin/sh\necho $$ > '{}'\nexec sleep 60\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    set_mode(&gemini, 0o755);
+    let mut exec = home
+        .process()
+        .env("AGENTGW_AUTH_STORAGE", "file")
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .args(["exec", "gemini"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    let gemini_pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|p| p.trim().parse::<i32>().ok())
+        {
+            break pid;
+        }
+        if exec.try_wait().unwrap().is_some() {
+            let mut err = String::new();
+            let _ = exec.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("exec ended before gemini started: {err}");
+        }
+        assert!(Instant::now() < until, "gemini never started");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // What a supervisor or `timeout` does: SIGTERM to the process it started.
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &exec.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let ended = ends_within(&mut exec, Duration::from_secs(10));
+    let gemini_alive = std::process::Command::new("kill")
+        .args(["-0", &gemini_pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    if gemini_alive {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &gemini_pid.to_string()])
+            .status();
+    }
+    assert!(ended.is_some(), "agentgw exec did not end");
+    assert!(
+        !gemini_alive,
+        "gemini was left running after agentgw exec was terminated"
+    );
+    assert_eq!(exec.wait().unwrap().code(), Some(128 + 15));
 }
