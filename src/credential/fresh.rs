@@ -75,16 +75,13 @@ pub fn bearer(config_dir: &Path, profile: &Profile) -> Result<Option<(String, To
     }
     match renew(config_dir, profile, &tokens) {
         Ok(renewed) => Ok(Some((renewed.access_token, source))),
-        // A logout or a new login while the refresh was under way: what is stored now counts.
+        // A logout or a new login while the refresh was under way: what is stored now counts
+        // (a new login's token is fresh, whatever its kind).
         Err(Renewal::Superseded) => {
             let now = crate::profile::Config::load(config_dir)?.profile(&profile.name)?;
             match now {
-                Some(now) => match read_stored(config_dir, &now)? {
-                    Some((secret, source)) => {
-                        Ok(Some((oauth_tokens(secret, &now)?.access_token, source)))
-                    }
-                    None => Ok(None),
-                },
+                Some(now) => Ok(read_stored(config_dir, &now)?
+                    .map(|(secret, source)| (secret.bearer().to_string(), source))),
                 None => Ok(None),
             }
         }

@@ -401,3 +401,53 @@ fn exec_gemini_through_the_relay_passes_a_termination_on_to_gemini() {
     );
     assert_eq!(exec.wait().unwrap().code(), Some(128 + 15));
 }
+
+#[test]
+fn a_new_login_while_a_refresh_is_under_way_wins_and_the_helper_hands_out_its_token() {
+    use crate::support::{GOOD_TOKEN, Gateway};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let gw = Gateway::start();
+    let asked = Arc::new(AtomicBool::new(false));
+    let endpoint = slow_token_endpoint(Duration::from_secs(2), Arc::clone(&asked));
+    let home = TestHome::new();
+    home.secret(NEW_ACCESS_TOKEN);
+    home.strict_secret(ROTATED_REFRESH_TOKEN);
+    expired_sign_in(&home, "oauth", &endpoint);
+    let helper = home
+        .process()
+        .env("AGENTGW_AUTH_STORAGE", "file")
+        .arg("token")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    while !asked.load(Ordering::SeqCst) {
+        assert!(Instant::now() < until, "agentgw token never asked");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The user signs the profile in again, with a personal access token this time.
+    let out = home
+        .cmd()
+        .args(["login", "--host", &gw.url, "--auth", "pat", "--token-stdin"])
+        .write_stdin(GOOD_TOKEN)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let helper = helper.wait_with_output().unwrap();
+    assert!(
+        helper.status.success(),
+        "{}",
+        String::from_utf8_lossy(&helper.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&helper.stdout),
+        format!("{GOOD_TOKEN}\n")
+    );
+    let tokens = home.tokens_toml().unwrap();
+    assert!(
+        tokens.contains(&format!("token = \"{GOOD_TOKEN}\"")) && !tokens.contains("refresh_token"),
+        "{tokens}"
+    );
+}
