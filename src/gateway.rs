@@ -258,11 +258,12 @@ impl Http {
         form: &[(&str, &str)],
         client: Option<(&str, &str)>,
     ) -> Result<(u16, String), RequestError> {
-        use base64::Engine as _;
         let mut request = self.agent.post(url).header("Accept", "application/json");
         if let Some((id, secret)) = client {
-            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
-            request = request.header("Authorization", format!("Basic {basic}"));
+            request = request.header(
+                "Authorization",
+                format!("Basic {}", basic_credentials(id, secret)),
+            );
         }
         let fail = |e: &ureq::Error| {
             let (failure, detail) = classify_transport(e);
@@ -730,6 +731,12 @@ fn header(headers: &ureq::http::HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// HTTP Basic's `base64(id:secret)`: as good as the secret itself wherever it is shown.
+pub fn basic_credentials(id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
 }
 
 /// Servers sometimes echo what they were sent; the token must not reach the terminal that way.

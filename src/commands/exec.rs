@@ -110,23 +110,49 @@ fn start_relay(
 
 /// Runs the agent as a child and returns the exit code to end with (128 + the signal that ended
 /// it, as shells report). While it runs, agentgw ignores the terminal's Ctrl-C and Ctrl-\: they
-/// reach the agent too, which decides what they mean; agentgw stays to serve it to the end.
+/// reach the agent too, which decides what they mean; agentgw stays to serve it to the end. A
+/// SIGTERM or SIGHUP sent to agentgw alone (a supervisor, `timeout`, a closed SSH session) is
+/// passed on to the agent, so it never runs on without the relay that serves it.
 fn run_beside(command: &mut Command) -> std::io::Result<i32> {
     let mut child = command.spawn()?;
     #[cfg(unix)]
-    // SAFETY: changing this process's signal dispositions; the child, already started, keeps the
-    // defaults it was given.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+    {
+        AGENT_PID.store(child.id() as i32, std::sync::atomic::Ordering::SeqCst);
+        let pass_on = pass_signal_to_agent as extern "C" fn(libc::c_int);
+        // SAFETY: changing this process's signal dispositions; the child, already started, keeps
+        // the defaults it was given. The handler only calls kill(2), which is async-signal-safe.
+        unsafe {
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+            libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+            libc::signal(libc::SIGTERM, pass_on as libc::sighandler_t);
+            libc::signal(libc::SIGHUP, pass_on as libc::sighandler_t);
+        }
     }
     let status = child.wait()?;
     #[cfg(unix)]
     {
+        // Reaped: its pid may be reused from now on.
+        AGENT_PID.store(0, std::sync::atomic::Ordering::SeqCst);
         use std::os::unix::process::ExitStatusExt;
         if let Some(signal) = status.signal() {
             return Ok(128 + signal);
         }
     }
     Ok(status.code().unwrap_or(1))
+}
+
+/// The agent `run_beside` waits for, for [`pass_signal_to_agent`].
+#[cfg(unix)]
+static AGENT_PID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+#[cfg(unix)]
+extern "C" fn pass_signal_to_agent(signal: libc::c_int) {
+    let pid = AGENT_PID.load(std::sync::atomic::Ordering::SeqCst);
+    if pid > 0 {
+        // SAFETY: kill(2) is async-signal-safe; the pid is our own child, not reaped yet (the
+        // waiter clears it once it is).
+        unsafe {
+            libc::kill(pid, signal);
+        }
+    }
 }

@@ -75,6 +75,16 @@ pub fn bearer(config_dir: &Path, profile: &Profile) -> Result<Option<(String, To
     }
     match renew(config_dir, profile, &tokens) {
         Ok(renewed) => Ok(Some((renewed.access_token, source))),
+        // A logout or a new login while the refresh was under way: what is stored now counts
+        // (a new login's token is fresh, whatever its kind).
+        Err(Renewal::Superseded) => {
+            let now = crate::profile::Config::load(config_dir)?.profile(&profile.name)?;
+            match now {
+                Some(now) => Ok(read_stored(config_dir, &now)?
+                    .map(|(secret, source)| (secret.bearer().to_string(), source))),
+                None => Ok(None),
+            }
+        }
         // The token endpoint is unreachable for now, but the token still works for a while:
         // better a token that lives a few more minutes than none.
         Err(e)
@@ -138,14 +148,26 @@ fn renew(config_dir: &Path, profile: &Profile, old: &OAuthTokens) -> Result<OAut
         refresh_token: grant.refresh_token.or_else(|| old.refresh_token.clone()),
         client_secret: old.client_secret.clone(),
     };
-    rewrite_stored(config_dir, profile, &Secret::OAuth(renewed.clone())).map_err(Renewal::Local)?;
-    Ok(renewed)
+    let stored = rewrite_stored(
+        config_dir,
+        profile,
+        &Secret::OAuth(old.clone()),
+        &Secret::OAuth(renewed.clone()),
+    )
+    .map_err(Renewal::Local)?;
+    match stored {
+        true => Ok(renewed),
+        false => Err(Renewal::Superseded),
+    }
 }
 
 enum Renewal {
     Token(TokenError),
     /// Not the token endpoint's answer: no host, discovery, the store.
     Local(anyhow::Error),
+    /// The sign-in was changed (logged out, signed in again) while the refresh was under way: the
+    /// refreshed tokens were dropped, not stored.
+    Superseded,
 }
 
 impl Renewal {
@@ -156,7 +178,7 @@ impl Renewal {
     fn kind(&self) -> &'static str {
         match self {
             Renewal::Token(e) => e.kind(),
-            Renewal::Local(_) => "other",
+            Renewal::Local(_) | Renewal::Superseded => "other",
         }
     }
 }
@@ -176,6 +198,15 @@ fn refresh_failed(profile: &Profile, e: &Renewal) -> anyhow::Error {
             "cannot refresh the token of profile '{}'",
             profile.name
         )),
+        Renewal::Superseded => Classified::run(
+            Kind::NotLoggedIn,
+            format!(
+                "the sign-in of profile '{}' changed (a logout or a new login) while its token was being refreshed",
+                profile.name
+            ),
+            format!("agentgw status --profile {}", profile.name),
+        )
+        .into(),
     }
 }
 

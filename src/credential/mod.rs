@@ -191,9 +191,28 @@ pub fn read_stored(config_dir: &Path, profile: &Profile) -> Result<Option<(Secre
     }
 }
 
-/// Writes the secret back where the profile keeps it (a refreshed OAuth token): the keyring, or
-/// the file store under the config folder's lock (other profiles' entries share that file).
-fn rewrite_stored(config_dir: &Path, profile: &Profile, secret: &Secret) -> Result<()> {
+/// Writes a refreshed OAuth secret back where the profile keeps it, in place of `old`, the one it
+/// was refreshed from: the keyring, or the file store (other profiles' entries share that file).
+/// Under the config folder's lock, the lock `login` and `logout` hold while they change a
+/// sign-in, so `Ok(false)` when the sign-in changed while the refresh was under way (a logout, a
+/// new login): then nothing is written, and a logged-out token is not brought back.
+fn rewrite_stored(
+    config_dir: &Path,
+    profile: &Profile,
+    old: &Secret,
+    secret: &Secret,
+) -> Result<bool> {
+    let _lock = crate::profile::lock_config_dir(config_dir)?;
+    let now = crate::profile::Config::load(config_dir)?.profile(&profile.name)?;
+    let unchanged = match &now {
+        Some(now) if now.auth == profile.auth && now.token_storage == profile.token_storage => {
+            read_stored(config_dir, now)?.is_some_and(|(stored, _)| stored == *old)
+        }
+        _ => false,
+    };
+    if !unchanged {
+        return Ok(false);
+    }
     match profile.token_storage {
         Some(TokenStorage::Keyring) => {
             keyring_set(&profile.name, &secret.to_keyring_text()).map_err(|reason| {
@@ -202,14 +221,12 @@ fn rewrite_stored(config_dir: &Path, profile: &Profile, secret: &Secret) -> Resu
                     profile.name,
                     keyring_help()
                 )
-            })
+            })?
         }
-        Some(TokenStorage::File) => {
-            let _lock = crate::profile::lock_config_dir(config_dir)?;
-            file_store_set(config_dir, &profile.name, secret)
-        }
-        None => Ok(()),
+        Some(TokenStorage::File) => file_store_set(config_dir, &profile.name, secret)?,
+        None => return Ok(false),
     }
+    Ok(true)
 }
 
 /// Removes the profile's token from both stores. Returns where a token was found and removed.

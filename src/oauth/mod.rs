@@ -17,6 +17,9 @@ pub const DEFAULT_REDIRECT_PORT: u16 = 8020;
 /// A browser sign-in asks for the workspace APIs and a refresh token.
 pub const U2M_SCOPES: &str = "all-apis offline_access";
 pub const M2M_SCOPE: &str = "all-apis";
+/// The longest an access token is taken to live, whatever the server says (Databricks: an hour):
+/// a wrong or absurd `expires_in` must not keep a dead token in use for longer than a day.
+const MAX_BELIEVED_LIFETIME_SECS: u64 = 24 * 3600;
 
 /// A workspace's OAuth endpoints.
 #[derive(Debug, Clone)]
@@ -106,7 +109,7 @@ pub struct Grant {
 impl Grant {
     /// When the access token stops working, as Unix seconds.
     pub fn expires_at(&self) -> u64 {
-        now() + self.expires_in
+        now().saturating_add(self.expires_in)
     }
 }
 
@@ -263,7 +266,10 @@ fn request_token(
                     .to_string(),
                 // RFC 6749 recommends expires_in; Databricks sends it. Without it, assume the
                 // documented hour.
-                expires_in: j["expires_in"].as_u64().unwrap_or(3600).max(1),
+                expires_in: j["expires_in"]
+                    .as_u64()
+                    .unwrap_or(3600)
+                    .clamp(1, MAX_BELIEVED_LIFETIME_SECS),
                 refresh_token: j["refresh_token"].as_str().map(str::to_string),
             })
         });
@@ -273,6 +279,10 @@ fn request_token(
             detail: "the answer has no access_token".into(),
         });
     }
+    // Error answers are shown, and servers (or proxies in the way) may echo the request in them:
+    // the refresh token or client secret it carried must not reach the terminal that way.
+    let body = mask_sent_secrets(&body, form, client);
+    let json = json.map(|j| mask_json_strings(j, &|text| mask_sent_secrets(text, form, client)));
     // RFC 6749's `temporarily_unavailable` and `server_error`, and any 5xx: the sign-in is fine,
     // the endpoint is not (try again later), whatever the body says.
     let error = json
@@ -299,6 +309,66 @@ fn request_token(
     }
 }
 
+/// `text` with every secret of a token request replaced by what it is: the form's refresh token,
+/// authorization code and PKCE verifier, and the client secret with its HTTP Basic encoding. Each
+/// as sent and as a form encodes it.
+fn mask_sent_secrets(text: &str, form: &[(&str, &str)], client: Option<(&str, &str)>) -> String {
+    let mut secrets: Vec<(String, &str)> = form
+        .iter()
+        .filter_map(|&(key, value)| {
+            let label = match key {
+                "refresh_token" => "[refresh token]",
+                "code" => "[authorization code]",
+                "code_verifier" => "[code verifier]",
+                _ => return None,
+            };
+            Some((value.to_string(), label))
+        })
+        .collect();
+    if let Some((id, secret)) = client {
+        secrets.push((
+            crate::gateway::basic_credentials(id, secret),
+            "[client credentials]",
+        ));
+        secrets.push((secret.to_string(), "[client secret]"));
+    }
+    let mut masked = text.to_string();
+    for (secret, label) in secrets.iter().filter(|(s, _)| !s.is_empty()) {
+        let encoded = percent_encoding::utf8_percent_encode(secret, FORM_VALUE).to_string();
+        masked = masked
+            .replace(secret.as_str(), label)
+            .replace(&encoded, label);
+    }
+    masked
+}
+
+/// What a form value keeps unencoded: RFC 3986's unreserved characters.
+const FORM_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `json` with `mask` applied to every string in it.
+fn mask_json_strings(json: serde_json::Value, mask: &dyn Fn(&str) -> String) -> serde_json::Value {
+    use serde_json::Value;
+    match json {
+        Value::String(text) => Value::String(mask(&text)),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| mask_json_strings(item, mask))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| (key, mask_json_strings(value, mask)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// A server's text on one short line, for messages.
 fn one_line(text: Option<&str>) -> String {
     let text = text
@@ -309,5 +379,20 @@ fn one_line(text: Option<&str>) -> String {
     match text.char_indices().nth(200) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_a_token_request_sent_are_masked_raw_and_form_encoded() {
+        let form = [("grant_type", "refresh_token"), ("refresh_token", "r/1+x")];
+        let echo = "got refresh_token=r%2F1%2Bx (r/1+x) with Basic aWQ6cyE= and s!";
+        assert_eq!(
+            mask_sent_secrets(echo, &form, Some(("id", "s!"))),
+            "got refresh_token=[refresh token] ([refresh token]) with Basic [client credentials] and [client secret]"
+        );
     }
 }

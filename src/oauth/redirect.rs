@@ -53,7 +53,7 @@ impl Listener {
             for socket in &self.sockets {
                 match socket.accept() {
                     Ok((stream, _)) => {
-                        if let Some(outcome) = answer(stream, state) {
+                        if let Some(outcome) = answer(stream, state, deadline) {
                             return outcome;
                         }
                     }
@@ -69,11 +69,19 @@ impl Listener {
     }
 }
 
+/// How long one visitor of the listener may take to send its request head: a browser sends it at
+/// once, so this only bounds a client that connects and dawdles.
+const REQUEST_HEAD_TIME: Duration = Duration::from_secs(5);
+
 /// Reads one request and answers it. `None`: not the sign-in's answer, keep waiting.
-fn answer(mut stream: TcpStream, state: &str) -> Option<Result<String, RedirectError>> {
+fn answer(
+    mut stream: TcpStream,
+    state: &str,
+    deadline: Instant,
+) -> Option<Result<String, RedirectError>> {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let target = read_request_target(&mut stream)?;
+    let head_deadline = deadline.min(Instant::now() + REQUEST_HEAD_TIME);
+    let target = read_request_target(&mut stream, head_deadline)?;
     let query = target.split_once('?').map_or("", |(_, q)| q);
     let params = parse_query(query);
     let get = |name: &str| {
@@ -120,11 +128,16 @@ fn answer(mut stream: TcpStream, state: &str) -> Option<Result<String, RedirectE
     code.map(Ok)
 }
 
-/// The request target of `GET <target> HTTP/1.1`, reading no more than the head (at most 16 KiB).
-fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+/// The request target of `GET <target> HTTP/1.1`, reading no more than the head (at most 16 KiB)
+/// and not past `deadline` as a whole: a client sending a byte now and then (slowloris) is cut off
+/// like a silent one.
+fn read_request_target(stream: &mut TcpStream, deadline: Instant) -> Option<String> {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        // A zero timeout means "block forever" to the OS: never hand it one.
+        let _ = stream.set_read_timeout(Some(left.max(Duration::from_millis(1))));
         let n = stream.read(&mut buf).ok().filter(|n| *n > 0)?;
         head.extend_from_slice(&buf[..n]);
     }

@@ -23,6 +23,7 @@ mod logout;
 mod oauth_agents;
 mod oauth_login;
 mod oauth_ux;
+mod oauth_secrets;
 mod otel;
 mod profiles;
 mod prompts;
