@@ -145,6 +145,7 @@ impl TokenError {
                 "invalid_scope" => "invalid_scope",
                 _ => "oauth_error",
             },
+            TokenError::Unexpected { status: 429, .. } => "rate_limited",
             TokenError::Unexpected { status, .. } if *status >= 500 => "server_error",
             TokenError::Unexpected { .. } => "bad_response",
         }
@@ -283,12 +284,12 @@ fn request_token(
     // the refresh token or client secret it carried must not reach the terminal that way.
     let body = mask_sent_secrets(&body, form, client);
     let json = json.map(|j| mask_json_strings(j, &|text| mask_sent_secrets(text, form, client)));
-    // RFC 6749's `temporarily_unavailable` and `server_error`, and any 5xx: the sign-in is fine,
-    // the endpoint is not (try again later), whatever the body says.
-    let error = json
-        .as_ref()
-        .and_then(|j| j["error"].as_str())
-        .filter(|e| status < 500 && !matches!(*e, "temporarily_unavailable" | "server_error"));
+    // Only 400 and 401 are RFC 6749's refusals of the grant itself. RFC 6749's
+    // `temporarily_unavailable` and `server_error`, a rate limit, a proxy's 407 and any 5xx: the
+    // sign-in is fine, the endpoint is not (try again later), whatever the body says.
+    let error = json.as_ref().and_then(|j| j["error"].as_str()).filter(|e| {
+        matches!(status, 400 | 401) && !matches!(*e, "temporarily_unavailable" | "server_error")
+    });
     match error {
         Some(error) => Err(TokenError::Refused {
             status,

@@ -321,7 +321,7 @@ fn an_oauth_sign_in_lives_in_the_keyring_and_its_refresh_is_written_back_there()
         return;
     };
     let gw = Gateway::start_oauth(OAuthOptions {
-        token_lifetime: std::time::Duration::from_secs(4),
+        token_lifetime: std::time::Duration::from_secs(6),
         ..OAuthOptions::default()
     });
     let home = TestHome::new();
@@ -349,20 +349,19 @@ fn an_oauth_sign_in_lives_in_the_keyring_and_its_refresh_is_written_back_there()
             .output()
             .unwrap()
     };
-    let first = stdout(&token(&home));
-    assert_eq!(first.trim(), gw.oauth().issued_access_tokens()[0]);
-    // Past the margin: refreshed, and the rotated refresh token stored in the keyring — the
-    // refresh after that works only if it was.
+    // Twice past the margin (3 s of a 6 s token): refreshed each time, and the rotated refresh
+    // token stored in the keyring — the second refresh works only if the first one's was.
+    // (Under load a call may come late and refresh early: only the newest token counts.)
     for round in 1..=2 {
-        std::thread::sleep(std::time::Duration::from_millis(2700));
+        std::thread::sleep(std::time::Duration::from_millis(3700));
         let out = token(&home);
         assert!(out.status.success(), "round {round}: {}", stderr(&out));
         assert_eq!(
             stdout(&out).trim(),
-            gw.oauth().issued_access_tokens()[round]
+            gw.oauth().issued_access_tokens().last().unwrap()
         );
     }
-    assert_eq!(gw.oauth().grants("refresh_token"), 2);
+    assert!(gw.oauth().grants("refresh_token") >= 2);
     assert_eq!(
         home.tokens_toml(),
         None,

@@ -614,3 +614,49 @@ fn logout_removes_the_sign_in() {
     assert_eq!(out.status.code(), Some(1));
     assert_stderr_contains(&out, "not logged in");
 }
+
+#[test]
+fn a_rate_limited_refresh_keeps_the_still_valid_token_in_use_instead_of_asking_for_a_sign_in() {
+    let endpoint = crate::support::raw_server(
+        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 30\r\n\
+         Content-Length: 58\r\nConnection: close\r\n\r\n\
+         {\"error\":\"slow_down\",\"error_description\":\"Too many calls\"}",
+        Some(0),
+    );
+    let home = TestHome::new();
+    let dir = home.config_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[profiles.default]\nhost = \"https://ws.example.com\"\ntoken_storage = \"file\"\n\
+             auth = \"oauth\"\ntoken_endpoint = \"{endpoint}/oidc/v1/token\"\n"
+        ),
+    )
+    .unwrap();
+    // Valid for two more minutes: inside the 5-minute margin, so a refresh is tried.
+    let expires_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 120;
+    let tokens = dir.join("tokens.toml");
+    std::fs::write(
+        &tokens,
+        format!(
+            "[default]\naccess_token = \"{GOOD_TOKEN}\"\nexpires_at = {expires_at}\nlifetime = 3600\n\
+             refresh_token = \"doau-rate-limited-refresh\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&tokens, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    home.secret("doau-rate-limited-refresh");
+    let out = token(&home);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("{GOOD_TOKEN}\n"));
+    assert_stderr_contains(
+        &out,
+        "could not refresh the token of profile 'default' (rate_limited)",
+    );
+}
