@@ -281,7 +281,7 @@ pub fn find_routes(
 #[derive(Debug)]
 pub struct Discovery {
     pub gateway: String,
-    /// Where the gateway URL came from, in words.
+    /// Where the gateway URL came from, in words ("from --gateway-url").
     pub gateway_from: String,
     pub routes: Vec<Route>,
 }
@@ -299,10 +299,10 @@ pub fn discover(
     preferred: &std::collections::BTreeMap<String, String>,
 ) -> Result<Discovery, Refused> {
     let mut candidates = vec![match given {
-        Some(url) => (url.to_string(), "--gateway-url".to_string()),
+        Some(url) => (url.to_string(), "from --gateway-url".to_string()),
         None => (
             crate::profile::default_gateway(host),
-            "the workspace (<host>/ai-gateway)".to_string(),
+            "workspace-relative, <host>/ai-gateway".to_string(),
         ),
     }];
     if given.is_none()
@@ -311,7 +311,7 @@ pub fn discover(
     {
         candidates.push((
             dedicated,
-            format!("the dedicated host for workspace id {id} (x-databricks-org-id)"),
+            format!("the dedicated host of workspace id {id}, from x-databricks-org-id"),
         ));
     }
     let mut best: Option<Discovery> = None;

@@ -32,6 +32,27 @@ fn today() -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// The `[profiles.P.routes_found]` table login writes today when the listings under `prefix`
+/// (`/ai-gateway`, or `""` on the dedicated host) answered for claude, codex, gemini, cursor.
+pub fn routes_found(profile: &str, prefix: &str, routes: [&str; 4]) -> String {
+    let day = today();
+    let mut table = format!("\n[profiles.{profile}.routes_found]\n");
+    for (agent, route) in ["claude", "codex", "gemini", "cursor"].iter().zip(routes) {
+        table.push_str(&format!(
+            "{agent} = \"GET {prefix}{route} answered 200 at login {day}\"\n"
+        ));
+    }
+    table
+}
+
+/// The routes of the product page's beta gateway (the stand-in's `RouteFamily::Legacy`).
+pub const LEGACY: [&str; 4] = [
+    "/anthropic/v1/models",
+    "/openai/v1/models",
+    "/gemini/v1beta/models",
+    "/cursor/v1/models",
+];
+
 fn status_json(home: &TestHome) -> serde_json::Value {
     let out = home.cmd().args(["status", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -49,7 +70,7 @@ fn login_finds_the_workspace_relative_routes_and_stores_codex_and_cursor_paths()
         stdout(&out),
         format!(
             "Logged in to {url} as dev@example.com\n\
-             Gateway {gateway} (from the workspace (<host>/ai-gateway))\n  \
+             Gateway {gateway} (workspace-relative, <host>/ai-gateway)\n  \
              claude  {gateway}/anthropic\n  \
              codex   {gateway}/codex/v1\n  \
              gemini  {gateway}/gemini\n  \

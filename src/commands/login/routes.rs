@@ -142,7 +142,7 @@ pub fn report(name: &str, gateway: &str, outcome: Outcome) -> Result<()> {
             Ok(())
         }
         Outcome::Found(found) => {
-            println!("Gateway {} (from {})", found.gateway, found.gateway_from);
+            println!("Gateway {} ({})", found.gateway, found.gateway_from);
             for route in &found.routes {
                 match &route.path {
                     Some(path) => println!("  {:<7} {}{path}", route.agent, found.gateway),
