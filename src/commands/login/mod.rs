@@ -24,7 +24,7 @@ struct Sourced {
 pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
     let name = profile::selected_name(profile_flag)?;
     if args.refresh {
-        return routes::refresh(&name, args.gateway_url.as_deref());
+        return routes::refresh(&name, args.host.as_deref(), args.gateway_url.as_deref());
     }
     // Settle the storage choice first: a bad AGENTGW_AUTH_STORAGE must fail before any prompt.
     // A wrong value is a usage error (exit 2), like a wrong flag.

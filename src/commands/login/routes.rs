@@ -166,7 +166,7 @@ pub fn report(name: &str, gateway: &str, outcome: Outcome) -> Result<()> {
 }
 
 /// `agentgw login --refresh`: discovery again with the stored sign-in, no new one.
-pub fn refresh(name: &str, gateway_flag: Option<&str>) -> Result<()> {
+pub fn refresh(name: &str, host_flag: Option<&str>, gateway_flag: Option<&str>) -> Result<()> {
     let config_dir = paths::config_dir()?;
     let login = format!("agentgw login --profile {name}");
     let profile = Config::load(&config_dir)?
@@ -180,6 +180,17 @@ pub fn refresh(name: &str, gateway_flag: Option<&str>) -> Result<()> {
             )
         })?;
     let host = profile.host.clone().unwrap_or_default();
+    // --refresh keeps the profile's workspace; another one needs a sign-in there.
+    if let Some(flag) = host_flag
+        && crate::urls::normalize_host(flag, "--host")? != host
+    {
+        return Err(Classified::run(
+            Kind::Usage,
+            format!("--refresh looks again at profile '{name}''s workspace {host}, not {flag}"),
+            format!("{login} --host {flag}"),
+        )
+        .into());
+    }
     let Some((token, _)) = credential::read(&config_dir, Some(&profile))? else {
         return Err(Classified::run(
             Kind::NotLoggedIn,
