@@ -512,7 +512,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__login)
-            opts="-p -h --host --gateway-url --auth --token-stdin --client-id --client-secret-stdin --redirect-port --no-browser --timeout --from-databrickscfg --insecure-storage --no-verify --ca-file --profile --help"
+            opts="-p -h --host --gateway-url --auth --token-stdin --client-id --client-secret-stdin --redirect-port --no-browser --timeout --from-databrickscfg --insecure-storage --no-verify --refresh --ca-file --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

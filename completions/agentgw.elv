@@ -55,7 +55,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --client-secret-stdin 'Read the service principal''s OAuth secret from standard input (--auth m2m; else DATABRICKS_CLIENT_SECRET)'
             cand --no-browser 'Browser sign-in: print the sign-in URL instead of opening a browser, then wait'
             cand --insecure-storage 'Store the token in a plaintext 0600 file instead of the OS keyring'
-            cand --no-verify 'Store the token without checking it against the workspace first'
+            cand --no-verify 'Store the token without checking it against the workspace first (and without finding the gateway''s routes: agents get the default paths)'
+            cand --refresh 'Find the gateway and each agent''s route again with the stored sign-in, without signing in (after an admin enabled the AI Gateway or changed its routes); with --gateway-url, look there'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -57,7 +57,8 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l token-stdin -d
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l client-secret-stdin -d 'Read the service principal\'s OAuth secret from standard input (--auth m2m; else DATABRICKS_CLIENT_SECRET)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l no-browser -d 'Browser sign-in: print the sign-in URL instead of opening a browser, then wait'
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l insecure-storage -d 'Store the token in a plaintext 0600 file instead of the OS keyring'
-complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l no-verify -d 'Store the token without checking it against the workspace first'
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l no-verify -d 'Store the token without checking it against the workspace first (and without finding the gateway\'s routes: agents get the default paths)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l refresh -d 'Find the gateway and each agent\'s route again with the stored sign-in, without signing in (after an admin enabled the AI Gateway or changed its routes); with --gateway-url, look there'
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s h -l help -d 'Print help'

@@ -342,9 +342,19 @@ pub struct LoginArgs {
     #[arg(long)]
     pub insecure_storage: bool,
 
-    /// Store the token without checking it against the workspace first
+    /// Store the token without checking it against the workspace first (and without finding
+    /// the gateway's routes: agents get the default paths)
     #[arg(long)]
     pub no_verify: bool,
+
+    /// Find the gateway and each agent's route again with the stored sign-in, without signing
+    /// in (after an admin enabled the AI Gateway or changed its routes); with --gateway-url,
+    /// look there
+    #[arg(long, conflicts_with_all = [
+        "auth", "token_stdin", "client_id", "client_secret_stdin", "redirect_port", "no_browser",
+        "timeout", "from_databrickscfg", "insecure_storage", "no_verify", "ca_file",
+    ])]
+    pub refresh: bool,
 
     /// PEM file with extra CA certificates to trust (remembered in the profile)
     #[arg(long, value_name = "PATH", value_parser = Checked(checks::existing_file))]

@@ -223,6 +223,39 @@ impl Http {
         self.json_response(url, token, result)
     }
 
+    /// `GET url` with the token, every HTTP answer handed back as (status, body) — the caller
+    /// reads the error codes itself (route discovery); only transport failures are errors. The
+    /// body is cut at the size limit, and the token is masked in it.
+    pub fn get_answer(&self, url: &str, token: &str) -> Result<(u16, String), RequestError> {
+        let fail = |e: &ureq::Error| {
+            let (failure, detail) = classify_transport(e);
+            RequestError {
+                failure,
+                status: None,
+                url: redact_userinfo(url),
+                detail: mask(&detail, token),
+                timeout: self.total_timeout,
+            }
+        };
+        let mut response = self
+            .agent
+            .get(url)
+            .config()
+            .timeout_global(Some(self.request_timeout()))
+            .build()
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+            .map_err(|e| fail(&e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_string()
+            .map_err(|e| fail(&e))?;
+        Ok((status, mask(&body, token)))
+    }
+
     /// `POST url` with a JSON body and the token: a 2xx JSON answer, or the classified failure.
     pub fn post_json(
         &self,

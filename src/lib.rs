@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod credential;
 pub mod databrickscfg;
+pub mod discovery;
 pub mod edit;
 pub mod errors;
 pub mod gateway;

@@ -18,9 +18,14 @@
 //! [profiles.default.models]            # optional per-agent model
 //! claude = "databricks-claude-opus-4-6"
 //!
-//! [profiles.default.base_paths]        # optional per-agent gateway path
-//! codex = "/codex/v1"
+//! [profiles.default.base_paths]        # per-agent gateway path, where it is not the default
+//! codex = "/codex/v1"                  # (written by login's route discovery; yours are tried first)
+//!
+//! [profiles.default.routes_found]      # how login found each agent's route
+//! codex = "GET /ai-gateway/codex/v1/models answered 200 at login 2026-11-30"
 //! ```
+//! `gateway_problem = "not_enabled"` (or `"no_permission"`) records that login found the
+//! workspace's AI Gateway unusable: `setup` refuses until `login --refresh` finds it usable.
 //! The file is edited with toml_edit, so comments and keys the user added survive our writes.
 
 use crate::errors::{Classified, Kind};
@@ -116,6 +121,10 @@ pub struct Profile {
     pub ca_file: Option<PathBuf>,
     pub models: BTreeMap<String, String>,
     pub base_paths: BTreeMap<String, String>,
+    /// How login's discovery found each agent's route (see `discovery`).
+    pub routes_found: BTreeMap<String, String>,
+    /// What login found wrong with the workspace's AI Gateway (`discovery::Enabled::problem`).
+    pub gateway_problem: Option<String>,
     /// CATALOG.SCHEMA.PREFIX of the telemetry tables, remembered by `otel` and `usage`.
     pub otel_tables: Option<String>,
     /// SQL warehouse id, remembered by `otel create` and `usage`.
@@ -298,6 +307,8 @@ impl Config {
             ca_file: string("ca_file")?.map(PathBuf::from),
             models: map("models")?,
             base_paths: map("base_paths")?,
+            routes_found: map("routes_found")?,
+            gateway_problem: string("gateway_problem")?,
             otel_tables: string("otel_tables")?,
             warehouse_id: string("warehouse_id")?,
             gemini_no_token_file: match table.get("gemini_no_token_file") {
@@ -349,6 +360,41 @@ impl Config {
             None => {
                 table.remove(field);
             }
+        }
+    }
+
+    /// Sets (Some) or removes (None) `key` in the profile's sub-table `table` (say `base_paths`),
+    /// dropping the sub-table once it is empty. Other keys and comments stay as they are.
+    pub fn set_in_table(&mut self, profile: &str, table: &str, key: &str, new: Option<&str>) {
+        let profiles = self.doc.entry("profiles").or_insert_with(implicit_table);
+        let Some(profile) = profiles
+            .as_table_like_mut()
+            .map(|p| {
+                p.entry(profile)
+                    .or_insert_with(|| Item::Table(Table::new()))
+            })
+            .and_then(Item::as_table_like_mut)
+        else {
+            return;
+        };
+        let Some(sub) = profile
+            .entry(table)
+            .or_insert_with(|| Item::Table(Table::new()))
+            .as_table_like_mut()
+        else {
+            return;
+        };
+        match new {
+            Some(v) if sub.get(key).and_then(Item::as_str) != Some(v) => {
+                sub.insert(key, value(v));
+            }
+            Some(_) => {}
+            None => {
+                sub.remove(key);
+            }
+        }
+        if sub.is_empty() {
+            profile.remove(table);
         }
     }
 

@@ -62,6 +62,7 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
             "user_error": user.as_ref().and_then(|u| u.as_ref().err()),
             "token": storage,
             "auth": auth,
+            "routes": profile.as_ref().and_then(|p| routes(p, name)),
         },
         "agents": agents,
     });
@@ -71,6 +72,32 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
         print_human(&report);
     }
     Ok(())
+}
+
+/// Each agent's base URL on the gateway as the profile gives it, and how it was found (login's
+/// route discovery, or the default path when discovery has not run).
+fn routes(profile: &Profile, name: &str) -> Option<Value> {
+    let gateway = profile.gateway()?;
+    let entries = crate::discovery::ROUTES.iter().map(|spec| {
+        let path = profile
+            .base_paths
+            .get(spec.agent)
+            .map_or(spec.default, String::as_str);
+        let found = profile
+            .routes_found
+            .get(spec.agent)
+            .cloned()
+            .unwrap_or_else(|| {
+                format!(
+                    "the default path (not discovered: agentgw login --profile {name} --refresh)"
+                )
+            });
+        (
+            spec.agent.to_string(),
+            json!({"base_url": format!("{gateway}/{}", path.trim_matches('/')), "found": found}),
+        )
+    });
+    Some(Value::Object(entries.collect()))
 }
 
 /// How the profile signs in, and for OAuth where its stored access token stands. Read from the
@@ -308,6 +335,16 @@ fn print_human(report: &Value) {
             "  auth      {}",
             describe_auth(&p["auth"], p["name"].as_str().unwrap_or_default())
         );
+    }
+    if let Some(routes) = p["routes"].as_object() {
+        println!("  routes");
+        for (agent, route) in routes {
+            println!(
+                "    {agent:<7} {} ({})",
+                text(&route["base_url"]).unwrap_or_default(),
+                text(&route["found"]).unwrap_or_default()
+            );
+        }
     }
     for a in report["agents"].as_array().into_iter().flatten() {
         println!();

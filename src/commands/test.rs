@@ -70,7 +70,13 @@ pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
     let reports: Vec<Report> = outcomes
         .into_iter()
         .map(|o| match o {
-            Ok(outcome) => Report::of(&outcome, &session, endpoints.as_deref()),
+            Ok(outcome) => {
+                let mut report = Report::of(&outcome, &session, endpoints.as_deref());
+                if let Some((message, fix)) = moved_route(&outcome, &session, &http) {
+                    report.fix = Some(format!("{message}. Run: {fix}"));
+                }
+                report
+            }
             Err(unusable) => *unusable,
         })
         .collect();
@@ -333,6 +339,27 @@ pub(super) fn pats_refused(e: &RequestError, profile: &Profile) -> String {
         "this workspace does not accept personal access tokens ({status}{detail})\n{}",
         crate::credential::login_command(&oauth)
     )
+}
+
+/// A 404 may be the route, not the model: when the agent's route itself is gone (its model
+/// listing 404s too), say so and which of the agent's routes answers instead.
+fn moved_route(outcome: &Outcome, session: &Session, http: &Http) -> Option<(String, String)> {
+    let target = &outcome.target;
+    let not_found = matches!(&outcome.result, Err(e) if e.failure == Failure::NotFound);
+    if !not_found
+        || !gateway::is_ours(&target.url, &session.gateway, &session.host)
+        || crate::discovery::route_missing(http, &target.url, &session.token, target.id)
+            != Some(true)
+    {
+        return None;
+    }
+    let instead = crate::discovery::answering(http, &session.gateway, &session.token, target.id);
+    Some(crate::discovery::route_gone(
+        target.id,
+        &target.url,
+        &instead,
+        &session.profile.name,
+    ))
 }
 
 fn not_found_fix(agent: &str, model: &str, endpoints: Option<&[String]>) -> String {

@@ -7,7 +7,7 @@
 
 mod apply;
 mod backup;
-mod clock;
+pub(crate) mod clock;
 mod document;
 mod dotenv;
 mod error;

@@ -20,6 +20,7 @@ mod gemini;
 mod harness;
 mod oauth;
 mod relay;
+mod routes;
 mod setup;
 mod stand_in;
 mod versions;

@@ -1,4 +1,5 @@
 use crate::common::{TestHome, assert_no_secret, assert_stderr_contains, mode, stderr, stdout};
+use crate::discovery::{LEGACY, routes_found};
 use crate::support::{self, FORBIDDEN_TOKEN, GOOD_TOKEN, Gateway, USER_NAME};
 use std::time::{Duration, Instant};
 
@@ -22,26 +23,29 @@ fn login_verifies_the_token_then_stores_it() {
     let home = TestHome::new();
     let out = login_with_stdin(&home, &gw.url, GOOD_TOKEN);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out),
-        format!("Logged in to {} as {USER_NAME}\n", gw.url)
+    assert!(
+        stdout(&out).starts_with(&format!("Logged in to {} as {USER_NAME}\n", gw.url)),
+        "{}",
+        stdout(&out)
     );
     assert_stderr_contains(&out, "plaintext");
     assert_no_secret(&out, GOOD_TOKEN);
 
+    // The token check first; then only GETs that find the gateway and its routes (discovery.rs).
     let requests = gw.requests();
-    assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].path, "/api/2.0/preview/scim/v2/Me");
     assert_eq!(
         requests[0].header("Authorization"),
         Some(format!("Bearer {GOOD_TOKEN}").as_str())
     );
+    assert!(requests.iter().all(|r| r.method == "GET"));
 
     assert_eq!(
         home.config_toml().unwrap(),
         format!(
-            "[profiles.default]\nhost = \"{}\"\ntoken_storage = \"file\"\n",
-            gw.url
+            "[profiles.default]\nhost = \"{}\"\ntoken_storage = \"file\"\n{}",
+            gw.url,
+            routes_found("default", "/ai-gateway", LEGACY)
         )
     );
     assert!(
@@ -180,9 +184,10 @@ fn from_databrickscfg_reads_the_default_or_a_named_section() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out),
-        format!("Logged in to {} as {USER_NAME}\n", gw.url)
+    assert!(
+        stdout(&out).starts_with(&format!("Logged in to {} as {USER_NAME}\n", gw.url)),
+        "{}",
+        stdout(&out)
     );
     assert_stderr_contains(&out, "from ~/.databrickscfg [DEFAULT]");
 
@@ -241,9 +246,10 @@ fn databricks_host_and_token_from_the_environment_are_imported() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_stderr_contains(&out, "(from DATABRICKS_HOST)");
-    assert_eq!(
-        stdout(&out),
-        format!("Logged in to {} as {USER_NAME}\n", gw.url)
+    assert!(
+        stdout(&out).starts_with(&format!("Logged in to {} as {USER_NAME}\n", gw.url)),
+        "{}",
+        stdout(&out)
     );
     assert_no_secret(&out, GOOD_TOKEN);
 }
@@ -324,7 +330,7 @@ fn an_explicit_gateway_url_is_kept_and_relogin_keeps_the_workspace() {
             "--host",
             &gw.url,
             "--gateway-url",
-            "https://1234.ai-gateway.example.com/",
+            &format!("{}/", gw.dedicated_url()),
             "--token-stdin",
         ])
         .write_stdin(GOOD_TOKEN)
@@ -332,8 +338,10 @@ fn an_explicit_gateway_url_is_kept_and_relogin_keeps_the_workspace() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let expected = format!(
-        "[profiles.default]\nhost = \"{}\"\ngateway_url = \"https://1234.ai-gateway.example.com\"\ntoken_storage = \"file\"\n",
-        gw.url
+        "[profiles.default]\nhost = \"{}\"\ngateway_url = \"{}\"\ntoken_storage = \"file\"\n{}",
+        gw.url,
+        gw.dedicated_url(),
+        routes_found("default", "", LEGACY)
     );
     assert_eq!(home.config_toml().unwrap(), expected);
 
@@ -381,8 +389,9 @@ fn user_comments_in_the_config_file_survive_a_login() {
     assert_eq!(
         home.config_toml().unwrap(),
         format!(
-            "{original}\n[profiles.default]\nhost = \"{}\"\ntoken_storage = \"file\"\n",
-            gw.url
+            "{original}\n[profiles.default]\nhost = \"{}\"\ntoken_storage = \"file\"\n{}",
+            gw.url,
+            routes_found("default", "/ai-gateway", LEGACY)
         )
     );
 }

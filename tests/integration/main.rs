@@ -11,6 +11,7 @@ mod corpus_setup;
 mod crash;
 #[cfg(feature = "cursor")]
 mod cursor;
+mod discovery;
 mod doctor;
 mod exec;
 mod faults;

@@ -77,9 +77,10 @@ fn browser_sign_in_stores_a_refresh_token_and_token_prints_the_access_token() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out),
-        format!("Logged in to {} as {USER_NAME}\n", gw.url)
+    assert!(
+        stdout(&out).starts_with(&format!("Logged in to {} as {USER_NAME}\n", gw.url)),
+        "{}",
+        stdout(&out)
     );
     assert_stderr_contains(&out, "/oidc/v1/authorize?");
 
@@ -109,8 +110,10 @@ fn browser_sign_in_stores_a_refresh_token_and_token_prints_the_access_token() {
         home.config_toml().unwrap(),
         format!(
             "[profiles.default]\nhost = \"{url}\"\ntoken_storage = \"file\"\nauth = \"oauth\"\n\
-             client_id = \"databricks-cli\"\ntoken_endpoint = \"{url}/oidc/v1/token\"\n",
-            url = gw.url
+             client_id = \"databricks-cli\"\ntoken_endpoint = \"{url}/oidc/v1/token\"\n{routes}",
+            url = gw.url,
+            routes =
+                crate::discovery::routes_found("default", "/ai-gateway", crate::discovery::LEGACY)
         )
     );
     let refresh = gw.oauth().refresh_tokens();

@@ -16,6 +16,7 @@ pub mod http;
 pub mod oidc;
 pub mod otlp;
 mod routes;
+pub use routes::{AiGatewayMode, RouteFamily};
 pub mod sql;
 mod wire;
 
@@ -50,6 +51,8 @@ pub struct Recorded {
     pub body: String,
     /// The body as sent.
     pub bytes: Vec<u8>,
+    /// The status the stand-in answered with.
+    pub status: u16,
 }
 
 impl Recorded {
@@ -91,6 +94,9 @@ pub struct Scripted {
 pub struct Gateway {
     /// `http://127.0.0.1:<port>`: the workspace host; the gateway is `<url>/ai-gateway`.
     pub url: String,
+    /// A second listener standing in for the dedicated gateway host
+    /// (`https://<workspace-id>.ai-gateway.<cloud domain>`): see [`Gateway::dedicated_url`].
+    dedicated_url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     sql: Arc<Mutex<sql::State>>,
     oauth: OAuthHandle,
@@ -123,6 +129,17 @@ impl Gateway {
         })
     }
 
+    /// A stand-in whose workspace-relative gateway (`<url>/ai-gateway`) serves the routes of
+    /// `family`, and whose AI Gateway feature answers as `mode` says. The other constructors
+    /// serve [`RouteFamily::Legacy`] with the gateway enabled.
+    pub fn start_routes(family: RouteFamily, mode: AiGatewayMode) -> Gateway {
+        Gateway::serve(routes::Serving {
+            family,
+            mode,
+            ..routes::Serving::replying(DEFAULT_REPLY)
+        })
+    }
+
     /// A stand-in whose gateway routes all give the `scripted` answer (the workspace API still
     /// answers as usual): for the failures agentgw must explain.
     pub fn start_scripted(scripted: Scripted) -> Gateway {
@@ -148,81 +165,24 @@ impl Gateway {
         scripted: Option<Scripted>,
         options: OAuthOptions,
     ) -> Gateway {
-        let server = tiny_http::Server::http("127.0.0.1:0").expect("bind the stand-in gateway");
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
-        let url = format!("http://127.0.0.1:{port}");
+        let (server, url) = bind();
+        let (dedicated, dedicated_url) = bind();
         let oauth = OAuthHandle::new(&url, options);
-        let oauth_for_routes = oauth.clone();
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&requests);
         let sql = Arc::clone(&serving.sql);
-        let arrived = Arc::new((Mutex::new(0usize), std::sync::Condvar::new()));
-        thread::spawn(move || {
-            for mut request in server.incoming_requests() {
-                let mut body = Vec::new();
-                let _ = request.as_reader().read_to_end(&mut body);
-                let recorded = Recorded {
-                    method: request.method().to_string(),
-                    path: request.url().to_string(),
-                    headers: request
-                        .headers()
-                        .iter()
-                        .map(|h| (h.field.to_string(), h.value.to_string()))
-                        .collect(),
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                    bytes: body,
-                };
-                let script = scripted
-                    .as_ref()
-                    .filter(|_| recorded.route().starts_with("/ai-gateway/"));
-                let hold_until = script.map_or(0, |s| s.hold_until);
-                if script.is_some() {
-                    *arrived.0.lock().unwrap() += 1;
-                    arrived.1.notify_all();
-                }
-                let arrived = Arc::clone(&arrived);
-                let (response, delay) = match script {
-                    Some(s) => {
-                        let mut response =
-                            tiny_http::Response::from_data(s.body.clone().into_bytes())
-                                .with_status_code(s.status)
-                                .with_header(header("Content-Type", "application/json"));
-                        for (name, value) in &s.headers {
-                            response = response.with_header(header(name, value));
-                        }
-                        (response, s.delay)
-                    }
-                    None => {
-                        let answer = routes::answer(&recorded, &serving, &oauth_for_routes);
-                        let mut response = tiny_http::Response::from_data(answer.body)
-                            .with_status_code(answer.status)
-                            .with_header(header("Content-Type", answer.content_type))
-                            .with_header(header("x-databricks-org-id", WORKSPACE_ID));
-                        for (name, value) in &answer.headers {
-                            response = response.with_header(header(name, value));
-                        }
-                        (response, answer.delay)
-                    }
-                };
-                log.lock().unwrap().push(recorded);
-                // Answer on a thread of its own: a delayed answer must not hold up the others.
-                thread::spawn(move || {
-                    let (count, changed) = &*arrived;
-                    let _held = changed
-                        .wait_timeout_while(
-                            count.lock().unwrap(),
-                            std::time::Duration::from_secs(10),
-                            |n| *n < hold_until,
-                        )
-                        .unwrap();
-                    drop(_held);
-                    thread::sleep(delay);
-                    let _ = request.respond(response);
-                });
-            }
+        let shared = Arc::new(Shared {
+            serving,
+            scripted,
+            oauth: oauth.clone(),
+            log: Arc::clone(&requests),
+            arrived: Arc::default(),
         });
+        let for_dedicated = Arc::clone(&shared);
+        thread::spawn(move || listen(&server, routes::Site::Workspace, &shared));
+        thread::spawn(move || listen(&dedicated, routes::Site::Dedicated, &for_dedicated));
         Gateway {
             url,
+            dedicated_url,
             requests,
             sql,
             oauth,
@@ -233,6 +193,22 @@ impl Gateway {
     /// it runs.
     pub fn oauth(&self) -> OAuthHandle {
         self.oauth.clone()
+    }
+
+    /// The dedicated gateway host: its own loopback port, serving `/anthropic`, `/openai/v1`,
+    /// `/gemini`, `/cursor/v1` and `/mlflow/v1` at its root, with the same tokens and log.
+    pub fn dedicated_url(&self) -> String {
+        self.dedicated_url.clone()
+    }
+
+    /// The requests the stand-in answered 404, one `METHOD path` line each (for asserting that
+    /// nothing an agent sent went to a missing route or model).
+    pub fn not_found(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .filter(|r| r.status == 404)
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
     }
 
     /// The AI Gateway base URL, `<url>/ai-gateway`: agents get `<gateway_url>/<agent path>`.
@@ -289,6 +265,90 @@ impl Gateway {
             .map(|r| format!("{} {}", r.method, r.path))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+/// What both listeners of one stand-in share: what it serves and the one request log.
+struct Shared {
+    serving: routes::Serving,
+    scripted: Option<Scripted>,
+    oauth: OAuthHandle,
+    log: Arc<Mutex<Vec<Recorded>>>,
+    /// How many scripted requests arrived, for `Scripted::hold_until`.
+    arrived: Arc<(Mutex<usize>, std::sync::Condvar)>,
+}
+
+fn bind() -> (tiny_http::Server, String) {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind the stand-in gateway");
+    let port = server.server_addr().to_ip().expect("an IP listener").port();
+    (server, format!("http://127.0.0.1:{port}"))
+}
+
+/// Answers every request of one listener: the workspace host or the dedicated gateway host.
+fn listen(server: &tiny_http::Server, site: routes::Site, shared: &Shared) {
+    for mut request in server.incoming_requests() {
+        let mut body = Vec::new();
+        let _ = request.as_reader().read_to_end(&mut body);
+        let mut recorded = Recorded {
+            method: request.method().to_string(),
+            path: request.url().to_string(),
+            headers: request
+                .headers()
+                .iter()
+                .map(|h| (h.field.to_string(), h.value.to_string()))
+                .collect(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body,
+            status: 0,
+        };
+        let on_gateway =
+            site == routes::Site::Dedicated || recorded.route().starts_with("/ai-gateway/");
+        let script = shared.scripted.as_ref().filter(|_| on_gateway);
+        let hold_until = script.map_or(0, |s| s.hold_until);
+        if script.is_some() {
+            *shared.arrived.0.lock().unwrap() += 1;
+            shared.arrived.1.notify_all();
+        }
+        let arrived = Arc::clone(&shared.arrived);
+        let (response, delay) = match script {
+            Some(s) => {
+                recorded.status = s.status;
+                let mut response = tiny_http::Response::from_data(s.body.clone().into_bytes())
+                    .with_status_code(s.status)
+                    .with_header(header("Content-Type", "application/json"));
+                for (name, value) in &s.headers {
+                    response = response.with_header(header(name, value));
+                }
+                (response, s.delay)
+            }
+            None => {
+                let answer = routes::answer(&recorded, site, &shared.serving, &shared.oauth);
+                recorded.status = answer.status;
+                let mut response = tiny_http::Response::from_data(answer.body)
+                    .with_status_code(answer.status)
+                    .with_header(header("Content-Type", answer.content_type))
+                    .with_header(header("x-databricks-org-id", WORKSPACE_ID));
+                for (name, value) in &answer.headers {
+                    response = response.with_header(header(name, value));
+                }
+                (response, answer.delay)
+            }
+        };
+        shared.log.lock().unwrap().push(recorded);
+        // Answer on a thread of its own: a delayed answer must not hold up the others.
+        thread::spawn(move || {
+            let (count, changed) = &*arrived;
+            let _held = changed
+                .wait_timeout_while(
+                    count.lock().unwrap(),
+                    std::time::Duration::from_secs(10),
+                    |n| *n < hold_until,
+                )
+                .unwrap();
+            drop(_held);
+            thread::sleep(delay);
+            let _ = request.respond(response);
+        });
     }
 }
 

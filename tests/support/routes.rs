@@ -45,12 +45,62 @@ impl Answer {
     }
 }
 
-/// What the stand-in's models say, which model endpoints exist (`None`: any name), and its SQL
-/// warehouse.
+/// Which gateway routes the workspace serves at `<url>/ai-gateway` (the dedicated host always
+/// serves [`RouteFamily::Dedicated`]'s, at its root).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RouteFamily {
+    /// The product page's beta routes, which the existing tests were written against:
+    /// `/anthropic`, `/openai/v1`, `/gemini`, `/cursor/v1`.
+    #[default]
+    Legacy,
+    /// What the vendor's configurator uses: `/anthropic`, `/codex/v1`, `/gemini`, `/mlflow/v1`.
+    WorkspaceRelative,
+    /// Nothing under `/ai-gateway`: the gateway lives only on the dedicated host, which serves
+    /// `/anthropic`, `/openai/v1`, `/gemini`, `/cursor/v1`, `/mlflow/v1`.
+    Dedicated,
+}
+
+impl RouteFamily {
+    /// Whether the family serves the route whose first path segment is `prefix`.
+    fn serves(self, prefix: &str) -> bool {
+        let prefixes: &[&str] = match self {
+            RouteFamily::Legacy => &["anthropic", "openai", "gemini", "cursor"],
+            RouteFamily::WorkspaceRelative => &["anthropic", "codex", "gemini", "mlflow"],
+            RouteFamily::Dedicated => &["anthropic", "openai", "gemini", "cursor", "mlflow"],
+        };
+        prefixes.contains(&prefix)
+    }
+}
+
+/// How the workspace answers the checks for the AI Gateway feature
+/// (`/api/2.1/unity-catalog/model-services`, `/api/ai-gateway/v2/endpoints`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AiGatewayMode {
+    #[default]
+    Enabled,
+    /// Both answer 404 FEATURE_DISABLED.
+    NotEnabled,
+    /// The model-services listing answers 403: the user lacks USE CATALOG on `system`.
+    NoCatalogAccess,
+}
+
+/// Which of the two hosts a request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    /// `<url>`: the workspace API and the workspace-relative gateway under `/ai-gateway`.
+    Workspace,
+    /// The dedicated gateway host: gateway routes at its root, nothing else.
+    Dedicated,
+}
+
+/// What the stand-in's models say, which model endpoints exist (`None`: any name), its SQL
+/// warehouse, the routes it serves and whether its AI Gateway is enabled.
 pub struct Serving {
     pub reply: String,
     pub models: Option<Vec<String>>,
     pub sql: Arc<Mutex<sql::State>>,
+    pub family: RouteFamily,
+    pub mode: AiGatewayMode,
 }
 
 impl Serving {
@@ -59,19 +109,40 @@ impl Serving {
             reply: reply.to_string(),
             models: None,
             sql: Arc::default(),
+            family: RouteFamily::default(),
+            mode: AiGatewayMode::default(),
         }
+    }
+
+    /// The model names the listings show: the served ones, else a small default set.
+    fn listed_models(&self) -> Vec<String> {
+        self.models.clone().unwrap_or_else(|| {
+            [
+                "databricks-claude-opus-4-6",
+                "databricks-gpt-5-2",
+                "databricks-gemini-2-5-flash",
+            ]
+            .map(String::from)
+            .to_vec()
+        })
     }
 }
 
 const GATEWAY_PREFIX: &str = "/ai-gateway/";
 
-pub fn answer(request: &Recorded, serving: &Serving, oauth: &OAuthHandle) -> Answer {
+pub fn answer(request: &Recorded, site: Site, serving: &Serving, oauth: &OAuthHandle) -> Answer {
+    let path = request.route();
+    if site == Site::Dedicated {
+        let rest = path.trim_start_matches('/');
+        return gateway_route(request, rest, RouteFamily::Dedicated, serving, oauth);
+    }
     if let Some(answer) = oauth.answer(request) {
         return answer;
     }
-    let reply = serving.reply.as_str();
-    let path = request.route();
     let method = request.method.as_str();
+    if let Some(answer) = ai_gateway_feature(request, serving, oauth) {
+        return answer;
+    }
     if path == "/api/2.0/preview/scim/v2/Me" && method == "GET" {
         return scim_me(request, oauth);
     }
@@ -103,7 +174,22 @@ pub fn answer(request: &Recorded, serving: &Serving, oauth: &OAuthHandle) -> Ans
     let Some(rest) = path.strip_prefix(GATEWAY_PREFIX) else {
         return Answer::not_found(path);
     };
+    gateway_route(request, rest, serving.family, serving, oauth)
+}
+
+/// A request to a gateway route: `rest` is the path below the gateway (`codex/v1/responses`).
+fn gateway_route(
+    request: &Recorded,
+    rest: &str,
+    family: RouteFamily,
+    serving: &Serving,
+    oauth: &OAuthHandle,
+) -> Answer {
+    let (path, method, reply) = (request.route(), request.method.as_str(), &serving.reply);
     let (agent, api_path) = rest.split_once('/').unwrap_or((rest, ""));
+    if !family.serves(agent) {
+        return Answer::not_found(path);
+    }
     // Gemini's SDK sends the key as x-goog-api-key (and, set to bearer, as Authorization too).
     let token = match agent {
         "gemini" => request
@@ -124,15 +210,107 @@ pub fn answer(request: &Recorded, serving: &Serving, oauth: &OAuthHandle) -> Ans
                                "message": format!("The endpoint '{model}' does not exist.")}),
         );
     }
+    if let Some(listing) = model_listing(method, agent, api_path, serving) {
+        return listing;
+    }
     let answer = match agent {
         "anthropic" => wire::anthropic(method, api_path, &body, reply),
-        // Some releases of the vendor's tooling point Codex at /codex/v1: same API.
+        // The workspace-relative family serves Codex at /codex/v1: same API.
         "openai" | "codex" => wire::openai_responses(method, api_path, &body, reply),
         "gemini" => wire::gemini(method, api_path, reply),
-        "cursor" => wire::openai_chat(method, api_path, &body, reply),
+        "cursor" | "mlflow" => wire::openai_chat(method, api_path, &body, reply),
         _ => None,
     };
     answer.unwrap_or_else(|| Answer::not_found(path))
+}
+
+/// The cheap GETs that list a route's models (what agentgw's route discovery asks): each in its
+/// API's list shape, naming the models the stand-in serves.
+fn model_listing(method: &str, agent: &str, api_path: &str, serving: &Serving) -> Option<Answer> {
+    let models = serving.listed_models();
+    let body = match (method, agent, api_path) {
+        ("GET", "anthropic", "v1/models") => {
+            let data: Vec<_> = models
+                .iter()
+                .map(|m| serde_json::json!({"id": m, "type": "model", "display_name": m}))
+                .collect();
+            serde_json::json!({"data": data, "has_more": false})
+        }
+        ("GET", "openai" | "codex" | "cursor" | "mlflow", "v1/models") => {
+            let data: Vec<_> = models
+                .iter()
+                .map(|m| serde_json::json!({"id": m, "object": "model"}))
+                .collect();
+            serde_json::json!({"object": "list", "data": data})
+        }
+        ("GET", "gemini", "v1beta/models") => {
+            let listed: Vec<_> = models
+                .iter()
+                .map(|m| serde_json::json!({"name": format!("models/{m}")}))
+                .collect();
+            serde_json::json!({ "models": listed })
+        }
+        _ => return None,
+    };
+    Some(Answer::json(200, body))
+}
+
+/// The workspace endpoints that tell whether the AI Gateway is enabled, answered per
+/// `serving.mode`; `None` for any other request.
+fn ai_gateway_feature(
+    request: &Recorded,
+    serving: &Serving,
+    oauth: &OAuthHandle,
+) -> Option<Answer> {
+    const MODEL_SERVICES: &str = "/api/2.1/unity-catalog/model-services";
+    const ENDPOINTS: &str = "/api/ai-gateway/v2/endpoints";
+    let path = request.route();
+    if request.method != "GET" || (path != MODEL_SERVICES && path != ENDPOINTS) {
+        return None;
+    }
+    if let Err(denied) = check_token(oauth, request.bearer()) {
+        return Some(denied);
+    }
+    let error = |status, code: &str, message: &str| {
+        Answer::json(
+            status,
+            serde_json::json!({"error_code": code, "message": message}),
+        )
+    };
+    Some(match serving.mode {
+        AiGatewayMode::NotEnabled => error(
+            404,
+            "FEATURE_DISABLED",
+            "AI Gateway is not enabled for this workspace.",
+        ),
+        AiGatewayMode::NoCatalogAccess if path == MODEL_SERVICES => error(
+            403,
+            "PERMISSION_DENIED",
+            "User does not have USE CATALOG on Catalog 'system'.",
+        ),
+        _ if path == MODEL_SERVICES && !request.path.contains("page_size=") => {
+            error(499, "INVALID_PARAMETER_VALUE", "page_size is required.")
+        }
+        _ if path == MODEL_SERVICES => {
+            let services: Vec<_> = serving
+                .listed_models()
+                .iter()
+                .map(|m| {
+                    let model = m.strip_prefix("databricks-").unwrap_or(m);
+                    serde_json::json!({"name": format!("model-services/system.ai.{model}")})
+                })
+                .collect();
+            Answer::json(200, serde_json::json!({ "model_services": services }))
+        }
+        _ => {
+            let endpoints: Vec<_> = serving
+                .listed_models()
+                .iter()
+                .map(|m| serde_json::json!({"name": m}))
+                .collect();
+            Answer::json(200, serde_json::json!({ "endpoints": endpoints }))
+        }
+    })
 }
 
 /// An OTLP export: refused unless it is protobuf that parses, names its table, and the table can

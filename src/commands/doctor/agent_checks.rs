@@ -54,12 +54,15 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
             "claude" => telemetry(base, &configured.file),
             _ => Vec::new(),
         });
+        let route = route_answers(agent.id(), base, &configured);
         let gateway = gateway_answers(agent.id(), agent.info().wire, base, &configured);
         (
-            gateway,
+            (route, gateway),
             telemetry.join().expect("the telemetry check panicked"),
         )
     });
+    let (route, gateway) = gateway;
+    checks.extend(route);
     checks.push(gateway);
     checks.extend(telemetry);
     checks
@@ -456,6 +459,32 @@ fn helper(agent: &dyn Agent) -> Option<Check> {
 fn run_bounded(command: &[String]) -> Result<String, String> {
     let (program, args) = command.split_first().ok_or("is empty")?;
     crate::bounded::output_within(Command::new(program).args(args), HELPER_TIMEOUT)
+}
+
+/// "The route answers": the agent's base URL lists its models (a cheap GET). When the route is
+/// gone, which of the agent's routes answers instead. Nothing when it cannot tell (no token,
+/// a URL off the gateway, the network): the gateway check says why.
+pub fn route_answers(
+    area: &'static str,
+    base: &ProfileState,
+    configured: &Configured,
+) -> Option<Check> {
+    let token = base.token()?;
+    let profile = base.profile.as_ref()?;
+    let (gateway_url, host) = (profile.gateway()?, profile.host.clone()?);
+    if !gateway::is_ours(&configured.base_url, &gateway_url, &host) {
+        return None;
+    }
+    let http = gateway::Http::new(profile.ca_file.as_deref()).ok()?;
+    let url = &configured.base_url;
+    match crate::discovery::route_missing(&http, url, token, area)? {
+        false => Some(Check::ok(area, "route", format!("the route {url} answers"))),
+        true => {
+            let instead = crate::discovery::answering(&http, &gateway_url, token, area);
+            let (message, fix) = crate::discovery::route_gone(area, url, &instead, &base.name);
+            Some(Check::new(area, "route", Status::Fail, message, fix))
+        }
+    }
 }
 
 /// One request in the agent's wire format, with the URL and model its config names.

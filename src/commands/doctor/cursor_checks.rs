@@ -3,7 +3,7 @@
 //! models, a key kept in plain text is the current token in a private file, and the gateway
 //! answers Cursor's request. A database that is locked or unreadable is a warning.
 
-use super::agent_checks::gateway_answers;
+use super::agent_checks::{gateway_answers, route_answers};
 use super::{Check, Status};
 use crate::agents::Configured;
 use crate::agents::cursor::{self, KeyRow, Settings};
@@ -79,6 +79,7 @@ pub fn run(base: &ProfileState, flag: Option<&Path>, explicit: bool) -> Vec<Chec
             base_url: url.trim_end_matches('/').to_string(),
             model: settings.test_model(profile),
         };
+        checks.extend(route_answers(AREA, base, &configured));
         checks.push(gateway_answers(AREA, cursor::WIRE, base, &configured));
     }
     checks

@@ -2,7 +2,7 @@
 
 use super::{Check, Status};
 use crate::commands::session::ProfileState;
-use crate::profile::TokenStorage;
+use crate::profile::{Profile, TokenStorage};
 use crate::{credential, gateway, paths};
 
 const AREA: &str = "profile";
@@ -71,6 +71,7 @@ pub fn run(base: &ProfileState) -> Vec<Check> {
                 http.scim_me(&host, token)
                     .map_err(|e| crate::commands::test::explain_for(&e, profile))
             });
+        let accepted = verdict.is_ok();
         checks.push(match verdict {
             Ok(me) => Check::ok(
                 AREA,
@@ -79,8 +80,31 @@ pub fn run(base: &ProfileState) -> Vec<Check> {
             ),
             Err(explained) => Check::failed(AREA, "token-valid", &explained),
         });
+        // Asked only of a workspace that accepts the token: otherwise it says nothing new.
+        if accepted {
+            checks.push(gateway_enabled(base, profile, &host, token));
+        }
     }
     checks
+}
+
+/// "AI Gateway enabled": the workspace's model services and gateway endpoints answer.
+fn gateway_enabled(base: &ProfileState, profile: &Profile, host: &str, token: &str) -> Check {
+    use crate::discovery::{self, Enabled};
+    const ID: &str = "gateway-enabled";
+    let enabled = match gateway::Http::new(profile.ca_file.as_deref()) {
+        Ok(http) => discovery::gateway_enabled(&http, host, token),
+        Err(e) => Enabled::Unknown(format!("{e:#}")),
+    };
+    let login = credential::login_command(profile);
+    match enabled.explain(host, &base.name, &login) {
+        None => Check::ok(AREA, ID, format!("the AI Gateway is enabled on {host}")),
+        Some(explained) if matches!(enabled, Enabled::Unknown(_)) => {
+            let (message, fix) = crate::ui::message_and_fix(&explained);
+            Check::new(AREA, ID, Status::Warn, message, fix)
+        }
+        Some(explained) => Check::failed(AREA, ID, &explained),
+    }
 }
 
 /// OAuth: one real refresh proves the stored sign-in still gets tokens (a revoked refresh token

@@ -3,6 +3,7 @@
 
 mod oauth;
 mod pat;
+mod routes;
 
 use super::token_copies;
 use crate::cli::LoginArgs;
@@ -22,6 +23,9 @@ struct Sourced {
 
 pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
     let name = profile::selected_name(profile_flag)?;
+    if args.refresh {
+        return routes::refresh(&name, args.host.as_deref(), args.gateway_url.as_deref());
+    }
     // Settle the storage choice first: a bad AGENTGW_AUTH_STORAGE must fail before any prompt.
     // A wrong value is a usage error (exit 2), like a wrong flag.
     let preference = credential::storage_preference(args.insecure_storage)
@@ -78,11 +82,11 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
         ui::note(&format!("Workspace: {} (from {})", host.value, host.source));
     }
 
-    let user = if args.no_verify {
+    let me = if args.no_verify {
         None
     } else {
         match http.scim_me(&host.value, signed_in.secret.bearer()) {
-            Ok(me) => Some(me.user_name),
+            Ok(me) => Some(me),
             Err(e) => {
                 let text = match method {
                     Auth::Pat if gateway::refuses_pats(&e) => format!(
@@ -102,6 +106,33 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
         }
     };
 
+    // The credential works: find the gateway and each agent's route (before taking the lock:
+    // these are network calls).
+    let explicit_gateway =
+        (gateway != profile::default_gateway(&host.value)).then_some(gateway.as_str());
+    let routes = match &me {
+        None => routes::Outcome::Skipped,
+        Some(me) => routes::discover(&routes::Ask {
+            http: &http,
+            name: &name,
+            host: &host.value,
+            token: signed_in.secret.bearer(),
+            given: explicit_gateway,
+            workspace_id: me.workspace_id.as_deref(),
+            preferred: &existing
+                .as_ref()
+                .filter(|p| p.host.as_deref() == Some(host.value.as_str()))
+                .map(|p| p.base_paths.clone())
+                .unwrap_or_default(),
+            login: crate::credential::login_command(&profile::Profile {
+                name: name.clone(),
+                auth: method,
+                ..Default::default()
+            }),
+        }),
+    };
+    let user = me.map(|me| me.user_name);
+
     // Hold the config lock from reading the profile to saving it, so concurrent logins serialise.
     let _lock = profile::lock_config_dir(&config_dir)?;
     let mut config = Config::load(&config_dir)?;
@@ -120,11 +151,13 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
         preference,
         previous_storage,
     )?;
+    let host_changed = previous
+        .as_ref()
+        .is_some_and(|p| p.host.as_deref() != Some(host.value.as_str()));
     config.set_field(&name, "host", Some(&host.value));
     // Keep the default implicit so the gateway follows the host if the host is changed later.
-    let explicit_gateway =
-        (gateway != profile::default_gateway(&host.value)).then_some(gateway.as_str());
     config.set_field(&name, "gateway_url", explicit_gateway);
+    routes::store(&mut config, &name, &host.value, &routes, host_changed);
     config.set_field(&name, "token_storage", Some(stored.storage.as_str()));
     // `pat` is the default: left implicit, so configs written before OAuth read the same.
     config.set_field(
@@ -148,15 +181,24 @@ pub fn run(profile_flag: Option<&str>, args: LoginArgs) -> Result<()> {
             host.value
         ),
     }
+    // Discovery may have chosen another gateway (the dedicated host).
+    let gateway = match &routes {
+        routes::Outcome::Found(found) => found.gateway.clone(),
+        _ => gateway,
+    };
     let to = token_copies::Destination {
         host: &host.value,
         gateway: &gateway,
     };
     warn_of_helpers_sending_elsewhere(&name, &to);
-    match &signed_in.secret {
+    let copies = match &signed_in.secret {
         Secret::Pat(token) => update_token_copies(&name, replaced.as_deref(), token, &to),
         Secret::OAuth(_) => remove_token_copies(&name, replaced.as_deref()),
-    }
+    };
+    // The credential is stored either way (it is valid); a gateway that cannot be used ends
+    // the login with its reason and fix.
+    routes::report(&name, &gateway, routes)?;
+    copies
 }
 
 /// What a sign-in produced, whichever the method.
