@@ -13,6 +13,7 @@ pub mod edit;
 pub mod errors;
 pub mod gateway;
 pub mod oauth;
+pub mod models;
 pub mod otel;
 pub mod paths;
 pub mod profile;

@@ -15,8 +15,14 @@
 //! warehouse_id = "1234567890abcdef"    # remembered by `agentgw otel create` / `agentgw usage`
 //! gemini_no_token_file = true          # remembered by `agentgw setup gemini --no-token-file`
 //!
-//! [profiles.default.models]            # optional per-agent model
-//! claude = "databricks-claude-opus-4-6"
+//! [profiles.default.models]            # the models setup chose or was given (--model)
+//! claude = "system.ai.claude-opus-4-6"           # Claude Code's ANTHROPIC_MODEL
+//! claude_opus = "system.ai.claude-opus-4-6"      # its opus alias (ANTHROPIC_DEFAULT_OPUS_MODEL)
+//! claude_sonnet = "system.ai.claude-sonnet-4-5"  # its sonnet alias (ANTHROPIC_DEFAULT_SONNET_MODEL)
+//! claude_haiku = "system.ai.claude-haiku-4-5"    # its haiku alias (ANTHROPIC_DEFAULT_HAIKU_MODEL)
+//! codex = "system.ai.gpt-5-2"
+//! gemini = "system.ai.gemini-2-5-flash"
+//! cursor = "databricks-claude-opus-4-6"
 //!
 //! [profiles.default.base_paths]        # optional per-agent gateway path
 //! codex = "/codex/v1"
@@ -348,6 +354,38 @@ impl Config {
             },
             None => {
                 table.remove(field);
+            }
+        }
+    }
+
+    /// Sets `[profiles.P.models] key = model` (creating the table next to the profile's other
+    /// keys), keeping the user's comment on a line it changes.
+    pub fn set_model(&mut self, profile: &str, key: &str, model: &str) {
+        let profiles = self.doc.entry("profiles").or_insert_with(implicit_table);
+        let Some(profiles) = profiles.as_table_like_mut() else {
+            return;
+        };
+        let table = profiles
+            .entry(profile)
+            .or_insert_with(|| Item::Table(Table::new()));
+        let Some(table) = table.as_table_like_mut() else {
+            return;
+        };
+        let models = table
+            .entry("models")
+            .or_insert_with(|| Item::Table(Table::new()));
+        let Some(models) = models.as_table_like_mut() else {
+            return;
+        };
+        match models.get_mut(key) {
+            Some(Item::Value(existing)) if existing.as_str() == Some(model) => {}
+            Some(Item::Value(existing)) => {
+                let decor = existing.decor().clone();
+                *existing = model.into();
+                *existing.decor_mut() = decor;
+            }
+            _ => {
+                models.insert(key, value(model));
             }
         }
     }

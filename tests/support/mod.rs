@@ -13,6 +13,7 @@ pub mod browser;
 pub mod encoding;
 pub mod etc_overlay;
 pub mod http;
+pub mod models;
 pub mod oidc;
 pub mod otlp;
 mod routes;
@@ -123,6 +124,17 @@ impl Gateway {
         })
     }
 
+    /// A stand-in for a workspace with the Unity AI Gateway that serves only `models`, under both
+    /// names (`system.ai.<m>` and `databricks-<m>`), and lists them as model services
+    /// (`system.ai.<m>`), in the gateway's Claude models list and as serving endpoints (as given).
+    pub fn start_workspace_models(models: &[&str]) -> Gateway {
+        Gateway::serve(routes::Serving {
+            models: Some(models.iter().map(|m| m.to_string()).collect()),
+            model_services: true,
+            ..routes::Serving::replying(DEFAULT_REPLY)
+        })
+    }
+
     /// A stand-in whose gateway routes all give the `scripted` answer (the workspace API still
     /// answers as usual): for the failures agentgw must explain.
     pub fn start_scripted(scripted: Scripted) -> Gateway {
@@ -172,9 +184,13 @@ impl Gateway {
                     body: String::from_utf8_lossy(&body).into_owned(),
                     bytes: body,
                 };
-                let script = scripted
-                    .as_ref()
-                    .filter(|_| recorded.route().starts_with("/ai-gateway/"));
+                // The script stands for the model calls; the model listing setup reads first
+                // answers as usual.
+                let script = scripted.as_ref().filter(|_| {
+                    recorded.route().starts_with("/ai-gateway/")
+                        && !(recorded.method == "GET"
+                            && recorded.route() == "/ai-gateway/anthropic/v1/models")
+                });
                 let hold_until = script.map_or(0, |s| s.hold_until);
                 if script.is_some() {
                     *arrived.0.lock().unwrap() += 1;

@@ -2,7 +2,9 @@
 //! gateway's token check in front of all of them.
 
 use super::oidc::{AccessToken, EXPIRED_MESSAGE, OAuthHandle, PATS_DISABLED_MESSAGE};
-use super::{FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, otlp, sql, wire};
+use super::{
+    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, models, otlp, sql, wire,
+};
 use std::sync::{Arc, Mutex};
 
 /// What the stand-in sends back.
@@ -37,7 +39,7 @@ impl Answer {
         }
     }
 
-    fn not_found(path: &str) -> Answer {
+    pub fn not_found(path: &str) -> Answer {
         Answer::json(
             404,
             serde_json::json!({"error_code": "ENDPOINT_NOT_FOUND", "message": format!("No API found for '{path}'")}),
@@ -50,6 +52,9 @@ impl Answer {
 pub struct Serving {
     pub reply: String,
     pub models: Option<Vec<String>>,
+    /// The workspace lists `models` as Unity Catalog model services (else only as serving
+    /// endpoints, and the model-services listing answers 404).
+    pub model_services: bool,
     pub sql: Arc<Mutex<sql::State>>,
 }
 
@@ -58,6 +63,7 @@ impl Serving {
         Serving {
             reply: reply.to_string(),
             models: None,
+            model_services: false,
             sql: Arc::default(),
         }
     }
@@ -78,6 +84,12 @@ pub fn answer(request: &Recorded, serving: &Serving, oauth: &OAuthHandle) -> Ans
     if path == "/api/2.0/serving-endpoints" && method == "GET" {
         return match check_token(oauth, request.bearer()) {
             Ok(()) => serving_endpoints(serving),
+            Err(denied) => denied,
+        };
+    }
+    if path == "/api/2.1/unity-catalog/model-services" && method == "GET" {
+        return match check_token(oauth, request.bearer()) {
+            Ok(()) => models::model_services(request, serving),
             Err(denied) => denied,
         };
     }
@@ -116,13 +128,18 @@ pub fn answer(request: &Recorded, serving: &Serving, oauth: &OAuthHandle) -> Ans
     }
     let body = request.json().unwrap_or(serde_json::Value::Null);
     if let (Some(served), Some(model)) = (&serving.models, requested_model(agent, api_path, &body))
-        && !served.iter().any(|m| m == model)
+        && !models::serves(served, model)
     {
         return Answer::json(
             404,
             serde_json::json!({"error_code": "RESOURCE_DOES_NOT_EXIST",
                                "message": format!("The endpoint '{model}' does not exist.")}),
         );
+    }
+    if let (Some(served), "anthropic", ("GET", "v1/models")) =
+        (&serving.models, agent, (method, api_path))
+    {
+        return Answer::json(200, models::claude_models_json(served));
     }
     let answer = match agent {
         "anthropic" => wire::anthropic(method, api_path, &body, reply),
