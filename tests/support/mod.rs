@@ -51,6 +51,8 @@ pub struct Recorded {
     pub body: String,
     /// The body as sent.
     pub bytes: Vec<u8>,
+    /// The HTTP status the stand-in answered with.
+    pub status: u16,
 }
 
 impl Recorded {
@@ -183,6 +185,7 @@ impl Gateway {
                         .collect(),
                     body: String::from_utf8_lossy(&body).into_owned(),
                     bytes: body,
+                    status: 0,
                 };
                 // The script stands for the model calls; the model listing setup reads first
                 // answers as usual.
@@ -197,6 +200,7 @@ impl Gateway {
                     arrived.1.notify_all();
                 }
                 let arrived = Arc::clone(&arrived);
+                let mut recorded = recorded;
                 let (response, delay) = match script {
                     Some(s) => {
                         let mut response =
@@ -206,10 +210,12 @@ impl Gateway {
                         for (name, value) in &s.headers {
                             response = response.with_header(header(name, value));
                         }
+                        recorded.status = s.status;
                         (response, s.delay)
                     }
                     None => {
                         let answer = routes::answer(&recorded, &serving, &oauth_for_routes);
+                        recorded.status = answer.status;
                         let mut response = tiny_http::Response::from_data(answer.body)
                             .with_status_code(answer.status)
                             .with_header(header("Content-Type", answer.content_type))
