@@ -156,6 +156,32 @@ impl<'a> Lister<'a> {
         found(Source::ServingEndpoints, endpoints)
     }
 
+    /// Every served model, of any family, for the model picker: model services, else serving
+    /// endpoints.
+    pub fn served_any(&self) -> Option<Served> {
+        let services = self.services.get_or_init(|| self.model_services());
+        if let Listed::Names(names) = services
+            && !names.is_empty()
+        {
+            return Some(Served {
+                source: Source::ModelServices,
+                names: names.clone(),
+            });
+        }
+        if *services == Listed::Unreachable {
+            return None;
+        }
+        match self.endpoints.get_or_init(|| {
+            listed(self.http.serving_endpoints(self.host, self.token))
+        }) {
+            Listed::Names(names) if !names.is_empty() => Some(Served {
+                source: Source::ServingEndpoints,
+                names: names.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// `system.ai.<model>` for each model service of `system.ai`, every page.
     fn model_services(&self) -> Listed {
         let mut names = Vec::new();

@@ -436,10 +436,10 @@ fn choose_models(
     if !ask || !args.model.is_empty() {
         return Ok(chosen);
     }
-    let Some(served) = served.as_ref() else {
+    let Some(offered) = lister.served_any().or(served.clone()) else {
         return Ok(chosen);
     };
-    let names = family_first(agent.info().wire, served.names.clone(), &chosen.model);
+    let names = family_first(agent.info().wire, offered.names, &chosen.model);
     let preselected = names.iter().position(|n| *n == chosen.model).unwrap_or(0);
     let picked = dialoguer::Select::new()
         .with_prompt(format!("Model for {}", agent.name()))
