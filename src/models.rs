@@ -150,9 +150,9 @@ impl<'a> Lister<'a> {
         if *services == Listed::Unreachable {
             return None;
         }
-        let endpoints = self.endpoints.get_or_init(|| {
-            listed(self.http.serving_endpoints(self.host, self.token))
-        });
+        let endpoints = self
+            .endpoints
+            .get_or_init(|| listed(self.http.serving_endpoints(self.host, self.token)));
         found(Source::ServingEndpoints, endpoints)
     }
 
@@ -171,9 +171,10 @@ impl<'a> Lister<'a> {
         if *services == Listed::Unreachable {
             return None;
         }
-        match self.endpoints.get_or_init(|| {
-            listed(self.http.serving_endpoints(self.host, self.token))
-        }) {
+        match self
+            .endpoints
+            .get_or_init(|| listed(self.http.serving_endpoints(self.host, self.token)))
+        {
             Listed::Names(names) if !names.is_empty() => Some(Served {
                 source: Source::ServingEndpoints,
                 names: names.clone(),
@@ -702,7 +703,10 @@ mod tests {
             "system.ai.gemini-2-0-flash",
             "system.ai.gemini-2-5-flash-lite",
         ]);
-        assert_eq!(newest_gemini(&served).unwrap(), "system.ai.gemini-2-5-flash");
+        assert_eq!(
+            newest_gemini(&served).unwrap(),
+            "system.ai.gemini-2-5-flash"
+        );
         let only_pro = names(&["gemini-2-5-pro", "gemini-1-5-pro"]);
         assert_eq!(newest_gemini(&only_pro).unwrap(), "gemini-2-5-pro");
     }

@@ -83,7 +83,12 @@ fn assert_no_404(agent: &str, release: &Release, outcome: &Outcome, gateway: &Ga
         .map(|r| format!("{} {} {} model={}", r.status, r.method, r.path, model_of(r)))
         .collect();
     eprintln!("{agent} {release}:\n  {}", lines.join("\n  "));
-    let context = || format!("{release}: {outcome}\n--- requests ---\n{}", lines.join("\n"));
+    let context = || {
+        format!(
+            "{release}: {outcome}\n--- requests ---\n{}",
+            lines.join("\n")
+        )
+    };
     assert!(outcome.succeeded(), "{}", context());
     assert!(outcome.stdout.contains("pong"), "{}", context());
     assert!(
@@ -140,4 +145,3 @@ fn gemini_sends_every_request_to_a_served_model() {
         assert_no_404("gemini", &release, &outcome, &gateway);
     }
 }
-

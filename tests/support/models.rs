@@ -4,8 +4,8 @@
 //! service) and the legacy `databricks-<m>`; a request under either answers, and
 //! `system.ai.databricks-<m>` is no model at all.
 
-use super::routes::{Answer, Serving};
 use super::Recorded;
+use super::routes::{Answer, Serving};
 use serde_json::{Value, json};
 
 /// The model a name stands for (`system.ai.<m>`, `databricks-<m>` → `<m>`).
@@ -55,7 +55,9 @@ pub fn model_services(request: &Recorded, serving: &Serving) -> Answer {
             json!({"error_code": "INVALID_PARAMETER_VALUE", "message": "page_size is required"}),
         );
     };
-    let start: usize = query("page_token").and_then(|t| t.parse().ok()).unwrap_or(0);
+    let start: usize = query("page_token")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
     let end = (start + page_size.max(1)).min(served.len());
     let mut page = model_services_json(&served[start.min(end)..end]);
     if end < served.len() {
