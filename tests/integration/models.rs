@@ -251,3 +251,55 @@ fn without_a_listing_the_defaults_are_written_and_the_note_says_why() {
             .contains("[profiles.default.models]")
     );
 }
+
+/// doctor's `model-served` check for `agent`, from `doctor --json --agent A`.
+fn model_served(home: &TestHome, agent: &str) -> serde_json::Value {
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["doctor", "--json", "--agent", agent])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "model-served" && c["area"] == agent)
+        .cloned()
+        .unwrap_or_else(|| panic!("no model-served check: {report}"))
+}
+
+#[test]
+fn doctor_says_whether_each_agents_model_is_served_and_names_the_served_ones() {
+    let gateway = Gateway::start_workspace_models(&SERVED);
+    let home = TestHome::logged_in_to(&gateway.url);
+    assert!(setup(&home, &["codex"]).status.success());
+    let check = model_served(&home, "codex");
+    assert_eq!(check["status"], "ok", "{check}");
+    assert_eq!(
+        check["message"],
+        "system.ai.gpt-5-2 is served (the workspace's model services (system.ai))"
+    );
+
+    // The workspace stops serving it.
+    let newer =
+        Gateway::start_workspace_models(&["system.ai.gpt-5-3", "system.ai.claude-opus-4-6"]);
+    let config = home
+        .config_toml()
+        .unwrap()
+        .replace(&gateway.url, &newer.url);
+    std::fs::write(home.config_dir().join("config.toml"), config).unwrap();
+    let codex = read(&home, ".codex/config.toml").replace(&gateway.url, &newer.url);
+    std::fs::write(home.path().join(".codex/config.toml"), codex).unwrap();
+    let check = model_served(&home, "codex");
+    assert_eq!(check["status"], "fail", "{check}");
+    assert_eq!(
+        check["message"],
+        "system.ai.gpt-5-2 (~/.codex/config.toml) is not served by this workspace; the workspace's model services (system.ai) lists: system.ai.gpt-5-3, system.ai.claude-opus-4-6"
+    );
+    assert_eq!(
+        check["fix"],
+        "agentgw setup codex (chooses a served model), or agentgw setup codex --model <one of those>"
+    );
+}

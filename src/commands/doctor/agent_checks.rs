@@ -49,17 +49,20 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
     checks.extend(helper(agent));
     checks.extend(specific(agent, base, &configured));
     // The gateway and the telemetry endpoints may each take up to the HTTP timeout: in parallel.
-    let (gateway, telemetry) = std::thread::scope(|scope| {
+    let (gateway, served, telemetry) = std::thread::scope(|scope| {
         let telemetry = scope.spawn(|| match area {
             "claude" => telemetry(base, &configured.file),
             _ => Vec::new(),
         });
+        let served = scope.spawn(|| super::model_served::check(agent, base, &configured));
         let gateway = gateway_answers(agent.id(), agent.info().wire, base, &configured);
         (
             gateway,
+            served.join().expect("the model check panicked"),
             telemetry.join().expect("the telemetry check panicked"),
         )
     });
+    checks.extend(served);
     checks.push(gateway);
     checks.extend(telemetry);
     checks
