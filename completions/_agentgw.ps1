@@ -80,7 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;setup' {
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model (gateway endpoint name) to use [default: the profile''s, else the product default]. Cursor takes several: repeat the flag or separate names with commas')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model (gateway endpoint name) to use [default: the profile''s while the workspace serves it, else the newest the workspace serves of the agent''s family, else the product default]. A name the workspace does not serve is refused (see --force). Cursor takes several: repeat the flag or separate names with commas')
             [CompletionResult]::new('--otel-tables', '--otel-tables', [CompletionResultType]::ParameterName, 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}')
             [CompletionResult]::new('--codex-profile', '--codex-profile', [CompletionResultType]::ParameterName, 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)')
             [CompletionResult]::new('--cursor-dir', '--cursor-dir', [CompletionResultType]::ParameterName, 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]')
@@ -90,7 +90,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask; write the changes (the default without a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask; write the changes (the default without a terminal)')
             [CompletionResult]::new('--no-test', '--no-test', [CompletionResultType]::ParameterName, 'Skip the test request through the gateway after writing')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With `all`: configure agents that are not installed, too')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With `all`: configure agents that are not installed, too; also write a --model the workspace does not list')
             [CompletionResult]::new('--inline-token', '--inline-token', [CompletionResultType]::ParameterName, 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`')
             [CompletionResult]::new('--keep-experimental-betas', '--keep-experimental-betas', [CompletionResultType]::ParameterName, 'Claude: keep Claude Code''s experimental betas (their headers may be refused by the gateway)')
             [CompletionResult]::new('--no-token-file', '--no-token-file', [CompletionResultType]::ParameterName, 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`); remembered in the profile')

@@ -73,7 +73,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --help 'Print help'
         }
         &'agentgw;setup'= {
-            cand --model 'Model (gateway endpoint name) to use [default: the profile''s, else the product default]. Cursor takes several: repeat the flag or separate names with commas'
+            cand --model 'Model (gateway endpoint name) to use [default: the profile''s while the workspace serves it, else the newest the workspace serves of the agent''s family, else the product default]. A name the workspace does not serve is refused (see --force). Cursor takes several: repeat the flag or separate names with commas'
             cand --otel-tables 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}'
             cand --codex-profile 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)'
             cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
@@ -83,7 +83,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand -y 'Do not ask; write the changes (the default without a terminal)'
             cand --yes 'Do not ask; write the changes (the default without a terminal)'
             cand --no-test 'Skip the test request through the gateway after writing'
-            cand --force 'With `all`: configure agents that are not installed, too'
+            cand --force 'With `all`: configure agents that are not installed, too; also write a --model the workspace does not list'
             cand --inline-token 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`'
             cand --keep-experimental-betas 'Claude: keep Claude Code''s experimental betas (their headers may be refused by the gateway)'
             cand --no-token-file 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`); remembered in the profile'

@@ -64,7 +64,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s p -l profile 
 complete -c agentgw -n "__fish_agentgw_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l model -d 'Model (gateway endpoint name) to use [default: the profile\'s, else the product default]. Cursor takes several: repeat the flag or separate names with commas' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l model -d 'Model (gateway endpoint name) to use [default: the profile\'s while the workspace serves it, else the newest the workspace serves of the agent\'s family, else the product default]. A name the workspace does not serve is refused (see --force). Cursor takes several: repeat the flag or separate names with commas' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l otel-tables -d 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l codex-profile -d 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
@@ -72,7 +72,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s p -l profile -
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l dry-run -d 'Print the diff of each file and change nothing'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s y -l yes -d 'Do not ask; write the changes (the default without a terminal)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-test -d 'Skip the test request through the gateway after writing'
-complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l force -d 'With `all`: configure agents that are not installed, too'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l force -d 'With `all`: configure agents that are not installed, too; also write a --model the workspace does not list'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l inline-token -d 'Claude: put the token in settings.json (0600) instead of calling `agentgw token`'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l keep-experimental-betas -d 'Claude: keep Claude Code\'s experimental betas (their headers may be refused by the gateway)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-token-file -d 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`); remembered in the profile'

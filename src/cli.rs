@@ -366,8 +366,10 @@ pub struct SetupArgs {
     /// The agent to configure, or all agents found on PATH (and Cursor when installed)
     pub agent: AgentChoice,
 
-    /// Model (gateway endpoint name) to use [default: the profile's, else the product default].
-    /// Cursor takes several: repeat the flag or separate names with commas
+    /// Model (gateway endpoint name) to use [default: the profile's while the workspace serves it,
+    /// else the newest the workspace serves of the agent's family, else the product default].
+    /// A name the workspace does not serve is refused (see --force). Cursor takes several:
+    /// repeat the flag or separate names with commas
     #[arg(
         long,
         value_name = "NAME",
@@ -388,7 +390,8 @@ pub struct SetupArgs {
     #[arg(long)]
     pub no_test: bool,
 
-    /// With `all`: configure agents that are not installed, too
+    /// With `all`: configure agents that are not installed, too; also write a --model the
+    /// workspace does not list
     #[arg(long)]
     pub force: bool,
 

@@ -13,6 +13,7 @@ pub mod discovery;
 pub mod edit;
 pub mod errors;
 pub mod gateway;
+pub mod models;
 pub mod oauth;
 pub mod otel;
 pub mod paths;

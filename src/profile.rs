@@ -15,8 +15,14 @@
 //! warehouse_id = "1234567890abcdef"    # remembered by `agentgw otel create` / `agentgw usage`
 //! gemini_no_token_file = true          # remembered by `agentgw setup gemini --no-token-file`
 //!
-//! [profiles.default.models]            # optional per-agent model
-//! claude = "databricks-claude-opus-4-6"
+//! [profiles.default.models]            # the models setup chose or was given (--model)
+//! claude = "system.ai.claude-opus-4-6"           # Claude Code's ANTHROPIC_MODEL
+//! claude_opus = "system.ai.claude-opus-4-6"      # its opus alias (ANTHROPIC_DEFAULT_OPUS_MODEL)
+//! claude_sonnet = "system.ai.claude-sonnet-4-5"  # its sonnet alias (ANTHROPIC_DEFAULT_SONNET_MODEL)
+//! claude_haiku = "system.ai.claude-haiku-4-5"    # its haiku alias (ANTHROPIC_DEFAULT_HAIKU_MODEL)
+//! codex = "system.ai.gpt-5-2"
+//! gemini = "system.ai.gemini-2-5-flash"
+//! cursor = "databricks-claude-opus-4-6"
 //!
 //! [profiles.default.base_paths]        # per-agent gateway path, where it is not the default
 //! codex = "/codex/v1"                  # (written by login's route discovery; yours are tried first)
@@ -385,10 +391,18 @@ impl Config {
             return;
         };
         match new {
-            Some(v) if sub.get(key).and_then(Item::as_str) != Some(v) => {
-                sub.insert(key, value(v));
-            }
-            Some(_) => {}
+            Some(v) => match sub.get_mut(key) {
+                Some(Item::Value(existing)) if existing.as_str() == Some(v) => {}
+                // Keep the user's comment on a line that changes.
+                Some(Item::Value(existing)) => {
+                    let decor = existing.decor().clone();
+                    *existing = v.into();
+                    *existing.decor_mut() = decor;
+                }
+                _ => {
+                    sub.insert(key, value(v));
+                }
+            },
             None => {
                 sub.remove(key);
             }
@@ -396,6 +410,11 @@ impl Config {
         if sub.is_empty() {
             profile.remove(table);
         }
+    }
+
+    /// Sets `[profiles.P.models] key = model`.
+    pub fn set_model(&mut self, profile: &str, key: &str, model: &str) {
+        self.set_in_table(profile, "models", key, Some(model));
     }
 
     /// Writes the file atomically if it changed, under a lock so two logins cannot interleave.

@@ -111,6 +111,9 @@ impl Agent for Claude {
         let mut vars = Vars::default();
         vars.set("gateway_base", gateway_base(self, &cx.gateway, cx.profile))
             .set("model", cx.model.as_str())
+            .set("opus_model", cx.aliases.opus.as_str())
+            .set("sonnet_model", cx.aliases.sonnet.as_str())
+            .set("haiku_model", cx.aliases.haiku.as_str())
             .set(
                 "custom_headers",
                 with_coding_agent_header(existing_headers.as_deref()),

@@ -31,6 +31,8 @@ pub struct Context<'a> {
     /// AI Gateway URL without a trailing slash.
     pub gateway: String,
     pub model: String,
+    /// Claude Code: the models behind its opus, sonnet and haiku aliases.
+    pub aliases: crate::models::Aliases,
     /// Absolute path of this agentgw binary: agents call it back for the token.
     pub agentgw: PathBuf,
     pub token: &'a str,

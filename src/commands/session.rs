@@ -85,6 +85,7 @@ impl Session {
             profile: &self.profile,
             host: self.host.clone(),
             gateway: self.gateway.clone(),
+            aliases: crate::models::Aliases::remembered(&self.profile.models, &model),
             model,
             agentgw: self.agentgw.clone(),
             token: &self.token,

@@ -7,7 +7,7 @@ use crate::agents::{self, Agent, SetupOptions};
 use crate::cli::{AgentChoice, Cli, SetupArgs};
 use crate::edit::{self, StateDir};
 use crate::gateway::{Http, Wire};
-use crate::{paths, ui};
+use crate::{models, paths, ui};
 use anyhow::{Result, bail};
 use clap::CommandFactory;
 use clap::error::ErrorKind;
@@ -129,10 +129,19 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
             failed.push(name.to_string());
         }
     };
+    let http = session.http()?;
+    let lister = models::Lister::new(
+        &http,
+        &session.host,
+        agents::by_id("claude").map_or_else(String::new, |claude| {
+            agents::gateway_base(claude, &session.gateway, &session.profile)
+        }),
+        &session.token,
+    );
     for &agent in &agents {
         note(
             agent.name(),
-            setup_one(agent, &session, &state, &options, &args, ask),
+            setup_one(agent, &session, &state, &options, &args, ask, &lister),
         );
     }
     if with_cursor {
@@ -198,6 +207,7 @@ fn setup_one(
     options: &SetupOptions,
     args: &SetupArgs,
     ask: bool,
+    lister: &models::Lister,
 ) -> Result<Outcome> {
     let installed = agents::find_installed(agent);
     if installed.is_none() {
@@ -207,13 +217,16 @@ fn setup_one(
             agent.program()
         ));
     }
-    let model = match args.model.first() {
-        Some(m) => m.clone(),
-        None if ask => pick_model(session, agent),
-        None => agents::model_for(agent, None, &session.profile),
-    };
+    let chosen = choose_models(agent, session, args, ask, lister)?;
+    for note in &chosen.notes {
+        ui::note(&format!("{}: {note}", agent.name()));
+    }
+    let model = chosen.model.clone();
     let version = installed.as_ref().and_then(|i| i.version);
-    let cx = session.context(model.clone(), options, version);
+    let mut cx = session.context(model.clone(), options, version);
+    if let Some(aliases) = &chosen.aliases {
+        cx.aliases = aliases.clone();
+    }
     let setup = agent.setup(&cx)?;
     let plans = setup
         .files
@@ -282,6 +295,9 @@ fn setup_one(
         for note in &setup.notes {
             ui::note(&format!("  {note}"));
         }
+    }
+    if !args.dry_run {
+        remember_models(&session.profile, &chosen.remember);
     }
     // Written, but the agent will not use it: a failure, with the fix.
     if !setup.problems.is_empty() {
@@ -395,26 +411,68 @@ fn selected_agents(args: &SetupArgs, cursor: bool) -> Result<Vec<&'static dyn Ag
     Ok(chosen)
 }
 
-/// On a terminal: offer the workspace's serving endpoints, the agent's own model family first,
-/// with the profile's model (else the agent's default) preselected.
-fn pick_model(session: &Session, agent: &dyn Agent) -> String {
-    let default = agents::model_for(agent, None, &session.profile);
-    let endpoints = session
-        .http()
-        .ok()
-        .and_then(|http| http.serving_endpoints(&session.host, &session.token).ok());
-    let Some(names) = endpoints.filter(|n| !n.is_empty()) else {
-        return default;
+/// The agent's model and (Claude) aliases: see `models::resolve`. On a terminal without
+/// `--model`, the workspace's served models are offered, the agent's family first, with the
+/// chosen one preselected; a pick is remembered like `--model`.
+fn choose_models(
+    agent: &dyn Agent,
+    session: &Session,
+    args: &SetupArgs,
+    ask: bool,
+    lister: &models::Lister,
+) -> Result<models::Chosen> {
+    let family = models::Family::of_agent(agent.id());
+    let served = family.and_then(|f| lister.served_for(f));
+    let resolve = |flag: Option<&str>| {
+        models::resolve(&models::Request {
+            agent: agent.id(),
+            default_model: agent.info().default_model,
+            flag,
+            force: args.force,
+            remembered: &session.profile.models,
+            served: served.as_ref(),
+        })
     };
-    let names = family_first(agent.info().wire, names, &default);
-    let preselected = names.iter().position(|n| *n == default).unwrap_or(0);
-    dialoguer::Select::new()
+    let chosen = resolve(args.model.first().map(String::as_str))?;
+    if !ask || !args.model.is_empty() {
+        return Ok(chosen);
+    }
+    let Some(offered) = lister.served_any().or(served.clone()) else {
+        return Ok(chosen);
+    };
+    let names = family_first(agent.info().wire, offered.names, &chosen.model);
+    let preselected = names.iter().position(|n| *n == chosen.model).unwrap_or(0);
+    let picked = dialoguer::Select::new()
         .with_prompt(format!("Model for {}", agent.name()))
         .items(&names)
         .default(preselected)
         .interact()
-        .map(|i| names[i].clone())
-        .unwrap_or(default)
+        .map(|i| names[i].clone());
+    match picked {
+        Ok(pick) if pick != chosen.model => Ok(resolve(Some(&pick))?),
+        _ => Ok(chosen),
+    }
+}
+
+/// Stores the chosen models in `[profiles.P.models]`, so the next `setup` keeps to them.
+fn remember_models(profile: &crate::profile::Profile, chosen: &[(String, String)]) {
+    let changed: Vec<&(String, String)> = chosen
+        .iter()
+        .filter(|(key, model)| profile.models.get(key) != Some(model))
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    let saved = super::session::update_config(|config| {
+        for (key, model) in &changed {
+            config.set_model(&profile.name, key, model);
+        }
+    });
+    if let Err(e) = saved {
+        ui::warn(&format!(
+            "could not remember the chosen models in the profile ({e:#}); the next setup chooses again"
+        ));
+    }
 }
 
 /// The endpoint names in the order to offer them to an agent speaking `wire`: the models of

@@ -162,6 +162,8 @@ fn exec_claude_with_another_profile_reaches_that_profiles_gateway_with_its_token
             .output()
             .unwrap();
         assert!(setup.status.success(), "{release}: setup: {setup:?}");
+        // Setup read the default workspace's model listings; what follows is exec's.
+        default.take_requests();
         login(&home, &exe, "staging", &staging, STAGING_TOKEN);
         let args = ["claude", "-p", "say pong"];
         let mut cmd = exec(&home, &exe, Some("staging"), &args, &home.work());
@@ -370,6 +372,8 @@ fn exec_codex_with_another_profile_reaches_that_profiles_gateway_with_its_token(
             .output()
             .unwrap();
         assert!(setup.status.success(), "{release}: setup: {setup:?}");
+        // Setup read the default workspace's model listings; what follows is exec's.
+        default.take_requests();
         login(&home, &exe, "staging", &staging, STAGING_TOKEN);
         let mut args = vec!["codex"];
         args.extend(CODEX_RUN);
@@ -505,6 +509,8 @@ fn exec_gemini_with_another_profile_reaches_that_profiles_gateway_with_its_token
             .output()
             .unwrap();
         assert!(setup.status.success(), "{release}: setup: {setup:?}");
+        // Setup read the default workspace's model listings; what follows is exec's.
+        default.take_requests();
         login(&home, &exe, "staging", &staging, STAGING_TOKEN);
         let args = ["gemini", "-p", "say pong"];
         let mut cmd = exec(&home, &exe, Some("staging"), &args, &home.work());

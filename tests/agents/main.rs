@@ -18,6 +18,7 @@ mod exec;
 mod folders;
 mod gemini;
 mod harness;
+mod models;
 mod oauth;
 mod relay;
 mod routes;

@@ -61,6 +61,9 @@ fn gateway_settings(extra: Value) -> Value {
         "env": {
             "ANTHROPIC_BASE_URL": "https://ws.example.com/ai-gateway/anthropic",
             "ANTHROPIC_MODEL": "databricks-claude-opus-4-6",
+            "ANTHROPIC_DEFAULT_OPUS_MODEL": "databricks-claude-opus-4-6",
+            "ANTHROPIC_DEFAULT_SONNET_MODEL": "databricks-claude-opus-4-6",
+            "ANTHROPIC_DEFAULT_HAIKU_MODEL": "databricks-claude-opus-4-6",
             "ANTHROPIC_CUSTOM_HEADERS": "x-databricks-use-coding-agent-mode: true",
             "CLAUDE_CODE_API_KEY_HELPER_TTL_MS": "3600000",
             "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS": "1",

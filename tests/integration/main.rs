@@ -21,6 +21,7 @@ mod json_errors;
 mod keyring;
 mod login;
 mod logout;
+mod models;
 mod oauth_agents;
 mod oauth_login;
 mod oauth_secrets;

@@ -102,6 +102,9 @@ fn claude_gets_the_gateway_settings_with_a_token_helper_and_no_token() {
   "env": {{
     "ANTHROPIC_BASE_URL": "https://ws.example.com/ai-gateway/anthropic",
     "ANTHROPIC_MODEL": "databricks-claude-opus-4-6",
+    "ANTHROPIC_DEFAULT_OPUS_MODEL": "databricks-claude-opus-4-6",
+    "ANTHROPIC_DEFAULT_SONNET_MODEL": "databricks-claude-opus-4-6",
+    "ANTHROPIC_DEFAULT_HAIKU_MODEL": "databricks-claude-opus-4-6",
     "ANTHROPIC_CUSTOM_HEADERS": "x-databricks-use-coding-agent-mode: true",
     "CLAUDE_CODE_API_KEY_HELPER_TTL_MS": "3600000",
     "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS": "1"
@@ -655,8 +658,8 @@ fn setup_ends_with_a_real_request_in_each_agents_wire_format() {
         );
     }
     assert!(said.contains("ms: pong from the stand-in\n"), "{said}");
-    // Sent together, so in any order.
-    // (After login's GETs: the token check and the route discovery.)
+    // Sent together, so in any order (after login's token check and route discovery, and
+    // setup's reading of the model listings).
     let mut probes: Vec<String> = gateway
         .requests()
         .iter()
@@ -673,7 +676,7 @@ fn setup_ends_with_a_real_request_in_each_agents_wire_format() {
         ]
     );
     for probe in gateway.requests().iter() {
-        assert_eq!(probe.bearer(), Some(GOOD_TOKEN));
+        assert_eq!(probe.bearer(), Some(GOOD_TOKEN), "{}", probe.path);
     }
 }
 
@@ -684,7 +687,14 @@ fn a_failing_test_request_exits_1_and_the_files_stay_written() {
     let out = home
         .cmd()
         .env("PATH", path_var(&home))
-        .args(["setup", "claude", "--yes", "--model", "no-such-endpoint"])
+        .args([
+            "setup",
+            "claude",
+            "--yes",
+            "--force",
+            "--model",
+            "no-such-endpoint",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -957,7 +967,10 @@ fn a_value_changed_since_setup_is_named_when_replaced_and_given_back_by_remove()
     let users = "{\n  \"model\": \"opus\"\n}\n";
     let path = write(&home, ".claude/settings.json", users);
     assert!(setup(&home, &["claude"]).status.success());
-    let mine = read(&path).replace("databricks-claude-opus-4-6", "my-own-model");
+    let mine = read(&path).replace(
+        "\"ANTHROPIC_MODEL\": \"databricks-claude-opus-4-6\"",
+        "\"ANTHROPIC_MODEL\": \"my-own-model\"",
+    );
     std::fs::write(&path, &mine).unwrap();
 
     let dry = home

@@ -79,9 +79,10 @@ fn status_shows_user_storage_config_token_supply_and_user_edits() {
         assert!(out.status.success(), "{}", stderr(&out));
     }
     let settings = home.path().join(".claude/settings.json");
-    let edited = std::fs::read_to_string(&settings)
-        .unwrap()
-        .replace("databricks-claude-opus-4-6", "my-model");
+    let edited = std::fs::read_to_string(&settings).unwrap().replace(
+        "\"ANTHROPIC_MODEL\": \"databricks-claude-opus-4-6\"",
+        "\"ANTHROPIC_MODEL\": \"my-model\"",
+    );
     std::fs::write(&settings, edited).unwrap();
 
     let said = stdout(&status(&home, &[]));

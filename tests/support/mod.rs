@@ -13,6 +13,7 @@ pub mod browser;
 pub mod encoding;
 pub mod etc_overlay;
 pub mod http;
+pub mod models;
 pub mod oidc;
 pub mod otlp;
 mod routes;
@@ -136,6 +137,17 @@ impl Gateway {
         Gateway::serve(routes::Serving {
             family,
             mode,
+            ..routes::Serving::replying(DEFAULT_REPLY)
+        })
+    }
+
+    /// A stand-in for a workspace with the Unity AI Gateway that serves only `models`, under both
+    /// names (`system.ai.<m>` and `databricks-<m>`), and lists them as model services
+    /// (`system.ai.<m>`), in the gateway's Claude models list and as serving endpoints (as given).
+    pub fn start_workspace_models(models: &[&str]) -> Gateway {
+        Gateway::serve(routes::Serving {
+            models: Some(models.iter().map(|m| m.to_string()).collect()),
+            model_services: true,
             ..routes::Serving::replying(DEFAULT_REPLY)
         })
     }
@@ -303,7 +315,11 @@ fn listen(server: &tiny_http::Server, site: routes::Site, shared: &Shared) {
         };
         let on_gateway =
             site == routes::Site::Dedicated || recorded.route().starts_with("/ai-gateway/");
-        let script = shared.scripted.as_ref().filter(|_| on_gateway);
+        // The script stands for the model calls; the model listings (what login's route
+        // discovery and setup's model choice read first) answer as usual.
+        let listing = recorded.method == "GET"
+            && (recorded.route().ends_with("/models") || recorded.route().ends_with("/v1beta/models"));
+        let script = shared.scripted.as_ref().filter(|_| on_gateway && !listing);
         let hold_until = script.map_or(0, |s| s.hold_until);
         if script.is_some() {
             *shared.arrived.0.lock().unwrap() += 1;

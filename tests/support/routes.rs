@@ -2,7 +2,9 @@
 //! gateway's token check in front of all of them.
 
 use super::oidc::{AccessToken, EXPIRED_MESSAGE, OAuthHandle, PATS_DISABLED_MESSAGE};
-use super::{FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, otlp, sql, wire};
+use super::{
+    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, models, otlp, sql, wire,
+};
 use std::sync::{Arc, Mutex};
 
 /// What the stand-in sends back.
@@ -37,7 +39,7 @@ impl Answer {
         }
     }
 
-    fn not_found(path: &str) -> Answer {
+    pub fn not_found(path: &str) -> Answer {
         Answer::json(
             404,
             serde_json::json!({"error_code": "ENDPOINT_NOT_FOUND", "message": format!("No API found for '{path}'")}),
@@ -98,6 +100,9 @@ pub enum Site {
 pub struct Serving {
     pub reply: String,
     pub models: Option<Vec<String>>,
+    /// The workspace lists `models` as Unity Catalog model services (else only as serving
+    /// endpoints, and the model-services listing answers 404).
+    pub model_services: bool,
     pub sql: Arc<Mutex<sql::State>>,
     pub family: RouteFamily,
     pub mode: AiGatewayMode,
@@ -108,6 +113,7 @@ impl Serving {
         Serving {
             reply: reply.to_string(),
             models: None,
+            model_services: false,
             sql: Arc::default(),
             family: RouteFamily::default(),
             mode: AiGatewayMode::default(),
@@ -202,7 +208,7 @@ fn gateway_route(
     }
     let body = request.json().unwrap_or(serde_json::Value::Null);
     if let (Some(served), Some(model)) = (&serving.models, requested_model(agent, api_path, &body))
-        && !served.iter().any(|m| m == model)
+        && !models::serves(served, model)
     {
         return Answer::json(
             404,
@@ -229,13 +235,7 @@ fn gateway_route(
 fn model_listing(method: &str, agent: &str, api_path: &str, serving: &Serving) -> Option<Answer> {
     let models = serving.listed_models();
     let body = match (method, agent, api_path) {
-        ("GET", "anthropic", "v1/models") => {
-            let data: Vec<_> = models
-                .iter()
-                .map(|m| serde_json::json!({"id": m, "type": "model", "display_name": m}))
-                .collect();
-            serde_json::json!({"data": data, "has_more": false})
-        }
+        ("GET", "anthropic", "v1/models") => models::claude_models_json(&models),
         ("GET", "openai" | "codex" | "cursor" | "mlflow", "v1/models") => {
             let data: Vec<_> = models
                 .iter()
@@ -291,17 +291,7 @@ fn ai_gateway_feature(
         _ if path == MODEL_SERVICES && !request.path.contains("page_size=") => {
             error(499, "INVALID_PARAMETER_VALUE", "page_size is required.")
         }
-        _ if path == MODEL_SERVICES => {
-            let services: Vec<_> = serving
-                .listed_models()
-                .iter()
-                .map(|m| {
-                    let model = m.strip_prefix("databricks-").unwrap_or(m);
-                    serde_json::json!({"name": format!("model-services/system.ai.{model}")})
-                })
-                .collect();
-            Answer::json(200, serde_json::json!({ "model_services": services }))
-        }
+        _ if path == MODEL_SERVICES => models::model_services(request, serving),
         _ => {
             let endpoints: Vec<_> = serving
                 .listed_models()

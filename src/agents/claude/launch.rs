@@ -110,6 +110,9 @@ fn gateway_changes(cx: &Context, headers: Option<&str>) -> Result<Vec<Change>> {
         crate::agents::gateway_base(&super::Claude, &cx.gateway, cx.profile),
     )
     .set("model", cx.model.as_str())
+    .set("opus_model", cx.aliases.opus.as_str())
+    .set("sonnet_model", cx.aliases.sonnet.as_str())
+    .set("haiku_model", cx.aliases.haiku.as_str())
     .set("custom_headers", super::with_coding_agent_header(headers))
     .set(
         "token_command",

@@ -49,20 +49,23 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
     checks.extend(helper(agent));
     checks.extend(specific(agent, base, &configured));
     // The gateway and the telemetry endpoints may each take up to the HTTP timeout: in parallel.
-    let (gateway, telemetry) = std::thread::scope(|scope| {
+    let (route, gateway, served, telemetry) = std::thread::scope(|scope| {
         let telemetry = scope.spawn(|| match area {
             "claude" => telemetry(base, &configured.file),
             _ => Vec::new(),
         });
-        let route = route_answers(agent.id(), base, &configured);
+        let served = scope.spawn(|| super::model_served::check(agent, base, &configured));
+        let route = scope.spawn(|| route_answers(agent.id(), base, &configured));
         let gateway = gateway_answers(agent.id(), agent.info().wire, base, &configured);
         (
-            (route, gateway),
+            route.join().expect("the route check panicked"),
+            gateway,
+            served.join().expect("the model check panicked"),
             telemetry.join().expect("the telemetry check panicked"),
         )
     });
-    let (route, gateway) = gateway;
     checks.extend(route);
+    checks.extend(served);
     checks.push(gateway);
     checks.extend(telemetry);
     checks

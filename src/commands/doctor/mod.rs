@@ -5,6 +5,7 @@
 mod agent_checks;
 mod cursor_checks;
 mod environment;
+mod model_served;
 mod profile_checks;
 
 use super::AlreadyReported;

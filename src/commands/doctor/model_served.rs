@@ -1,0 +1,51 @@
+//! `model-served`: the model an agent's config names is one the workspace serves (under either
+//! of its names), else the served names and the setup that chooses one.
+
+use super::{Check, Status};
+use crate::agents::{self, Agent, Configured};
+use crate::commands::session::ProfileState;
+use crate::models::{Family, Lister};
+
+pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Option<Check> {
+    let area = agent.id();
+    let family = Family::of_agent(area)?;
+    // No token or profile: the token and gateway checks say so already.
+    let token = base.token()?;
+    let profile = base.profile.as_ref()?;
+    let host = profile.host.clone()?;
+    let http = crate::gateway::Http::new(profile.ca_file.as_deref()).ok()?;
+    let claude_base = agents::by_id("claude").map_or_else(String::new, |claude| {
+        agents::gateway_base(claude, &profile.gateway().unwrap_or_default(), profile)
+    });
+    let lister = Lister::new(&http, &host, claude_base, token);
+    let model = &configured.model;
+    let Some(served) = lister.served_for(family) else {
+        return Some(Check::ok(
+            area,
+            "model-served",
+            format!("{model}: the workspace lists no models to check it against"),
+        ));
+    };
+    Some(if served.serves(model) {
+        Check::ok(
+            area,
+            "model-served",
+            format!("{model} is served ({})", served.source.describe()),
+        )
+    } else {
+        Check::new(
+            area,
+            "model-served",
+            Status::Fail,
+            format!(
+                "{model} ({}) is not served by this workspace; {} lists: {}",
+                configured.model_from,
+                served.source.describe(),
+                served.shown()
+            ),
+            format!(
+                "agentgw setup {area} (chooses a served model), or agentgw setup {area} --model <one of those>"
+            ),
+        )
+    })
+}
