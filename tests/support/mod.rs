@@ -317,8 +317,7 @@ fn listen(server: &tiny_http::Server, site: routes::Site, shared: &Shared) {
             site == routes::Site::Dedicated || recorded.route().starts_with("/ai-gateway/");
         // The script stands for the model calls; the model listings (what login's route
         // discovery and setup's model choice read first) answer as usual.
-        let listing = recorded.method == "GET"
-            && (recorded.route().ends_with("/models") || recorded.route().ends_with("/v1beta/models"));
+        let listing = recorded.method == "GET" && recorded.route().ends_with("/models");
         let script = shared.scripted.as_ref().filter(|_| on_gateway && !listing);
         let hold_until = script.map_or(0, |s| s.hold_until);
         if script.is_some() {
