@@ -398,6 +398,13 @@ pub fn newest_gemini(names: &[String]) -> Option<String> {
 }
 
 /// The model of `family` agentgw would choose from `names`.
+/// Whether a served model answers chat requests (what Cursor's custom models must be): every
+/// model in `system.ai` does but the embedding ones (`gte-…`, `bge-…`, `…embed…`).
+pub fn is_chat_model(name: &str) -> bool {
+    let base = base(name).to_ascii_lowercase();
+    !(base.starts_with("gte-") || base.starts_with("bge-") || base.contains("embed"))
+}
+
 pub fn choose(family: Family, names: &[String]) -> Option<String> {
     match family {
         Family::Claude => claude_alias(names, Tier::Opus),
@@ -693,6 +700,15 @@ mod tests {
         let only_codex = names(&["gpt-5-1-codex-max", "gpt-5", "gpt-oss-120b"]);
         assert_eq!(newest_gpt(&only_codex).unwrap(), "gpt-5-1-codex-max");
         assert_eq!(newest_gpt(&names(&["gpt-oss-20b"])), None);
+    }
+
+    #[test]
+    fn embedding_models_are_not_chat_models() {
+        assert!(is_chat_model("system.ai.claude-opus-4-6"));
+        assert!(is_chat_model("databricks-meta-llama-3-3-70b-instruct"));
+        assert!(!is_chat_model("system.ai.gte-large-en"));
+        assert!(!is_chat_model("databricks-bge-large-en"));
+        assert!(!is_chat_model("system.ai.qwen3-embedding-0-6b"));
     }
 
     #[test]

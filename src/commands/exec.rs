@@ -30,6 +30,7 @@ pub fn run(profile_flag: Option<&str>, args: ExecArgs) -> Result<()> {
             .exit();
     };
     let session = Session::load(profile_flag)?;
+    session.refuse_unusable_gateway(&format!("agentgw did not start {}.", agent.name()))?;
     let model = agents::model_for(agent, args.model.as_deref(), &session.profile);
     let options = SetupOptions::default();
     let cx = session.context(model, &options, None);

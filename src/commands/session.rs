@@ -106,6 +106,36 @@ impl Session {
         })
     }
 
+    /// Login found the workspace's AI Gateway not enabled, or not open to this user: setting
+    /// agents up or starting one would only meet 404s and 403s. Same words as login, same fix,
+    /// then `not_done` (what agentgw did not do).
+    pub fn refuse_unusable_gateway(&self, not_done: &str) -> Result<()> {
+        let profile = &self.profile;
+        let Some((class, said)) = profile
+            .gateway_problem
+            .as_deref()
+            .map(|p| p.split_once(": ").unwrap_or((p, "found at login")))
+        else {
+            return Ok(());
+        };
+        let (enabled, kind) = match class {
+            "not_enabled" => (
+                crate::discovery::Enabled::NotEnabled(said.to_string()),
+                "gateway_not_enabled",
+            ),
+            "no_permission" => (
+                crate::discovery::Enabled::NoPermission(said.to_string()),
+                "forbidden",
+            ),
+            _ => return Ok(()),
+        };
+        let login = credential::login_command(profile);
+        let text = enabled
+            .explain(&self.host, &profile.name, &login)
+            .unwrap_or_default();
+        Err(Classified::explained(Kind::Request(kind), format!("{text}\n{not_done}")).into())
+    }
+
     pub fn http(&self) -> Result<crate::gateway::Http> {
         crate::gateway::Http::new(self.profile.ca_file.as_deref())
     }

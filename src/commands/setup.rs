@@ -73,7 +73,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
         }
     }
     let session = Session::load(profile_flag)?;
-    refuse_unusable_gateway(&session)?;
+    session.refuse_unusable_gateway("agentgw changed nothing.")?;
     // A usage error too, but one that needs the profile to know.
     if args.inline_token
         && let Some(refused) = agents::inline_token_refusal(&session.profile)
@@ -152,6 +152,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
             args: &args,
             ask,
             user_dir: &cursor_dir,
+            lister: &lister,
         };
         note(cursor::NAME, setup.run());
     }
@@ -573,40 +574,6 @@ fn send_tests(session: &Session, tests: &[PendingTest]) -> Vec<String> {
         }
     }
     failures
-}
-
-/// Login found the workspace's AI Gateway not enabled, or not open to this user: setting agents
-/// up would only point them at 404s and 403s. Same words as login, same fix.
-fn refuse_unusable_gateway(session: &Session) -> Result<()> {
-    let profile = &session.profile;
-    let Some((class, said)) = profile
-        .gateway_problem
-        .as_deref()
-        .map(|p| p.split_once(": ").unwrap_or((p, "found at login")))
-    else {
-        return Ok(());
-    };
-    let enabled = match class {
-        "not_enabled" => crate::discovery::Enabled::NotEnabled(said.to_string()),
-        "no_permission" => crate::discovery::Enabled::NoPermission(said.to_string()),
-        _ => return Ok(()),
-    };
-    let kind = match class {
-        "not_enabled" => "gateway_not_enabled",
-        _ => "forbidden",
-    };
-    let login = crate::credential::login_command(profile);
-    let text = enabled
-        .explain(&session.host, &profile.name, &login)
-        .unwrap_or_default();
-    Err(crate::errors::Classified::explained(
-        crate::errors::Kind::Request(kind),
-        format!(
-            "{text}
-agentgw changed nothing."
-        ),
-    )
-    .into())
 }
 
 #[cfg(test)]

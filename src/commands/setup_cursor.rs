@@ -10,7 +10,7 @@ use crate::agents::cursor::{self, KeyRow, running};
 use crate::agents::{find_on_path, shell_command};
 use crate::cli::{AgentChoice, SetupArgs};
 use crate::edit::{self, StateDir};
-use crate::{paths, ui};
+use crate::{models, paths, ui};
 use anyhow::{Result, anyhow, bail};
 use std::path::Path;
 
@@ -21,6 +21,8 @@ pub struct CursorSetup<'a> {
     pub ask: bool,
     /// Cursor's user folder (holding User/globalStorage/state.vscdb).
     pub user_dir: &'a Path,
+    /// What the workspace serves, asked once for every agent of this setup.
+    pub lister: &'a models::Lister<'a>,
 }
 
 impl CursorSetup<'_> {
@@ -51,8 +53,8 @@ impl CursorSetup<'_> {
         }))
     }
 
-    /// The custom models: the `--model` names, else the workspace's chat endpoints when it
-    /// answers, else the profile's model for Cursor.
+    /// The custom models: the `--model` names, else the chat models the workspace serves (its
+    /// model services, else its chat endpoints), else the profile's model for Cursor.
     fn models(&self) -> Vec<String> {
         let mut chosen: Vec<String> = Vec::new();
         for m in self.args.model.iter().map(|m| m.trim()) {
@@ -64,10 +66,22 @@ impl CursorSetup<'_> {
             return chosen;
         }
         let session = self.session;
-        let endpoints = session
-            .http()
-            .ok()
-            .and_then(|http| http.chat_endpoints(&session.host, &session.token).ok());
+        let services = self
+            .lister
+            .served_any()
+            .filter(|served| served.source == models::Source::ModelServices)
+            .map(|served| {
+                let names = served.names.into_iter();
+                names
+                    .filter(|n| models::is_chat_model(n))
+                    .collect::<Vec<_>>()
+            });
+        let endpoints = services.filter(|names| !names.is_empty()).or_else(|| {
+            session
+                .http()
+                .ok()
+                .and_then(|http| http.chat_endpoints(&session.host, &session.token).ok())
+        });
         match endpoints.filter(|e| !e.is_empty()) {
             Some(mut names) => {
                 names.sort();

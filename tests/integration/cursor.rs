@@ -1186,3 +1186,24 @@ fn logout_takes_out_a_token_the_user_had_pasted_into_cursor() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(row_text(&f.db(), KEY_ROW).as_deref(), Some(new));
 }
+
+#[test]
+fn the_steps_list_the_chat_models_the_workspace_serves_without_embedding_models() {
+    let gateway = Gateway::start_workspace_models(&["claude-opus-4-6", "gpt-5-2", "gte-large-en"]);
+    let f = Fixture {
+        home: TestHome::logged_in_to(&gateway.url),
+        gateway: Some(gateway),
+    };
+    let out = f.run(&["setup", "cursor"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("       system.ai.claude-opus-4-6\n       system.ai.gpt-5-2\n  4. "),
+        "{said}"
+    );
+    assert!(!said.contains("gte-large-en"), "{said}");
+    assert!(
+        said.contains("✓ test request: system.ai.claude-opus-4-6 answered"),
+        "{said}"
+    );
+}

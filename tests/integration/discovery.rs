@@ -206,6 +206,15 @@ fn a_workspace_without_the_gateway_keeps_the_credential_but_login_and_setup_say_
     ] {
         assert!(!home.path().join(file).exists(), "{file} was written");
     }
+    // exec does not start an agent that would only meet 404s either.
+    let out = home
+        .cmd()
+        .args(["exec", "codex", "--version"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_stderr_contains(&out, &said);
+    assert_stderr_contains(&out, "agentgw did not start Codex CLI.");
 }
 
 #[test]
