@@ -263,13 +263,23 @@ fn query_value(text: &str) -> String {
         .collect()
 }
 
-/// The numbers in a model's name, in order: what "newer" compares (`claude-opus-4-6` → [4, 6],
-/// `claude-3-7-sonnet` → [3, 7], `gpt-5` → [5]).
+/// The version in a model's name: what "newer" compares (`claude-opus-4-6` → [4, 6],
+/// `claude-3-7-sonnet` → [3, 7], `gpt-5` → [5], `gpt-4o` → [4]). It is the first run of words
+/// that start with a digit, up to a number of four or more digits: that is a snapshot date
+/// (`claude-sonnet-4-20250514`), and the words after the run are a variant
+/// (`gemini-2-5-flash-preview-05-20`), so neither makes a model newer than a higher version.
 pub fn version(name: &str) -> Vec<u64> {
+    /// The smallest number read as a date or snapshot rather than a version part.
+    const SNAPSHOT: u64 = 1000;
+    let leading_number = |word: &str| -> Option<u64> {
+        let digits = word.len() - word.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        word[..digits].parse().ok()
+    };
     base(name)
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|part| !part.is_empty())
-        .filter_map(|part| part.parse().ok())
+        .split(['-', '_', '.', '/'])
+        .skip_while(|word| leading_number(word).is_none())
+        .map_while(leading_number)
+        .take_while(|n| *n < SNAPSHOT)
         .collect()
 }
 
@@ -281,20 +291,32 @@ fn words(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether a name marks a model not yet released (`-preview`, `-exp`).
+fn is_preview(name: &str) -> bool {
+    words(name)
+        .iter()
+        .any(|w| w == "preview" || w == "exp" || w == "experimental")
+}
+
 /// The newest of `names` (by [`version`]); among equals, the one `rank` puts first (lower rank
-/// wins), then the first listed.
+/// wins), then a released model before a preview of it, then the first listed.
 fn newest<'n>(
     names: impl Iterator<Item = &'n String>,
     rank: impl Fn(&str) -> u8,
 ) -> Option<&'n String> {
+    use std::cmp::Reverse;
+    let key = |name: &str| {
+        (
+            version(name),
+            Reverse(rank(name)),
+            Reverse(is_preview(name)),
+        )
+    };
     let mut best: Option<&String> = None;
     for name in names {
         let better = match best {
             None => true,
-            Some(b) => {
-                (version(name), std::cmp::Reverse(rank(name)))
-                    > (version(b), std::cmp::Reverse(rank(b)))
-            }
+            Some(b) => key(name) > key(b),
         };
         if better {
             best = Some(name);
@@ -621,6 +643,52 @@ mod tests {
         assert!(version("gpt-5-2") > version("gpt-5-1"));
         assert!(version("gpt-5-1") > version("gpt-5"));
         assert_eq!(version("gemini-2-5-flash"), [2, 5]);
+    }
+
+    #[test]
+    fn a_date_or_snapshot_in_the_name_does_not_make_a_model_newer() {
+        // The gateway's Claude list may give Anthropic's dated ids: Sonnet 4.5 is newer than
+        // Sonnet 4 whatever their snapshot dates say.
+        let dated = names(&[
+            "claude-sonnet-4-20250514",
+            "claude-sonnet-4-5-20250929",
+            "claude-opus-4-20250514",
+            "claude-opus-4-1-20250805",
+            "claude-3-5-haiku-20241022",
+            "claude-haiku-4-5-20251001",
+        ]);
+        assert_eq!(
+            claude_alias(&dated, Tier::Sonnet).unwrap(),
+            "claude-sonnet-4-5-20250929"
+        );
+        assert_eq!(
+            claude_alias(&dated, Tier::Opus).unwrap(),
+            "claude-opus-4-1-20250805"
+        );
+        assert_eq!(
+            claude_alias(&dated, Tier::Haiku).unwrap(),
+            "claude-haiku-4-5-20251001"
+        );
+        assert_eq!(
+            newest_gpt(&names(&["gpt-4o-2024-08-06", "gpt-4-1", "gpt-5"])).unwrap(),
+            "gpt-5"
+        );
+        // A preview's date is not a newer version: the released flash of 2.5 first.
+        assert_eq!(
+            newest_gemini(&names(&[
+                "gemini-2-5-flash-preview-05-20",
+                "gemini-2-5-flash"
+            ]))
+            .unwrap(),
+            "gemini-2-5-flash"
+        );
+        assert_eq!(version("claude-opus-4-1-20250805"), [4, 1]);
+        assert_eq!(version("gemini-2-5-flash-preview-05-20"), [2, 5]);
+        assert_eq!(
+            version("databricks-meta-llama-3-3-70b-instruct"),
+            [3, 3, 70]
+        );
+        assert_eq!(version("gpt-4o-2024-08-06"), [4]);
     }
 
     #[test]

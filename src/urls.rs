@@ -21,12 +21,36 @@ pub fn normalize_gateway_url(input: &str, flag: &str) -> Result<String> {
         None => (without_query, ""),
     };
     check_authority(authority, input, flag)?;
-    Ok(format!(
+    let url = format!(
         "{scheme}://{}{}",
         authority.to_ascii_lowercase(),
         path.trim_end_matches('/')
-    ))
+    );
+    // An agent's base URL copied from the gateway's page: every route found under it would be
+    // `…/codex/v1/anthropic`, which no gateway serves.
+    if let Some(route) = AGENT_ROUTES.iter().find(|r| url.ends_with(*r)) {
+        let gateway = &url[..url.len() - route.len()];
+        bail!(
+            "{flag} {} ends in the agent route {route}; the gateway is {} (agentgw adds each agent's \
+             route itself)\nfix: {flag} {}",
+            redact_userinfo(&url),
+            redact_userinfo(gateway),
+            redact_userinfo(gateway)
+        );
+    }
+    Ok(url)
 }
+
+/// The agents' routes below a gateway URL, in both route families (see `discovery::ROUTES`).
+const AGENT_ROUTES: [&str; 7] = [
+    "/anthropic",
+    "/codex/v1",
+    "/openai/v1",
+    "/gemini",
+    "/gemini/v1beta",
+    "/cursor/v1",
+    "/mlflow/v1",
+];
 
 /// The URL with any `user:password@` removed, for messages.
 pub fn redact_userinfo(url: &str) -> String {

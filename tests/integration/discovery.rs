@@ -387,3 +387,33 @@ fn doctor_says_when_the_gateway_is_not_enabled() {
         "{enabled}"
     );
 }
+
+/// A user who copies an agent's base URL from the gateway's page (`…/ai-gateway/codex/v1`) as
+/// `--gateway-url` is told which part is the gateway, and nothing is stored: every route under
+/// it would be `…/codex/v1/anthropic`, which no gateway serves.
+#[test]
+fn a_gateway_url_ending_in_an_agent_route_is_refused_with_the_gateway_part() {
+    let gw = Gateway::start_routes(RouteFamily::WorkspaceRelative, AiGatewayMode::Enabled);
+    let home = TestHome::new();
+    let gateway = gw.gateway_url();
+    for route in ["/codex/v1", "/anthropic/", "/mlflow/v1/", "/gemini"] {
+        let given = format!("{gateway}{route}");
+        let out = login(&home, &["--host", &gw.url, "--gateway-url", &given]);
+        assert_eq!(out.status.code(), Some(2), "{given}: {}", stderr(&out));
+        assert_stderr_contains(
+            &out,
+            &format!(
+                "--gateway-url {} ends in the agent route {}",
+                given.trim_end_matches('/'),
+                route.trim_end_matches('/')
+            ),
+        );
+        assert_stderr_contains(
+            &out,
+            &format!(
+                "the gateway is {gateway} (agentgw adds each agent's route itself)\nfix: --gateway-url {gateway}\n"
+            ),
+        );
+        assert_eq!(home.config_toml(), None, "{given}");
+    }
+}
