@@ -303,3 +303,33 @@ fn doctor_says_whether_each_agents_model_is_served_and_names_the_served_ones() {
         "agentgw setup codex (chooses a served model), or agentgw setup codex --model <one of those>"
     );
 }
+
+#[test]
+fn doctor_checks_the_models_behind_claudes_aliases_too() {
+    let gateway = Gateway::start_workspace_models(&SERVED);
+    let home = TestHome::logged_in_to(&gateway.url);
+    assert!(setup(&home, &["claude"]).status.success());
+    let check = model_served(&home, "claude");
+    assert_eq!(check["status"], "ok", "{check}");
+    assert_eq!(
+        check["message"],
+        "system.ai.claude-opus-4-6, system.ai.claude-sonnet-4-5 are served (the workspace's model services (system.ai))"
+    );
+    // An alias naming Anthropic's own dated model, as Claude Code would on its own: its
+    // background work would 404.
+    let settings = home.path().join(".claude/settings.json");
+    let text = read(&home, ".claude/settings.json").replace(
+        "\"ANTHROPIC_DEFAULT_HAIKU_MODEL\": \"system.ai.claude-sonnet-4-5\"",
+        "\"ANTHROPIC_DEFAULT_HAIKU_MODEL\": \"claude-haiku-4-5-20251001\"",
+    );
+    assert!(text.contains("claude-haiku-4-5-20251001"), "{text}");
+    std::fs::write(&settings, text).unwrap();
+    let check = model_served(&home, "claude");
+    assert_eq!(check["status"], "fail", "{check}");
+    assert!(
+        check["message"].as_str().unwrap().starts_with(
+            "claude-haiku-4-5-20251001 (~/.claude/settings.json: env.ANTHROPIC_DEFAULT_HAIKU_MODEL) is not served by this workspace"
+        ),
+        "{check}"
+    );
+}

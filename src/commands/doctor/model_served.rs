@@ -1,10 +1,13 @@
 //! `model-served`: the model an agent's config names is one the workspace serves (under either
-//! of its names), else the served names and the setup that chooses one.
+//! of its names), else the served names and the setup that chooses one. For Claude Code also the
+//! models behind its opus/sonnet/haiku aliases, where its background work goes.
 
 use super::{Check, Status};
 use crate::agents::{self, Agent, Configured};
 use crate::commands::session::ProfileState;
-use crate::models::{Family, Lister};
+use crate::edit::Format;
+use crate::models::{Family, Lister, Tier};
+use crate::paths;
 
 pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Option<Check> {
     let area = agent.id();
@@ -26,11 +29,28 @@ pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) ->
             format!("{model}: the workspace lists no models to check it against"),
         ));
     };
-    Some(if served.serves(model) {
+    // Each model the agent will name, with where it is set.
+    let mut named = vec![(model.clone(), configured.model_from.clone())];
+    if family == Family::Claude {
+        named.extend(claude_aliases(configured));
+    }
+    let not_served: Vec<String> = named
+        .iter()
+        .filter(|(m, _)| !served.serves(m))
+        .map(|(m, from)| format!("{m} ({from})"))
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> =
+        named.iter().map(|(m, _)| m.as_str()).collect();
+    Some(if not_served.is_empty() {
+        let verb = if distinct.len() > 1 { "are" } else { "is" };
         Check::ok(
             area,
             "model-served",
-            format!("{model} is served ({})", served.source.describe()),
+            format!(
+                "{} {verb} served ({})",
+                distinct.into_iter().collect::<Vec<_>>().join(", "),
+                served.source.describe()
+            ),
         )
     } else {
         Check::new(
@@ -38,8 +58,9 @@ pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) ->
             "model-served",
             Status::Fail,
             format!(
-                "{model} ({}) is not served by this workspace; {} lists: {}",
-                configured.model_from,
+                "{} {} not served by this workspace; {} lists: {}",
+                not_served.join(", "),
+                if not_served.len() > 1 { "are" } else { "is" },
                 served.source.describe(),
                 served.shown()
             ),
@@ -48,4 +69,23 @@ pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) ->
             ),
         )
     })
+}
+
+/// The models Claude Code's settings file puts behind its aliases, with where each is set.
+fn claude_aliases(configured: &Configured) -> Vec<(String, String)> {
+    let keys: Vec<[&str; 2]> = Tier::ALL.iter().map(|t| ["env", t.variable()]).collect();
+    let keys: Vec<&[&str]> = keys.iter().map(|k| k.as_slice()).collect();
+    let values = agents::read_strings(&configured.file, Format::Json, &keys).unwrap_or_default();
+    Tier::ALL
+        .iter()
+        .zip(values)
+        .filter_map(|(tier, value)| {
+            let from = format!(
+                "{}: env.{}",
+                paths::display(&configured.file),
+                tier.variable()
+            );
+            value.filter(|v| !v.is_empty()).map(|v| (v, from))
+        })
+        .collect()
 }
