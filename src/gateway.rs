@@ -227,33 +227,16 @@ impl Http {
     /// reads the error codes itself (route discovery); only transport failures are errors. The
     /// body is cut at the size limit, and the token is masked in it.
     pub fn get_answer(&self, url: &str, token: &str) -> Result<(u16, String), RequestError> {
-        let fail = |e: &ureq::Error| {
-            let (failure, detail) = classify_transport(e);
-            RequestError {
-                failure,
-                status: None,
-                url: redact_userinfo(url),
-                detail: mask(&detail, token),
-                timeout: self.total_timeout,
-            }
-        };
-        let mut response = self
+        let result = self
             .agent
             .get(url)
             .config()
             .timeout_global(Some(self.request_timeout()))
             .build()
             .header("Authorization", format!("Bearer {token}"))
-            .call()
-            .map_err(|e| fail(&e))?;
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY_BYTES)
-            .read_to_string()
-            .map_err(|e| fail(&e))?;
-        Ok((status, mask(&body, token)))
+            .call();
+        self.any_answer(url, token, result)
+            .map(|(status, body)| (status, mask(&body, token)))
     }
 
     /// `POST url` with a JSON body and the token: a 2xx JSON answer, or the classified failure.
@@ -298,19 +281,28 @@ impl Http {
                 format!("Basic {}", basic_credentials(id, secret)),
             );
         }
+        self.any_answer(url, "", request.send_form(form.iter().copied()))
+    }
+
+    /// Status and (size-bounded) body of whatever the server answered; only transport failures
+    /// are errors (`token` is masked in their text).
+    fn any_answer(
+        &self,
+        url: &str,
+        token: &str,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<(u16, String), RequestError> {
         let fail = |e: &ureq::Error| {
             let (failure, detail) = classify_transport(e);
             RequestError {
                 failure,
                 status: None,
                 url: redact_userinfo(url),
-                detail,
+                detail: mask(&detail, token),
                 timeout: self.total_timeout,
             }
         };
-        let mut response = request
-            .send_form(form.iter().copied())
-            .map_err(|e| fail(&e))?;
+        let mut response = result.map_err(|e| fail(&e))?;
         let status = response.status().as_u16();
         let body = response
             .body_mut()
