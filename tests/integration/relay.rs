@@ -216,7 +216,9 @@ fn relay_refuses_requests_without_its_key_and_forwards_nothing() {
     let gateway = Gateway::start();
     let relay = relay_to(&gateway, always(GOOD_TOKEN));
     let key = relay.key().to_string();
-    let wrong = format!("{}0", &key[..key.len() - 1]);
+    // One character off (never the same one: a key ending in '0' would make "wrong" right).
+    let last = if key.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{last}", &key[..key.len() - 1]);
     let cases = [
         String::new(),
         format!("Authorization: Bearer {wrong}\r\n"),
