@@ -372,7 +372,7 @@ impl Http {
             Wire::Gemini => {
                 let url = format!(
                     "{base}/v1beta/models/{}:generateContent",
-                    path_segment(model)
+                    crate::urls::encode_component(model)
                 );
                 let body = serde_json::json!({
                     "contents": [{"role": "user", "parts": [{"text": PROMPT}]}],
@@ -737,18 +737,6 @@ pub fn is_ours(url: &str, gateway: &str, host: &str) -> bool {
                 .is_some_and(|rest| rest.starts_with('/'))
     };
     under(gateway.trim_end_matches('/')) || under(host.trim_end_matches('/'))
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters, for a model name in a path.
-fn path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 fn header(headers: &ureq::http::HeaderMap, name: &str) -> Option<String> {

@@ -194,7 +194,7 @@ impl<'a> Lister<'a> {
             );
             if let Some(next) = &page_token {
                 url.push_str("&page_token=");
-                url.push_str(&query_value(next));
+                url.push_str(&crate::urls::encode_component(next));
             }
             let page = match self.http.get_json(&url, self.token) {
                 Ok(page) => page,
@@ -249,18 +249,6 @@ fn listed(result: Result<Vec<String>, crate::gateway::RequestError>) -> Listed {
         Err(e) if e.status.is_some() => Listed::Refused,
         Err(_) => Listed::Unreachable,
     }
-}
-
-/// `text` as a URL query value: unreserved characters as they are, every other byte %XX.
-fn query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The version in a model's name: what "newer" compares (`claude-opus-4-6` → [4, 6],
@@ -419,7 +407,6 @@ pub fn newest_gemini(names: &[String]) -> Option<String> {
         .cloned()
 }
 
-/// The model of `family` agentgw would choose from `names`.
 /// Whether a served model answers chat requests (what Cursor's custom models must be): every
 /// model in `system.ai` does but the embedding ones (`gte-…`, `bge-…`, `…embed…`).
 pub fn is_chat_model(name: &str) -> bool {
@@ -427,6 +414,7 @@ pub fn is_chat_model(name: &str) -> bool {
     !(base.starts_with("gte-") || base.starts_with("bge-") || base.contains("embed"))
 }
 
+/// The model of `family` agentgw would choose from `names`.
 pub fn choose(family: Family, names: &[String]) -> Option<String> {
     match family {
         Family::Claude => claude_alias(names, Tier::Opus),

@@ -53,6 +53,18 @@ const AGENT_ROUTES: [&str; 7] = [
 ];
 
 /// The URL with any `user:password@` removed, for messages.
+/// Percent-encodes everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`): a
+/// value for a URL path segment, a query or a form, whatever it holds.
+pub fn encode_component(text: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(text, UNRESERVED).to_string()
+}
+
 pub fn redact_userinfo(url: &str) -> String {
     let (prefix, rest) = match url.find("://") {
         Some(i) => url.split_at(i + 3),

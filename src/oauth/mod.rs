@@ -335,20 +335,13 @@ fn mask_sent_secrets(text: &str, form: &[(&str, &str)], client: Option<(&str, &s
     }
     let mut masked = text.to_string();
     for (secret, label) in secrets.iter().filter(|(s, _)| !s.is_empty()) {
-        let encoded = percent_encoding::utf8_percent_encode(secret, FORM_VALUE).to_string();
+        let encoded = crate::urls::encode_component(secret);
         masked = masked
             .replace(secret.as_str(), label)
             .replace(&encoded, label);
     }
     masked
 }
-
-/// What a form value keeps unencoded: RFC 3986's unreserved characters.
-const FORM_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// `json` with `mask` applied to every string in it.
 fn mask_json_strings(json: serde_json::Value, mask: &dyn Fn(&str) -> String) -> serde_json::Value {

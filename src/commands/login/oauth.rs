@@ -186,16 +186,9 @@ fn stored(grant: &Grant, client_secret: Option<String>) -> Secret {
 /// `endpoint?k=v&...`, each value percent-encoded (an endpoint that already has a query gets
 /// `&`).
 fn authorize_url(endpoint: &str, params: &[(&str, &str)]) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    /// Everything but RFC 3986's unreserved characters.
-    const VALUE: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
     let query: Vec<String> = params
         .iter()
-        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, VALUE)))
+        .map(|(k, v)| format!("{k}={}", crate::urls::encode_component(v)))
         .collect();
     let joiner = if endpoint.contains('?') { '&' } else { '?' };
     format!("{endpoint}{joiner}{}", query.join("&"))
