@@ -32,7 +32,6 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the profile''s token (agents call this as their key helper)')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point an agent''s config at the gateway (keeps everything else in the file)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Undo what setup changed, keeping every change of your own')
-            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings winning over its own config (left untouched)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send one real request per agent through the gateway, as the agent would')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the profile and, per agent, what is installed, configured and how it gets its token')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check everything between you and the gateway and say how to fix what is wrong')
@@ -41,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings winning over its own config (left untouched)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -96,8 +96,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('--no-token-file', '--no-token-file', [CompletionResultType]::ParameterName, 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`); remembered in the profile')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Gemini: write the token into ~/.gemini/.env again after --no-token-file')
             [CompletionResult]::new('--write-cursor-db', '--write-cursor-db', [CompletionResultType]::ParameterName, 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'agentgw;remove' {
@@ -106,16 +106,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the diff of each file and change nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask (the default without a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask (the default without a terminal)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
-        'agentgw;exec' {
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model (gateway endpoint name) [default: the profile''s, else the product default]')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'agentgw;test' {
@@ -123,8 +115,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'agentgw;status' {
@@ -143,8 +135,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 1 on warnings too')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'agentgw;otel-headers' {
@@ -239,13 +231,20 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'agentgw;exec' {
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model (gateway endpoint name) [default: the profile''s, else the product default]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'agentgw;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a workspace (token, browser or service principal) and store the credential')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored token of a profile (the profile itself is kept)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the profile''s token (agents call this as their key helper)')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point an agent''s config at the gateway (keeps everything else in the file)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Undo what setup changed, keeping every change of your own')
-            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings winning over its own config (left untouched)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send one real request per agent through the gateway, as the agent would')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the profile and, per agent, what is installed, configured and how it gets its token')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check everything between you and the gateway and say how to fix what is wrong')
@@ -254,6 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings winning over its own config (left untouched)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -270,9 +270,6 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;help;remove' {
-            break
-        }
-        'agentgw;help;exec' {
             break
         }
         'agentgw;help;test' {
@@ -309,6 +306,9 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;help;completions' {
+            break
+        }
+        'agentgw;help;exec' {
             break
         }
         'agentgw;help;help' {

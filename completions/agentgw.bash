@@ -146,7 +146,7 @@ _agentgw() {
 
     case "${cmd}" in
         agentgw)
-            opts="-p -h -V --profile --help --version login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help"
+            opts="-p -h -V --profile --help --version login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -246,7 +246,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help)
-            opts="login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help"
+            opts="login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

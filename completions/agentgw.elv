@@ -29,7 +29,6 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand token 'Print the profile''s token (agents call this as their key helper)'
             cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'
             cand remove 'Undo what setup changed, keeping every change of your own'
-            cand exec 'Run an agent with the gateway settings winning over its own config (left untouched)'
             cand test 'Send one real request per agent through the gateway, as the agent would'
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
             cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
@@ -38,6 +37,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand usage 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
+            cand exec 'Run an agent with the gateway settings winning over its own config (left untouched)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'agentgw;login'= {
@@ -89,8 +89,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --no-token-file 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`); remembered in the profile'
             cand --token-file 'Gemini: write the token into ~/.gemini/.env again after --no-token-file'
             cand --write-cursor-db 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'agentgw;remove'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
@@ -98,23 +98,16 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --dry-run 'Print the diff of each file and change nothing'
             cand -y 'Do not ask (the default without a terminal)'
             cand --yes 'Do not ask (the default without a terminal)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
-        &'agentgw;exec'= {
-            cand --model 'Model (gateway endpoint name) [default: the profile''s, else the product default]'
-            cand -p 'Profile (workspace + gateway) to use [default: default]'
-            cand --profile 'Profile (workspace + gateway) to use [default: default]'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'agentgw;test'= {
             cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --json 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'agentgw;status'= {
             cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
@@ -131,8 +124,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand --json 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}'
             cand --strict 'Exit 1 on warnings too'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'agentgw;otel-headers'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
@@ -213,13 +206,19 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'agentgw;exec'= {
+            cand --model 'Model (gateway endpoint name) [default: the profile''s, else the product default]'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'agentgw;help'= {
             cand login 'Sign in to a workspace (token, browser or service principal) and store the credential'
             cand logout 'Remove the stored token of a profile (the profile itself is kept)'
             cand token 'Print the profile''s token (agents call this as their key helper)'
             cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'
             cand remove 'Undo what setup changed, keeping every change of your own'
-            cand exec 'Run an agent with the gateway settings winning over its own config (left untouched)'
             cand test 'Send one real request per agent through the gateway, as the agent would'
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
             cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
@@ -228,6 +227,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand usage 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
+            cand exec 'Run an agent with the gateway settings winning over its own config (left untouched)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'agentgw;help;login'= {
@@ -239,8 +239,6 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;setup'= {
         }
         &'agentgw;help;remove'= {
-        }
-        &'agentgw;help;exec'= {
         }
         &'agentgw;help;test'= {
         }
@@ -266,6 +264,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;profiles'= {
         }
         &'agentgw;help;completions'= {
+        }
+        &'agentgw;help;exec'= {
         }
         &'agentgw;help;help'= {
         }

@@ -32,7 +32,6 @@ complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "logout" -d 'Remove 
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
-complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "exec" -d 'Run an agent with the gateway settings winning over its own config (left untouched)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "test" -d 'Send one real request per agent through the gateway, as the agent would'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "status" -d 'Show the profile and, per agent, what is installed, configured and how it gets its token'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "doctor" -d 'Check everything between you and the gateway and say how to fix what is wrong'
@@ -41,6 +40,7 @@ complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "otel" -d 'Create an
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "usage" -d 'Claude Code\'s cost and tokens per day, model or user, from the telemetry tables'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "exec" -d 'Run an agent with the gateway settings winning over its own config (left untouched)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l host -d 'Workspace URL, e.g. https://my-workspace.cloud.databricks.com' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand login" -l gateway-url -d 'AI Gateway URL [default: <host>/ai-gateway]' -r
@@ -78,31 +78,28 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l keep-experimen
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l no-token-file -d 'Gemini: leave the token out of ~/.gemini/.env (start Gemini with `agentgw exec gemini`); remembered in the profile'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l token-file -d 'Gemini: write the token into ~/.gemini/.env again after --no-token-file'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l write-cursor-db -d 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed'
-complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -l dry-run -d 'Print the diff of each file and change nothing'
 complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s y -l yes -d 'Do not ask (the default without a terminal)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -l model -d 'Model (gateway endpoint name) [default: the profile\'s, else the product default]' -r
-complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
-complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentgw -n "__fish_agentgw_using_subcommand test" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand test" -l json -d 'Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]'
-complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -l json -d 'Print JSON: {"profile":{...},"agents":[{...}]} (see README)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand status" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l agent -d 'Check only this agent, and fail if it is not set up' -r -f -a "claude\t''
-codex\t''
-gemini\t''
-cursor\t''"
+complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l agent -d 'Check only this agent, and fail if it is not set up' -r -f -a "claude\t'Claude Code'
+codex\t'Codex CLI'
+gemini\t'Gemini CLI'
+cursor\t'Cursor'"
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l json -d 'Print JSON: {"checks":[{"id","area","status":"ok|warn|fail","message","fix"}],"verdict"}'
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l strict -d 'Exit 1 on warnings too'
-complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel-headers" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and not __fish_seen_subcommand_from sql create check help" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
@@ -142,21 +139,24 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -l json -d 'Pr
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "login" -d 'Sign in to a workspace (token, browser or service principal) and store the credential'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "exec" -d 'Run an agent with the gateway settings winning over its own config (left untouched)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "test" -d 'Send one real request per agent through the gateway, as the agent would'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "status" -d 'Show the profile and, per agent, what is installed, configured and how it gets its token'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "doctor" -d 'Check everything between you and the gateway and say how to fix what is wrong'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "otel" -d 'Create and check the Unity Catalog tables Claude Code\'s telemetry goes to'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "usage" -d 'Claude Code\'s cost and tokens per day, model or user, from the telemetry tables'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove exec test status doctor otel-headers otel usage profiles completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -l model -d 'Model (gateway endpoint name) [default: the profile\'s, else the product default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "login" -d 'Sign in to a workspace (token, browser or service principal) and store the credential'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "test" -d 'Send one real request per agent through the gateway, as the agent would'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "status" -d 'Show the profile and, per agent, what is installed, configured and how it gets its token'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "doctor" -d 'Check everything between you and the gateway and say how to fix what is wrong'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "otel" -d 'Create and check the Unity Catalog tables Claude Code\'s telemetry goes to'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "usage" -d 'Claude Code\'s cost and tokens per day, model or user, from the telemetry tables'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "completions" -d 'Print a shell completion script'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "exec" -d 'Run an agent with the gateway settings winning over its own config (left untouched)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from otel" -f -a "sql" -d 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
 complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from otel" -f -a "create" -d 'Create both tables (if they do not exist) through a SQL warehouse'
 complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from otel" -f -a "check" -d 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'

@@ -3,7 +3,9 @@
 
 mod checks;
 
+use crate::agents::{self, Target};
 use checks::Checked;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -56,9 +58,24 @@ pub struct Cli {
 /// shell treats `VAR=` in most places: `AGENTGW_PROFILE=` means the default profile. The flag
 /// itself cannot be empty (`--profile ''` is refused), since there it is a script's mistake.
 pub fn parse_from(args: &[OsString]) -> Result<Cli, clap::Error> {
-    let mut command = empty_variables_unset(Cli::command());
+    let mut command = empty_variables_unset(command());
     let matches = command.try_get_matches_from_mut(args)?;
     Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
+/// The whole command line definition: the derived one, plus what a derive cannot write — the
+/// names of the agents `exec` starts, from `agents::ALL`. Help, completions and the man page
+/// come from this.
+pub fn command() -> clap::Command {
+    let ids: Vec<&str> = agents::clis().map(|a| a.id()).collect();
+    Cli::command().mut_subcommand("exec", |exec| {
+        exec.mut_arg("command", |arg| {
+            arg.help(format!(
+                "The agent ({}), then its arguments, passed on unchanged",
+                ids.join(", ")
+            ))
+        })
+    })
 }
 
 fn empty_variables_unset(command: clap::Command) -> clap::Command {
@@ -92,7 +109,7 @@ pub fn json_requested(args: &[OsString]) -> bool {
 /// against clap's definition: for a usage error, whose own text does not always say which
 /// subcommand it is about. An option's value is skipped (`--profile test status` is `status`).
 pub fn command_words(args: &[OsString]) -> String {
-    let mut command = Cli::command();
+    let mut command = command();
     command.build();
     let mut words = vec![command.get_name().to_string()];
     let mut rest = args.iter().skip(1).map(|a| a.to_string_lossy());
@@ -364,6 +381,7 @@ pub struct LoginArgs {
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// The agent to configure, or all agents found on PATH (and Cursor when installed)
+    #[arg(value_parser = agent_choice())]
     pub agent: AgentChoice,
 
     /// Model (gateway endpoint name) to use [default: the profile's while the workspace serves it,
@@ -439,6 +457,7 @@ pub struct CursorDirArg {
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
     /// The agent whose settings to remove, or all
+    #[arg(value_parser = agent_choice())]
     pub agent: AgentChoice,
 
     /// Print the diff of each file and change nothing
@@ -456,7 +475,7 @@ pub struct ExecArgs {
     #[arg(long, value_name = "NAME", value_parser = Checked(checks::model))]
     pub model: Option<String>,
 
-    /// The agent (claude, codex or gemini), then its arguments, passed on unchanged
+    /// The agent, then its arguments, passed on unchanged (the agents' names: see `command()`)
     // One list, so that everything after the agent's name is the agent's, even `-p` or `--profile`.
     #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     #[arg(value_name = "AGENT [ARGS]")]
@@ -554,41 +573,10 @@ impl AuthMethod {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// An agent named on the command line: one of `agents::ALL`, or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgentChoice {
-    Claude,
-    Codex,
-    Gemini,
-    Cursor,
-    All,
-}
-
-/// One agent agentgw configures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AgentName {
-    Claude,
-    Codex,
-    Gemini,
-    Cursor,
-}
-
-impl AgentName {
-    pub fn id(self) -> &'static str {
-        match self {
-            AgentName::Claude => "claude",
-            AgentName::Codex => "codex",
-            AgentName::Gemini => "gemini",
-            AgentName::Cursor => "cursor",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TestChoice {
-    Claude,
-    Codex,
-    Gemini,
-    Cursor,
+    One(Target),
     All,
 }
 
@@ -596,19 +584,41 @@ impl AgentChoice {
     /// The one agent named, or `None` for `all`.
     pub fn single(self) -> Option<&'static str> {
         match self {
-            AgentChoice::Claude => Some("claude"),
-            AgentChoice::Codex => Some("codex"),
-            AgentChoice::Gemini => Some("gemini"),
-            AgentChoice::Cursor => Some("cursor"),
+            AgentChoice::One(target) => Some(target.id()),
             AgentChoice::All => None,
         }
     }
+
+    /// True when `id` is the agent named.
+    pub fn is(self, id: &str) -> bool {
+        self.single() == Some(id)
+    }
+}
+
+/// The value parser of an agent argument: the ids of `agents::ALL` (each with its product name
+/// as help, which the completions show), and `all` when `with_all`.
+fn agent_values(with_all: bool) -> PossibleValuesParser {
+    let agents = agents::ALL
+        .into_iter()
+        .map(|t| PossibleValue::new(t.id()).help(t.name()));
+    let all = with_all.then(|| PossibleValue::new("all").help("every agent"));
+    PossibleValuesParser::new(agents.chain(all))
+}
+
+fn agent_choice() -> impl TypedValueParser<Value = AgentChoice> {
+    agent_values(true).map(|id| agents::target(&id).map_or(AgentChoice::All, AgentChoice::One))
+}
+
+fn one_agent() -> impl TypedValueParser<Value = Target> {
+    agent_values(false)
+        .map(|id| agents::target(&id).expect("clap only passes the ids of agents::ALL"))
 }
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// The agent to test, or all
-    pub agent: TestChoice,
+    #[arg(value_parser = agent_choice())]
+    pub agent: AgentChoice,
 
     /// Print JSON: [{"agent","ok","status","latency_ms","model","url","reply","error_kind","message","fix"}]
     #[arg(long)]
@@ -625,8 +635,8 @@ pub struct DoctorArgs {
     pub json: bool,
 
     /// Check only this agent, and fail if it is not set up
-    #[arg(long, value_name = "AGENT")]
-    pub agent: Option<AgentName>,
+    #[arg(long, value_name = "AGENT", value_parser = one_agent())]
+    pub agent: Option<Target>,
 
     /// Exit 1 on warnings too
     #[arg(long)]

@@ -23,6 +23,13 @@ pub const DEFAULT_BASE_PATH: &str = "/cursor/v1";
 /// Cursor calls a custom OpenAI base URL with Chat Completions.
 pub const WIRE: Wire = Wire::OpenAiChat;
 
+/// Cursor's entry in `agents::ALL`.
+pub static APP: super::DesktopApp = super::DesktopApp {
+    id: ID,
+    name: NAME,
+    wire: WIRE,
+};
+
 /// The row whose JSON value holds Cursor's application-user settings.
 pub const APP_USER_ROW: &str = "src.vs.platform.reactivestorage.browser.reactiveStorageServiceImpl.persistentStorage.applicationUser";
 /// The row where older Cursor releases keep the OpenAI API key in plain text.

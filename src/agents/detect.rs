@@ -43,11 +43,11 @@ pub fn find_installed(agent: &dyn Agent) -> Option<Installed> {
     found.get_or_init(|| look_up(info)).clone()
 }
 
-/// Looks up `agents` in parallel, so that a `--version` one of them may need does not hold up the
-/// others; later `find_installed` calls answer from memory.
-pub fn detect_installed(agents: &[&dyn Agent]) {
+/// Looks up every terminal agent in parallel, so that a `--version` one of them may need does not
+/// hold up the others; later `find_installed` calls answer from memory.
+pub fn detect_installed() {
     std::thread::scope(|scope| {
-        for &agent in agents {
+        for agent in super::clis() {
             scope.spawn(move || find_installed(agent));
         }
     });

@@ -329,10 +329,88 @@ pub trait Agent: Sync {
     }
 }
 
-pub const ALL: [&dyn Agent; 3] = [&claude::Claude, &codex::Codex, &gemini::Gemini];
+/// Everything agentgw sets up, in the order every command lists them. The one list: clap's values
+/// for `setup`, `remove`, `test`, `exec` and `doctor --agent`, the completions, the order of
+/// `status` and `doctor`, and the environment checks all come from here. Adding an agent is its
+/// module, its templates and one line here.
+pub const ALL: [Target; 4] = [
+    Target::Cli(&claude::Claude),
+    Target::Cli(&codex::Codex),
+    Target::Cli(&gemini::Gemini),
+    Target::DesktopApp(&cursor::APP),
+];
 
+/// One thing `agentgw setup` configures.
+#[derive(Clone, Copy)]
+pub enum Target {
+    /// A terminal agent: config files agentgw merges into, a token helper or a launcher
+    /// (`agentgw exec`), a version read from its install.
+    Cli(&'static dyn Agent),
+    /// A desktop app agentgw cannot start or read a version from: its settings live in the
+    /// app's own store (Cursor's settings database), which setup writes only when asked.
+    DesktopApp(&'static DesktopApp),
+}
+
+/// The facts about a desktop app that every command needs; what is particular to one app stays
+/// in its module (see `cursor`).
+pub struct DesktopApp {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// The request format the app sends to a custom base URL.
+    pub wire: Wire,
+}
+
+impl Target {
+    pub fn id(self) -> &'static str {
+        match self {
+            Target::Cli(agent) => agent.id(),
+            Target::DesktopApp(app) => app.id,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Cli(agent) => agent.name(),
+            Target::DesktopApp(app) => app.name,
+        }
+    }
+
+    /// The terminal agent, `None` for a desktop app.
+    pub fn cli(self) -> Option<&'static dyn Agent> {
+        match self {
+            Target::Cli(agent) => Some(agent),
+            Target::DesktopApp(_) => None,
+        }
+    }
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Target) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for Target {}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// The target named `id` on the command line.
+pub fn target(id: &str) -> Option<Target> {
+    ALL.into_iter().find(|t| t.id() == id)
+}
+
+/// The terminal agents, in `ALL`'s order.
+pub fn clis() -> impl Iterator<Item = &'static dyn Agent> {
+    ALL.into_iter().filter_map(Target::cli)
+}
+
+/// The terminal agent named `id`.
 pub fn by_id(id: &str) -> Option<&'static dyn Agent> {
-    ALL.into_iter().find(|a| a.id() == id)
+    target(id).and_then(Target::cli)
 }
 
 /// The agent's URL on the gateway: `<gateway><base path>`; the profile may override the path.
@@ -416,6 +494,45 @@ fn config_dir(var: &str, default_in_home: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The README's command table and its table of what setup writes name every agent of `ALL`,
+    /// in its order: adding an agent without documenting it fails here.
+    #[test]
+    fn the_readme_names_every_agent_in_order() {
+        let readme = include_str!("../../README.md");
+        let ids: Vec<&str> = ALL.iter().map(|t| t.id()).collect();
+        for command in ["setup", "test"] {
+            let usage = format!("`agentgw {command} <{}\\|all>", ids.join("\\|"));
+            assert!(readme.contains(&usage), "README lacks {usage}");
+        }
+        let table = readme
+            .split("| agent | file | keys | token |")
+            .nth(1)
+            .expect("README's table of what setup writes");
+        let first_cells: Vec<&str> = table
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| l.split('|').nth(1))
+            .map(str::trim)
+            .collect();
+        let named: Vec<&str> = ALL
+            .iter()
+            .filter_map(|t| {
+                first_cells
+                    .iter()
+                    .find(|cell| cell.starts_with(t.name()))
+                    .map(|_| t.name())
+            })
+            .collect();
+        let all: Vec<&str> = ALL.iter().map(|t| t.name()).collect();
+        assert_eq!(named, all, "rows of the table: {first_cells:?}");
+        let order: Vec<usize> = all
+            .iter()
+            .map(|name| first_cells.iter().position(|c| c.starts_with(name)).unwrap())
+            .collect();
+        assert!(order.is_sorted(), "rows out of ALL's order: {first_cells:?}");
+    }
 
     #[test]
     fn versions_are_found_in_version_lines() {

@@ -1,7 +1,6 @@
 //! `agentgw completions <shell>`: the script for one shell, from the same clap definition as the CLI.
 
-use crate::cli::{Cli, CompletionsArgs, Shell};
-use clap::CommandFactory;
+use crate::cli::{CompletionsArgs, Shell};
 
 pub fn run(args: CompletionsArgs) -> anyhow::Result<()> {
     print!("{}", script(args.shell));
@@ -10,6 +9,11 @@ pub fn run(args: CompletionsArgs) -> anyhow::Result<()> {
 
 fn script(shell: Shell) -> String {
     let mut out = Vec::new();
-    clap_complete::generate(shell.generator(), &mut Cli::command(), "agentgw", &mut out);
+    clap_complete::generate(
+        shell.generator(),
+        &mut crate::cli::command(),
+        "agentgw",
+        &mut out,
+    );
     String::from_utf8(out).expect("clap_complete writes UTF-8")
 }

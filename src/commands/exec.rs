@@ -18,14 +18,18 @@ use std::sync::Arc;
 pub fn run(profile_flag: Option<&str>, args: ExecArgs) -> Result<()> {
     let (name, agent_args) = args.command.split_first().expect("clap requires the agent");
     let Some(agent) = agents::by_id(name) else {
-        let ids: Vec<&str> = agents::ALL.iter().map(|a| a.id()).collect();
+        let ids: Vec<&str> = agents::clis().map(|a| a.id()).collect();
+        let why = match agents::target(name) {
+            Some(app) => format!(
+                "{} is a desktop app: agentgw cannot start it (start it yourself; `agentgw setup {name}` sets it up)",
+                app.name()
+            ),
+            None => format!("unknown agent '{name}'"),
+        };
         Cli::command()
             .error(
                 ErrorKind::InvalidValue,
-                format!(
-                    "unknown agent '{name}' [possible values: {}]",
-                    ids.join(", ")
-                ),
+                format!("{why} [possible values: {}]", ids.join(", ")),
             )
             .exit();
     };

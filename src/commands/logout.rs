@@ -47,9 +47,8 @@ pub fn run(profile_flag: Option<&str>) -> Result<()> {
         println!("  token removed from {}", places.join(" and "));
     }
     copies.print_changes("removed from");
-    let mut stopped: Vec<&str> = agents::ALL
-        .iter()
-        .filter(|a| agents::calls_agentgw_for(**a, &name))
+    let mut stopped: Vec<&str> = agents::clis()
+        .filter(|a| agents::calls_agentgw_for(*a, &name))
         .map(|a| a.name())
         .collect();
     for agent in &copies.agents {

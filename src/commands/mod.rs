@@ -11,7 +11,6 @@ mod profiles;
 mod remove;
 mod session;
 mod setup;
-mod setup_cursor;
 mod status;
 mod test;
 mod token;

@@ -2,8 +2,8 @@
 //! Values the user changed since are kept, and said so.
 
 use super::session::{ProfileState, mask_secrets};
-use crate::agents::{self, cursor};
-use crate::cli::RemoveArgs;
+use crate::agents::{self, Target, cursor};
+use crate::cli::{AgentChoice, RemoveArgs};
 use crate::edit::{self, StateDir, UndoPlan};
 use crate::{paths, ui};
 use anyhow::{Result, bail};
@@ -12,22 +12,27 @@ pub fn run(profile_flag: Option<&str>, args: RemoveArgs) -> Result<()> {
     let state = StateDir::new(paths::state_dir()?);
     edit::tidy(&state)?;
     let ask = ui::interactive() && !args.yes && !args.dry_run;
-    let all = agents::ALL.iter().map(|a| (a.id(), a.name()));
-    let selected: Vec<(&str, &str)> = match args.agent.single() {
-        Some(cursor::ID) => vec![(cursor::ID, cursor::NAME)],
-        Some(id) => all.filter(|(i, _)| *i == id).collect(),
-        // Cursor only when agentgw has written its database: `all` speaks of what it set up.
-        None => all
-            .chain(
-                (!edit::managed_files(&state, cursor::ID)?.is_empty())
-                    .then_some((cursor::ID, cursor::NAME)),
-            )
-            .collect(),
+    let selected: Vec<Target> = match args.agent {
+        AgentChoice::One(target) => vec![target],
+        // A desktop app only when agentgw has written its settings: `all` speaks of what it set
+        // up, and an app's store is not touched otherwise.
+        AgentChoice::All => {
+            let mut selected = Vec::new();
+            for target in agents::ALL {
+                if matches!(target, Target::Cli(_))
+                    || !edit::managed_files(&state, target.id())?.is_empty()
+                {
+                    selected.push(target);
+                }
+            }
+            selected
+        }
     };
     // Only to hide it in diffs: remove works without being logged in.
     let token = current_token(profile_flag);
     let mut failed = Vec::new();
-    for (id, name) in selected {
+    for target in selected {
+        let (id, name) = (target.id(), target.name());
         if let Err(e) = remove_one(id, name, &state, &args, ask, token.as_deref()) {
             ui::error(&format!("{name}: {e:#}"));
             failed.push(name);

@@ -3,6 +3,7 @@
 //! has changed since setup. Read-only; never prints a secret.
 
 use super::session::ProfileState;
+use crate::agents::Target;
 use crate::agents::cursor::{self, KeyRow};
 use crate::agents::{self, Agent};
 use crate::cli::StatusArgs;
@@ -46,12 +47,14 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
         .as_ref()
         .map(|p| AuthStatus::of(p, &loaded.config_dir));
     let state = StateDir::new(paths::state_dir()?);
-    agents::detect_installed(&agents::ALL);
-    let mut agents: Vec<Value> = agents::ALL
-        .iter()
-        .map(|agent| agent_status(*agent, &state))
+    agents::detect_installed();
+    let agents: Vec<Value> = agents::ALL
+        .into_iter()
+        .map(|target| match target {
+            Target::Cli(agent) => agent_status(agent, &state),
+            Target::DesktopApp(_) => cursor_status(&args, &state, &loaded),
+        })
         .collect();
-    agents.push(cursor_status(&args, &state, &loaded));
     let report = json!({
         "profile": {
             "name": name,

@@ -3,8 +3,9 @@
 
 use super::AlreadyReported;
 use super::session::Session;
+use crate::agents::Target;
 use crate::agents::{self, cursor};
-use crate::cli::{TestArgs, TestChoice};
+use crate::cli::{AgentChoice, TestArgs};
 use crate::edit::StateDir;
 use crate::errors::{Classified, Kind};
 use crate::gateway::{self, Failure, Http, RequestError, Wire};
@@ -16,7 +17,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// What one test talks to, and where those settings came from.
-struct Target {
+struct Probe {
     id: &'static str,
     name: &'static str,
     wire: Wire,
@@ -29,7 +30,7 @@ struct Target {
 }
 
 struct Outcome {
-    target: Target,
+    target: Probe,
     latency_ms: u128,
     result: Result<String, RequestError>,
 }
@@ -37,17 +38,14 @@ struct Outcome {
 pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
     let session = Session::load(profile_flag)?;
     let http = session.http()?;
-    let ids: Vec<&str> = match args.agent {
-        TestChoice::Claude => vec!["claude"],
-        TestChoice::Codex => vec!["codex"],
-        TestChoice::Gemini => vec!["gemini"],
-        TestChoice::Cursor => vec!["cursor"],
-        TestChoice::All => vec!["claude", "codex", "gemini", "cursor"],
+    let targets: Vec<Target> = match args.agent {
+        AgentChoice::One(target) => vec![target],
+        AgentChoice::All => agents::ALL.to_vec(),
     };
     // An agent whose config cannot be used is reported as failed; the others are still tested.
-    let planned: Vec<Result<Target, Box<Report>>> = ids
+    let planned: Vec<Result<Probe, Box<Report>>> = targets
         .into_iter()
-        .map(|id| target(id, &session, args.cursor.cursor_dir.as_deref()))
+        .map(|t| probe(t, &session, args.cursor.cursor_dir.as_deref()))
         .collect();
     // In parallel: `test all` takes as long as the slowest agent, not the sum.
     let outcomes: Vec<Result<Outcome, Box<Report>>> = std::thread::scope(|scope| {
@@ -96,19 +94,19 @@ pub fn run(profile_flag: Option<&str>, args: TestArgs) -> Result<()> {
 
 /// The URL and model the agent will really use: its own config when set up, else the profile's;
 /// when its config cannot be read, the agent's failed report.
-fn target(
-    id: &'static str,
+fn probe(
+    target: Target,
     session: &Session,
     cursor_dir: Option<&Path>,
-) -> Result<Target, Box<Report>> {
-    let Some(agent) = agents::by_id(id) else {
-        return cursor_target(session, cursor_dir)
-            .map_err(|e| Box::new(Report::unusable(id, cursor::NAME, &e)));
+) -> Result<Probe, Box<Report>> {
+    let planned = match target {
+        Target::Cli(agent) => agent_probe(agent, session),
+        Target::DesktopApp(_) => cursor_probe(session, cursor_dir),
     };
-    agent_target(agent, session).map_err(|e| Box::new(Report::unusable(id, agent.name(), &e)))
+    planned.map_err(|e| Box::new(Report::unusable(target.id(), target.name(), &e)))
 }
 
-fn agent_target(agent: &dyn agents::Agent, session: &Session) -> Result<Target> {
+fn agent_probe(agent: &dyn agents::Agent, session: &Session) -> Result<Probe> {
     let (id, profile) = (agent.id(), &session.profile);
     let info = agent.info();
     let configured = agent
@@ -131,7 +129,7 @@ fn agent_target(agent: &dyn agents::Agent, session: &Session) -> Result<Target> 
             format!("profile '{}' (not set up)", profile.name),
         ),
     };
-    Ok(Target {
+    Ok(Probe {
         id,
         name: info.name,
         wire: info.wire,
@@ -145,7 +143,7 @@ fn agent_target(agent: &dyn agents::Agent, session: &Session) -> Result<Target> 
 /// Cursor's override URL and a model it lists, from its database (read-only) when the
 /// override is on; else the profile's (`[profiles.NAME.models] cursor`,
 /// `[profiles.NAME.base_paths] cursor`).
-fn cursor_target(session: &Session, flag: Option<&Path>) -> Result<Target> {
+fn cursor_probe(session: &Session, flag: Option<&Path>) -> Result<Probe> {
     let profile = &session.profile;
     let db = cursor::find_db(flag, &StateDir::new(paths::state_dir()?))?;
     let settings = cursor::read_settings(&db).unwrap_or_else(|e| {
@@ -164,7 +162,7 @@ fn cursor_target(session: &Session, flag: Option<&Path>) -> Result<Target> {
             format!("profile '{}' (Cursor's override is not on)", profile.name),
         ),
     };
-    Ok(Target {
+    Ok(Probe {
         id: cursor::ID,
         name: cursor::NAME,
         wire: cursor::WIRE,
@@ -175,7 +173,7 @@ fn cursor_target(session: &Session, flag: Option<&Path>) -> Result<Target> {
     })
 }
 
-fn send(target: Target, session: &Session, http: &Http) -> Outcome {
+fn send(target: Probe, session: &Session, http: &Http) -> Outcome {
     let started = Instant::now();
     // The token goes only to this profile's gateway or workspace, whatever the file says.
     let result = if gateway::is_ours(&target.url, &session.gateway, &session.host) {

@@ -2,9 +2,6 @@
 //! (clap's after-help, which it wraps at the terminal width) print line for line as written, so
 //! no example breaks in the middle of a command or its comment.
 
-use agentgw::cli::Cli;
-use clap::CommandFactory;
-
 /// Every command path with its after-help text: `[]` is agentgw itself.
 fn after_helps(
     command: &clap::Command,
@@ -27,7 +24,7 @@ fn after_helps(
 #[test]
 fn examples_do_not_wrap_at_80_columns() {
     let mut all = Vec::new();
-    after_helps(&Cli::command(), &mut Vec::new(), &mut all);
+    after_helps(&agentgw::cli::command(), &mut Vec::new(), &mut all);
     assert!(all.len() > 10, "{} commands with examples", all.len());
     let home = crate::common::TestHome::new();
     for (path, text) in all {

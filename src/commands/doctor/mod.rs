@@ -10,8 +10,8 @@ mod profile_checks;
 
 use super::AlreadyReported;
 use super::session::ProfileState;
-use crate::agents::{self, Agent};
-use crate::cli::{AgentName, DoctorArgs};
+use crate::agents::{self, Agent, Target};
+use crate::cli::DoctorArgs;
 use anyhow::Result;
 use serde_json::json;
 
@@ -78,11 +78,12 @@ impl Check {
 }
 
 pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
-    let selected: Vec<&dyn Agent> = match args.agent {
-        Some(name) => agents::by_id(name.id()).into_iter().collect(),
+    let targets: Vec<Target> = match args.agent {
+        Some(target) => vec![target],
         None => agents::ALL.to_vec(),
     };
-    let with_cursor = matches!(args.agent, None | Some(AgentName::Cursor));
+    let selected: Vec<&dyn Agent> = targets.iter().filter_map(|t| t.cli()).collect();
+    let with_cursor = targets.iter().any(|t| matches!(t, Target::DesktopApp(_)));
     let cursor_dir = args.cursor.cursor_dir.as_deref();
     let base = ProfileState::load(profile_flag)?;
     // Every group on its own thread: a hanging gateway delays only its own checks, each bounded
@@ -136,19 +137,15 @@ pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
     Ok(())
 }
 
+/// The profile first, then the agents in `agents::ALL`'s order, then what concerns them all.
 fn area_order(area: &str) -> usize {
-    [
-        "profile",
-        "claude",
-        "codex",
-        "gemini",
-        "cursor",
-        "environment",
-        "files",
-    ]
-    .iter()
-    .position(|a| *a == area)
-    .unwrap_or(usize::MAX)
+    let agents = agents::ALL.map(Target::id);
+    ["profile"]
+        .iter()
+        .chain(&agents)
+        .chain(&["environment", "files"])
+        .position(|a| *a == area)
+        .unwrap_or(usize::MAX)
 }
 
 fn print_human(checks: &[Check], verdict: &str) {

@@ -331,7 +331,7 @@ fn usage_error(kind: ErrorKind, message: String) -> ! {
 /// Agents that run `agentgw token` for this profile but send the token to another URL (set up
 /// for the workspace the profile used before `login --host`): they get the new token from now on.
 fn warn_of_helpers_sending_elsewhere(name: &str, to: &token_copies::Destination) {
-    for agent in crate::agents::ALL {
+    for agent in crate::agents::clis() {
         if !crate::agents::calls_agentgw_for(agent, name) {
             continue;
         }

@@ -4,11 +4,11 @@
 //! (only while Cursor is closed; backup first; one transaction; recorded, so `agentgw remove
 //! cursor` puts each field back). Either way it then sends Cursor's request through the gateway.
 
-use super::session::{Session, mask_secrets};
-use super::setup::{Outcome, PendingTest, apply_and_report, confirm};
+use super::written::{Outcome, PendingTest, apply_and_report, confirm};
 use crate::agents::cursor::{self, KeyRow, running};
 use crate::agents::{find_on_path, shell_command};
 use crate::cli::{AgentChoice, SetupArgs};
+use crate::commands::session::{Session, mask_secrets};
 use crate::edit::{self, StateDir};
 use crate::{models, paths, ui};
 use anyhow::{Result, anyhow, bail};
@@ -235,4 +235,20 @@ fn copy_token_command(profile: &str) -> String {
         Some((_, _, command)) => format!("{token} | {command}"),
         None => token,
     }
+}
+
+/// Why Cursor cannot use a short-lived sign-in, and how to give it a personal access token.
+pub fn cursor_needs_a_pat(profile: &crate::profile::Profile) -> (String, String) {
+    const PAT_PROFILE: &str = "cursor-pat";
+    (
+        format!(
+            "Cursor stores one long-lived API key, and profile '{}' signs in with {}, whose access tokens expire within the hour",
+            profile.name,
+            profile.auth.describe()
+        ),
+        format!(
+            "Cursor needs a personal access token, in a profile of its own: \
+             agentgw login --profile {PAT_PROFILE} --token-stdin, then agentgw setup cursor --profile {PAT_PROFILE}"
+        ),
+    )
 }
