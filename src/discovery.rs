@@ -23,38 +23,14 @@ pub struct RouteSpec {
     pub listing: &'static str,
 }
 
-/// Claude speaks Anthropic Messages; Codex OpenAI Responses (workspace-relative `/codex/v1`,
-/// dedicated `/openai/v1`); Gemini generateContent; Cursor Chat Completions (`/cursor/v1` on the
-/// dedicated host, else the workspace-relative OpenAI-compatible `/mlflow/v1`).
-pub const ROUTES: [RouteSpec; 4] = [
-    RouteSpec {
-        agent: "claude",
-        default: "/anthropic",
-        candidates: &["/anthropic"],
-        listing: "/v1/models",
-    },
-    RouteSpec {
-        agent: "codex",
-        default: "/openai/v1",
-        candidates: &["/codex/v1", "/openai/v1"],
-        listing: "/models",
-    },
-    RouteSpec {
-        agent: "gemini",
-        default: "/gemini",
-        candidates: &["/gemini"],
-        listing: "/v1beta/models",
-    },
-    RouteSpec {
-        agent: "cursor",
-        default: "/cursor/v1",
-        candidates: &["/cursor/v1", "/mlflow/v1"],
-        listing: "/models",
-    },
-];
+/// Every route login looks for: each agent's, from `agents::ALL` (each agent keeps its own in
+/// its `AgentInfo`).
+pub fn route_specs() -> impl Iterator<Item = &'static RouteSpec> {
+    crate::agents::ALL.into_iter().map(|t| t.route())
+}
 
 pub fn spec(agent: &str) -> Option<&'static RouteSpec> {
-    ROUTES.iter().find(|s| s.agent == agent)
+    route_specs().find(|s| s.agent == agent)
 }
 
 /// What the workspace says about its AI Gateway.
@@ -234,7 +210,7 @@ pub fn find_routes(
 ) -> Result<Vec<Route>, Refused> {
     let today = today();
     let mut routes = Vec::new();
-    for spec in &ROUTES {
+    for spec in route_specs() {
         let mut candidates: Vec<String> = Vec::new();
         if let Some(path) = preferred.get(spec.agent) {
             candidates.push(format!("/{}", path.trim_matches('/')));
@@ -323,7 +299,7 @@ pub fn discover(
             gateway_from,
             routes,
         };
-        let complete = found(&discovery) == ROUTES.len();
+        let complete = found(&discovery) == route_specs().count();
         if best.as_ref().is_none_or(|b| found(&discovery) > found(b)) {
             best = Some(discovery);
         }

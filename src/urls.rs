@@ -28,7 +28,10 @@ pub fn normalize_gateway_url(input: &str, flag: &str) -> Result<String> {
     );
     // An agent's base URL copied from the gateway's page: every route found under it would be
     // `…/codex/v1/anthropic`, which no gateway serves.
-    if let Some(route) = AGENT_ROUTES.iter().find(|r| url.ends_with(*r)) {
+    if let Some(route) = agent_routes()
+        .into_iter()
+        .find(|r| url.ends_with(r.as_str()))
+    {
         let gateway = &url[..url.len() - route.len()];
         bail!(
             "{flag} {} ends in the agent route {route}; the gateway is {} (agentgw adds each agent's \
@@ -41,16 +44,15 @@ pub fn normalize_gateway_url(input: &str, flag: &str) -> Result<String> {
     Ok(url)
 }
 
-/// The agents' routes below a gateway URL, in both route families (see `discovery::ROUTES`).
-const AGENT_ROUTES: [&str; 7] = [
-    "/anthropic",
-    "/codex/v1",
-    "/openai/v1",
-    "/gemini",
-    "/gemini/v1beta",
-    "/cursor/v1",
-    "/mlflow/v1",
-];
+/// The agents' routes below a gateway URL, in both route families: every candidate path of
+/// every agent, and Gemini's `/v1beta` form that SDKs are given.
+fn agent_routes() -> Vec<String> {
+    let mut routes: Vec<String> = crate::discovery::route_specs()
+        .flat_map(|spec| spec.candidates.iter().map(|c| c.to_string()))
+        .collect();
+    routes.push("/gemini/v1beta".to_string());
+    routes
+}
 
 /// The URL with any `user:password@` removed, for messages.
 /// Percent-encodes everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`): a

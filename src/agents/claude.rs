@@ -6,6 +6,7 @@
 mod launch;
 pub mod layers;
 
+use super::RouteSpec;
 use super::template::{self, Vars};
 use super::{
     Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
@@ -31,7 +32,12 @@ impl Agent for Claude {
             name: "Claude Code",
             program: "claude",
             default_model: "databricks-claude-opus-4-6",
-            default_base_path: "/anthropic",
+            route: RouteSpec {
+                agent: "claude",
+                default: "/anthropic",
+                candidates: &["/anthropic"],
+                listing: "/v1/models",
+            },
             wire: Wire::Anthropic,
             supported: (Version(2, 0, 30), Version(2, 1, 332)),
             npm_package: "@anthropic-ai/claude-code",

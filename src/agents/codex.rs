@@ -4,6 +4,7 @@
 //! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`. With OAuth
 //! the `auth` table also says how often to ask again and how long a refresh may take.
 
+use super::RouteSpec;
 use super::template::{self, Vars};
 use super::{
     Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
@@ -36,7 +37,13 @@ impl Agent for Codex {
             name: "Codex CLI",
             program: "codex",
             default_model: "databricks-gpt-5-2",
-            default_base_path: "/openai/v1",
+            // Workspace-relative `/codex/v1`, dedicated host `/openai/v1`.
+            route: RouteSpec {
+                agent: "codex",
+                default: "/openai/v1",
+                candidates: &["/codex/v1", "/openai/v1"],
+                listing: "/models",
+            },
             wire: Wire::OpenAiResponses,
             supported: (Version(0, 118, 0), Version(0, 171, 0)),
             npm_package: "@openai/codex",

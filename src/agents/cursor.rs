@@ -9,6 +9,7 @@
 
 pub mod running;
 
+use super::RouteSpec;
 use crate::edit::{self, Change, Format, KeyPath, RowValue};
 use crate::gateway::Wire;
 use crate::profile::Profile;
@@ -19,7 +20,6 @@ use std::path::{Path, PathBuf};
 pub const ID: &str = "cursor";
 pub const NAME: &str = "Cursor";
 pub const DEFAULT_MODEL: &str = "databricks-claude-opus-4-6";
-pub const DEFAULT_BASE_PATH: &str = "/cursor/v1";
 /// Cursor calls a custom OpenAI base URL with Chat Completions.
 pub const WIRE: Wire = Wire::OpenAiChat;
 
@@ -28,6 +28,14 @@ pub static APP: super::DesktopApp = super::DesktopApp {
     id: ID,
     name: NAME,
     wire: WIRE,
+    // `/cursor/v1` on the dedicated host, else the workspace-relative OpenAI-compatible
+    // `/mlflow/v1`.
+    route: RouteSpec {
+        agent: ID,
+        default: "/cursor/v1",
+        candidates: &["/cursor/v1", "/mlflow/v1"],
+        listing: "/models",
+    },
 };
 
 /// The row whose JSON value holds Cursor's application-user settings.
@@ -80,7 +88,7 @@ pub fn user_dir_of(db: &Path) -> Option<&Path> {
 
 /// Cursor's URL on the gateway: `<gateway>/cursor/v1`, or the profile's base path for `cursor`.
 pub fn base_url(gateway: &str, profile: &Profile) -> String {
-    super::gateway_base_of(ID, DEFAULT_BASE_PATH, gateway, profile)
+    super::gateway_base_of(&APP.route, gateway, profile)
 }
 
 /// The profile's model for Cursor (`[profiles.NAME.models] cursor`), else the default.

@@ -5,6 +5,7 @@
 
 mod auth_type;
 
+use super::RouteSpec;
 use super::template::{self, Vars};
 use super::{
     Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
@@ -26,7 +27,12 @@ impl Agent for Gemini {
             name: "Gemini CLI",
             program: "gemini",
             default_model: "databricks-gemini-2-5-flash",
-            default_base_path: "/gemini",
+            route: RouteSpec {
+                agent: "gemini",
+                default: "/gemini",
+                candidates: &["/gemini"],
+                listing: "/v1beta/models",
+            },
             wire: Wire::Gemini,
             supported: (Version(0, 19, 1), Version(0, 61, 0)),
             npm_package: "@google/gemini-cli",

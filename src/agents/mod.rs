@@ -17,6 +17,7 @@ pub use codex::AUTH_COMMAND_SINCE as CODEX_AUTH_COMMAND_SINCE;
 pub use codex::check_profile_name as check_codex_profile_name;
 pub use detect::{Installed, detect_installed, find_installed, find_on_path};
 
+pub use crate::discovery::RouteSpec;
 use crate::edit::{Change, Format, KeyPath};
 use crate::gateway::Wire;
 use crate::profile::Profile;
@@ -290,8 +291,8 @@ pub struct AgentInfo {
     /// The executable looked up on PATH.
     pub program: &'static str,
     pub default_model: &'static str,
-    /// The agent's path on the gateway, e.g. `/anthropic`.
-    pub default_base_path: &'static str,
+    /// The agent's route on the gateway: the paths login tries, e.g. `/anthropic`.
+    pub route: RouteSpec,
     /// The request format the agent speaks.
     pub wire: Wire,
     /// The oldest release agentgw supports and the newest tested in CI (tests/agents/versions.txt).
@@ -358,6 +359,7 @@ pub struct DesktopApp {
     pub name: &'static str,
     /// The request format the app sends to a custom base URL.
     pub wire: Wire,
+    pub route: RouteSpec,
 }
 
 impl Target {
@@ -372,6 +374,14 @@ impl Target {
         match self {
             Target::Cli(agent) => agent.name(),
             Target::DesktopApp(app) => app.name,
+        }
+    }
+
+    /// Its route on the gateway.
+    pub fn route(self) -> &'static RouteSpec {
+        match self {
+            Target::Cli(agent) => &agent.info().route,
+            Target::DesktopApp(app) => &app.route,
         }
     }
 
@@ -415,16 +425,26 @@ pub fn by_id(id: &str) -> Option<&'static dyn Agent> {
 
 /// The agent's URL on the gateway: `<gateway><base path>`; the profile may override the path.
 pub fn gateway_base(agent: &dyn Agent, gateway: &str, profile: &Profile) -> String {
-    let info = agent.info();
-    gateway_base_of(info.id, info.default_base_path, gateway, profile)
+    gateway_base_of(&agent.info().route, gateway, profile)
 }
 
-fn gateway_base_of(id: &str, default_path: &str, gateway: &str, profile: &Profile) -> String {
+/// The URL of the gateway route that speaks `wire`, for an agent with providers of several
+/// formats (one per model family): the route discovered for the first agent of `ALL` that speaks
+/// that format (Anthropic Messages: Claude Code's; OpenAI Responses: Codex's; Gemini: Gemini
+/// CLI's), and for Chat Completions, when no terminal agent speaks it, Cursor's.
+pub fn wire_base(wire: Wire, gateway: &str, profile: &Profile) -> String {
+    match clis().find(|a| a.info().wire == wire) {
+        Some(agent) => gateway_base(agent, gateway, profile),
+        None => cursor::base_url(gateway, profile),
+    }
+}
+
+fn gateway_base_of(route: &RouteSpec, gateway: &str, profile: &Profile) -> String {
     let path = profile
         .base_paths
-        .get(id)
+        .get(route.agent)
         .map(String::as_str)
-        .unwrap_or(default_path);
+        .unwrap_or(route.default);
     format!("{gateway}/{}", path.trim_matches('/'))
 }
 
@@ -529,9 +549,42 @@ mod tests {
         assert_eq!(named, all, "rows of the table: {first_cells:?}");
         let order: Vec<usize> = all
             .iter()
-            .map(|name| first_cells.iter().position(|c| c.starts_with(name)).unwrap())
+            .map(|name| {
+                first_cells
+                    .iter()
+                    .position(|c| c.starts_with(name))
+                    .unwrap()
+            })
             .collect();
-        assert!(order.is_sorted(), "rows out of ALL's order: {first_cells:?}");
+        assert!(
+            order.is_sorted(),
+            "rows out of ALL's order: {first_cells:?}"
+        );
+    }
+
+    #[test]
+    fn every_target_has_one_id_and_its_route_is_filed_under_it() {
+        let mut ids: Vec<&str> = ALL.iter().map(|t| t.id()).collect();
+        for target in ALL {
+            assert_eq!(target.route().agent, target.id());
+        }
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), ALL.len(), "an id used twice");
+    }
+
+    #[test]
+    fn an_agent_with_several_formats_uses_the_routes_found_for_each() {
+        let mut profile = Profile::default();
+        profile
+            .base_paths
+            .insert("codex".into(), "/codex/v1".into());
+        let gateway = "https://ws.example/ai-gateway";
+        let base = |wire| wire_base(wire, gateway, &profile);
+        assert_eq!(base(Wire::Anthropic), format!("{gateway}/anthropic"));
+        assert_eq!(base(Wire::OpenAiResponses), format!("{gateway}/codex/v1"));
+        assert_eq!(base(Wire::Gemini), format!("{gateway}/gemini"));
+        assert_eq!(base(Wire::OpenAiChat), format!("{gateway}/cursor/v1"));
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
 /// route discovery, or the default path when discovery has not run).
 fn routes(profile: &Profile, name: &str) -> Option<Value> {
     let gateway = profile.gateway()?;
-    let entries = crate::discovery::ROUTES.iter().map(|spec| {
+    let entries = crate::discovery::route_specs().map(|spec| {
         let path = profile
             .base_paths
             .get(spec.agent)

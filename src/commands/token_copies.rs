@@ -56,11 +56,7 @@ impl Outcome {
 
 /// The human name of the agent that owns a record entry.
 pub fn agent_name(owner: &str) -> &'static str {
-    match agents::by_id(owner) {
-        Some(agent) => agent.name(),
-        None if owner == cursor::ID => cursor::NAME,
-        None => "an agent",
-    }
+    agents::target(owner).map_or("an agent", agents::Target::name)
 }
 
 /// Takes `profile`'s token out of every file agentgw wrote it into, then deletes the backups

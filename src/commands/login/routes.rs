@@ -93,7 +93,7 @@ pub fn store(config: &mut Config, name: &str, host: &str, outcome: &Outcome, hos
         Outcome::Skipped => {
             if host_changed {
                 // What was found on the old workspace says nothing about the new one.
-                for spec in &discovery::ROUTES {
+                for spec in discovery::route_specs() {
                     config.set_in_table(name, "routes_found", spec.agent, None);
                 }
                 config.set_field(name, "gateway_problem", None);
@@ -133,7 +133,7 @@ pub fn store(config: &mut Config, name: &str, host: &str, outcome: &Outcome, hos
 pub fn report(name: &str, gateway: &str, outcome: Outcome) -> Result<()> {
     match outcome {
         Outcome::Skipped => {
-            let defaults: Vec<&str> = discovery::ROUTES.iter().map(|s| s.default).collect();
+            let defaults: Vec<&str> = discovery::route_specs().map(|s| s.default).collect();
             ui::note(&format!(
                 "Routes not discovered (--no-verify): agents get the default paths {} on {gateway}.\n  \
                  Find the ones your workspace serves with: agentgw login --profile {name} --refresh",
