@@ -15,67 +15,7 @@ use crate::cli::{AgentName, DoctorArgs};
 use anyhow::Result;
 use serde_json::json;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
-    Ok,
-    Warn,
-    Fail,
-}
-
-impl Status {
-    fn word(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-        }
-    }
-
-    fn mark(self) -> &'static str {
-        match self {
-            Status::Ok => "✓",
-            Status::Warn => "!",
-            Status::Fail => "✗",
-        }
-    }
-}
-
-pub struct Check {
-    pub id: String,
-    pub area: String,
-    pub status: Status,
-    pub message: String,
-    /// The one thing to do; empty for a passing check.
-    pub fix: String,
-}
-
-impl Check {
-    pub fn new(
-        area: &str,
-        id: &str,
-        status: Status,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Check {
-        Check {
-            id: id.to_string(),
-            area: area.to_string(),
-            status,
-            message: message.into(),
-            fix: fix.into(),
-        }
-    }
-
-    /// A failed check from a two-part explanation (what happened, then what to do).
-    pub fn failed(area: &str, id: &str, explained: &str) -> Check {
-        let (message, fix) = crate::ui::message_and_fix(explained);
-        Check::new(area, id, Status::Fail, message, fix)
-    }
-
-    pub fn ok(area: &str, id: &str, message: impl Into<String>) -> Check {
-        Check::new(area, id, Status::Ok, message, "")
-    }
-}
+pub use crate::check::{Check, Status};
 
 pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
     let selected: Vec<&dyn Agent> = match args.agent {
@@ -136,19 +76,15 @@ pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
     Ok(())
 }
 
+/// Where an area's checks go in the report: the profile first, then the agents in their
+/// order (`agents::ALL`), Cursor, the environment and the files holding the token.
 fn area_order(area: &str) -> usize {
-    [
-        "profile",
-        "claude",
-        "codex",
-        "gemini",
-        "cursor",
-        "environment",
-        "files",
-    ]
-    .iter()
-    .position(|a| *a == area)
-    .unwrap_or(usize::MAX)
+    let agent_areas = agents::ALL.iter().map(|a| a.id());
+    std::iter::once("profile")
+        .chain(agent_areas)
+        .chain([agents::cursor::ID, "environment", "files"])
+        .position(|a| a == area)
+        .unwrap_or(usize::MAX)
 }
 
 fn print_human(checks: &[Check], verdict: &str) {
