@@ -140,7 +140,28 @@ fn verdict_of(checks: usize, fails: usize, warns: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::verdict_of;
+    use super::{area_order, verdict_of};
+    use crate::agents;
+
+    /// The report's groups: the profile, the agents as `agents::ALL` lists them, Cursor, then
+    /// the environment and the files.
+    #[test]
+    fn areas_come_in_the_order_of_the_agents_list() {
+        let shown = [
+            "profile",
+            "claude",
+            "codex",
+            "gemini",
+            "cursor",
+            "environment",
+            "files",
+        ];
+        let order: Vec<usize> = shown.iter().map(|a| area_order(a)).collect();
+        assert!(order.is_sorted(), "{shown:?} -> {order:?}");
+        let agent_areas: Vec<usize> = agents::ALL.iter().map(|a| area_order(a.id())).collect();
+        assert!(agent_areas.is_sorted(), "{agent_areas:?}");
+        assert_eq!(area_order("no-such-area"), usize::MAX);
+    }
 
     #[test]
     fn the_verdict_agrees_with_its_numbers() {
