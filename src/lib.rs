@@ -5,6 +5,7 @@
 
 pub mod agents;
 pub mod bounded;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod credential;

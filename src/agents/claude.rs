@@ -3,15 +3,17 @@
 //! really uses is read through all its settings layers (`layers`); `agentgw exec claude` makes
 //! the gateway's settings win for one run (`launch`).
 
+mod doctor;
 mod launch;
 pub mod layers;
 
 use super::RouteSpec;
 use super::template::{self, Vars};
 use super::{
-    Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
-    shell_command,
+    Agent, AgentInfo, Configured, Context, DoctorContext, FileSpec, Launch, Setup, Version,
+    gateway_base, shell_command,
 };
+use crate::check::Check;
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use crate::otel::Signal;
@@ -22,13 +24,14 @@ use serde_json::Value;
 const SETTINGS: &str = include_str!("../../templates/claude/settings.json");
 const OTEL: &str = include_str!("../../templates/claude/otel.json");
 pub const CODING_AGENT_HEADER: &str = "x-databricks-use-coding-agent-mode: true";
+const ID: &str = "claude";
 
 pub struct Claude;
 
 impl Agent for Claude {
     fn info(&self) -> &'static AgentInfo {
         &AgentInfo {
-            id: "claude",
+            id: ID,
             name: "Claude Code",
             program: "claude",
             default_model: "databricks-claude-opus-4-6",
@@ -197,6 +200,34 @@ impl Agent for Claude {
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
         launch::launch(cx, args)
     }
+
+    fn overriding_variables(&self) -> &'static [(&'static str, &'static str)] {
+        doctor::OVERRIDING_VARIABLES
+    }
+
+    fn inline_token_key(&self) -> Option<(Format, &'static [&'static str])> {
+        Some((Format::Json, doctor::INLINE_TOKEN_KEY))
+    }
+
+    fn short_lived_token_check(
+        &self,
+        cx: &DoctorContext,
+        configured: &Configured,
+    ) -> Option<Check> {
+        doctor::short_lived_token(cx, configured)
+    }
+
+    fn doctor_checks(&self, cx: &DoctorContext, configured: &Configured) -> Vec<Check> {
+        doctor::settings_layers(cx, &configured.file)
+    }
+
+    fn remote_checks(&self, cx: &DoctorContext, configured: &Configured) -> Vec<Check> {
+        doctor::telemetry(cx, &configured.file)
+    }
+
+    fn other_models(&self, configured: &Configured) -> Vec<(String, String)> {
+        doctor::alias_models(&configured.file)
+    }
 }
 
 /// How long Claude Code may reuse what its key helper printed, in ms (a string: Claude's `env`
@@ -243,7 +274,7 @@ pub fn is_agentgw_token_helper(command: &str, profile: &str) -> bool {
 
 /// Whether a Claude `otelHeadersHelper` command is `agentgw otel-headers` (any agentgw path, any
 /// profile): it prints a profile's token.
-pub fn is_agentgw_otel_helper(command: &str) -> bool {
+fn is_agentgw_otel_helper(command: &str) -> bool {
     super::agentgw_helper(command).is_some_and(|h| h.command == "otel-headers")
 }
 
@@ -270,14 +301,14 @@ fn with_coding_agent_header(existing: Option<&str>) -> String {
 
 /// Where a Claude Code settings file sends one telemetry signal: the OTLP endpoint and the Unity
 /// Catalog table named in that signal's `X-Databricks-UC-Table-Name` header.
-pub struct TelemetryTarget {
+struct TelemetryTarget {
     pub signal: Signal,
     pub endpoint: String,
     pub table: String,
 }
 
 /// The telemetry targets set in `settings` (none when telemetry is not set up there).
-pub fn telemetry_targets(settings: &std::path::Path) -> Vec<TelemetryTarget> {
+fn telemetry_targets(settings: &std::path::Path) -> Vec<TelemetryTarget> {
     let mut targets = Vec::new();
     for signal in Signal::BOTH {
         let upper = signal.path().to_uppercase();

@@ -4,11 +4,15 @@
 //! those get `env_key = "DATABRICKS_TOKEN"` and are started with `agentgw exec codex`. With OAuth
 //! the `auth` table also says how often to ask again and how long a refresh may take.
 
+mod doctor;
+
 use super::RouteSpec;
 use super::template::{self, Vars};
 use super::{
-    Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
+    Agent, AgentInfo, Configured, Context, DoctorContext, FileSpec, Launch, Setup, Version,
+    gateway_base,
 };
+use crate::check::Check;
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::{Result, bail};
@@ -17,7 +21,8 @@ use std::path::{Path, PathBuf};
 const CONFIG: &str = include_str!("../../templates/codex/config.toml");
 const CONFIG_ENV_KEY: &str = include_str!("../../templates/codex/config-env-key.toml");
 /// The first Codex release whose model providers accept an `auth` command.
-pub const AUTH_COMMAND_SINCE: Version = Version(0, 118, 0);
+const AUTH_COMMAND_SINCE: Version = Version(0, 118, 0);
+const ID: &str = "codex";
 const PROVIDER: &str = "databricks";
 /// The provider `agentgw exec codex` defines for one run.
 const EXEC_PROVIDER: &str = "databricks-exec";
@@ -33,7 +38,7 @@ pub struct Codex;
 impl Agent for Codex {
     fn info(&self) -> &'static AgentInfo {
         &AgentInfo {
-            id: "codex",
+            id: ID,
             name: "Codex CLI",
             program: "codex",
             default_model: "databricks-gpt-5-2",
@@ -305,6 +310,22 @@ impl Agent for Codex {
             env_remove: Vec::new(),
             relay: None,
         })
+    }
+
+    fn overriding_variables(&self) -> &'static [(&'static str, &'static str)] {
+        doctor::OVERRIDING_VARIABLES
+    }
+
+    fn short_lived_token_check(
+        &self,
+        cx: &DoctorContext,
+        configured: &Configured,
+    ) -> Option<Check> {
+        doctor::short_lived_token(cx, configured)
+    }
+
+    fn doctor_checks(&self, _cx: &DoctorContext, configured: &Configured) -> Vec<Check> {
+        doctor::legacy_profile(&configured.file)
     }
 }
 

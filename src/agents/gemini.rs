@@ -4,18 +4,22 @@
 //! with OAuth gets no token there either: its tokens expire within the hour.
 
 mod auth_type;
+mod doctor;
 
 use super::RouteSpec;
 use super::template::{self, Vars};
 use super::{
-    Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version, gateway_base,
+    Agent, AgentInfo, Configured, Context, DoctorContext, FileSpec, Launch, Setup, Version,
+    gateway_base,
 };
+use crate::check::Check;
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::Result;
 
 const DOTENV: &str = include_str!("../../templates/gemini/.env");
 const SETTINGS: &str = include_str!("../../templates/gemini/settings.json");
+const ID: &str = "gemini";
 const TOKEN_KEY: &str = "GEMINI_API_KEY";
 
 pub struct Gemini;
@@ -23,7 +27,7 @@ pub struct Gemini;
 impl Agent for Gemini {
     fn info(&self) -> &'static AgentInfo {
         &AgentInfo {
-            id: "gemini",
+            id: ID,
             name: "Gemini CLI",
             program: "gemini",
             default_model: "databricks-gemini-2-5-flash",
@@ -155,6 +159,26 @@ impl Agent for Gemini {
             env_remove: Vec::new(),
             relay,
         })
+    }
+
+    fn overriding_variables(&self) -> &'static [(&'static str, &'static str)] {
+        doctor::OVERRIDING_VARIABLES
+    }
+
+    fn inline_token_key(&self) -> Option<(Format, &'static [&'static str])> {
+        Some((Format::Dotenv, doctor::INLINE_TOKEN_KEY))
+    }
+
+    fn short_lived_token_check(
+        &self,
+        cx: &DoctorContext,
+        configured: &Configured,
+    ) -> Option<Check> {
+        doctor::short_lived_token(cx, configured)
+    }
+
+    fn doctor_checks(&self, _cx: &DoctorContext, configured: &Configured) -> Vec<Check> {
+        doctor::folder_checks(&configured.file)
     }
 }
 

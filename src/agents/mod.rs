@@ -8,12 +8,7 @@ mod detect;
 mod gemini;
 pub mod template;
 
-pub use claude::layers as claude_layers;
-pub use claude::{
-    TelemetryTarget, has_comments_or_trailing_commas, inline_token_refusal, is_agentgw_otel_helper,
-    is_agentgw_token_helper, telemetry_targets,
-};
-pub use codex::AUTH_COMMAND_SINCE as CODEX_AUTH_COMMAND_SINCE;
+pub use claude::{has_comments_or_trailing_commas, inline_token_refusal, is_agentgw_token_helper};
 pub use codex::check_profile_name as check_codex_profile_name;
 pub use detect::{Installed, detect_installed, find_installed, find_on_path};
 
@@ -328,6 +323,57 @@ pub trait Agent: Sync {
     fn program(&self) -> &'static str {
         self.info().program
     }
+
+    // What `agentgw doctor` knows of the agent beyond the checks every agent gets. The defaults
+    // say "nothing particular": an agent implements only the traps it has.
+
+    /// Environment variables that outrank what setup writes (the agent's base URL, key or model),
+    /// each with what it does; doctor looks for them in the shell and its startup files.
+    fn overriding_variables(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
+    /// The key (in the format of the configured file) that holds the profile's token when setup
+    /// writes it into the file; doctor checks it is still the profile's current token.
+    fn inline_token_key(&self) -> Option<(Format, &'static [&'static str])> {
+        None
+    }
+
+    /// With a short-lived sign-in (OAuth): a token the agent's config holds (or makes it read
+    /// once), which expires under it (`short-lived-token`); `None` when there is none.
+    fn short_lived_token_check(
+        &self,
+        _cx: &DoctorContext,
+        _configured: &Configured,
+    ) -> Option<crate::check::Check> {
+        None
+    }
+
+    /// The agent's own traps, read from local files (Claude Code's other settings layers,
+    /// Codex's legacy profile selector, Gemini's folder trust).
+    fn doctor_checks(
+        &self,
+        _cx: &DoctorContext,
+        _configured: &Configured,
+    ) -> Vec<crate::check::Check> {
+        Vec::new()
+    }
+
+    /// The agent's checks that ask the network besides the gateway request (Claude Code's
+    /// telemetry export); doctor runs them beside that request.
+    fn remote_checks(
+        &self,
+        _cx: &DoctorContext,
+        _configured: &Configured,
+    ) -> Vec<crate::check::Check> {
+        Vec::new()
+    }
+
+    /// The models the agent's config names besides `configured.model`, each with where it is set
+    /// (Claude Code's opus/sonnet/haiku aliases): doctor checks the workspace serves them too.
+    fn other_models(&self, _configured: &Configured) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// Everything agentgw sets up, in the order every command lists them. The one list: clap's values
@@ -509,6 +555,42 @@ fn config_dir(var: &str, default_in_home: &str) -> Result<PathBuf> {
     let home = dirs::home_dir()
         .ok_or_else(|| anyhow::anyhow!("cannot find your home directory (HOME)"))?;
     Ok(home.join(default_in_home))
+}
+
+/// What an agent's doctor checks know of the profile: plain values, so that the agents need
+/// nothing of the commands that run them.
+pub struct DoctorContext<'a> {
+    /// The profile's name, for messages and fixes.
+    pub profile: &'a str,
+    /// How the profile signs in (the default when the profile does not exist).
+    pub auth: crate::profile::Auth,
+    /// The profile's AI Gateway URL and workspace URL; empty when the profile has none.
+    pub gateway: String,
+    pub host: String,
+    /// The profile's token, `None` when it has none to give. It goes only to the profile's own
+    /// gateway or workspace.
+    pub token: Option<&'a str>,
+    /// The profile's CA bundle, for HTTPS.
+    pub ca_file: Option<&'a Path>,
+}
+
+impl DoctorContext<'_> {
+    /// Why a token written into a file goes stale: said the same way by every agent.
+    pub fn short_lived_sign_in(&self) -> String {
+        format!(
+            "profile '{}' signs in with {}, whose tokens expire within the hour",
+            self.profile,
+            self.auth.describe()
+        )
+    }
+}
+
+/// The string at `key` of `file`, `None` where the file or the key is absent or the value is
+/// not a string.
+fn read_string(file: &Path, format: Format, key: &[&str]) -> Option<String> {
+    read_strings(file, format, &[key])
+        .ok()
+        .and_then(|mut values| values.remove(0))
 }
 
 #[cfg(test)]

@@ -13,8 +13,106 @@ use crate::profile::{Auth, Profile, TokenStorage};
 use crate::{credential, gateway, paths, ui};
 use anyhow::Result;
 use serde::Serialize;
-use serde_json::{Value, json};
 use std::path::Path;
+
+/// What `status` knows: `--json` prints it as it is (the shape the README documents), the
+/// human view is printed from it.
+#[derive(Serialize)]
+struct Report {
+    profile: ProfileStatus,
+    agents: Vec<AgentEntry>,
+}
+
+#[derive(Serialize)]
+struct ProfileStatus {
+    name: String,
+    exists: bool,
+    host: Option<String>,
+    gateway: Option<String>,
+    /// The workspace's name for the user, when it answered; else why not in `user_error`.
+    user: Option<String>,
+    user_error: Option<String>,
+    /// Where the token is stored, in words.
+    token: String,
+    auth: Option<AuthStatus>,
+    routes: Option<Routes>,
+}
+
+/// Each agent's base URL on the gateway, in the order of `discovery::ROUTES`: an object keyed by
+/// agent id.
+struct Routes(Vec<(&'static str, Route)>);
+
+impl Serialize for Routes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(agent, route)| (agent, route)))
+    }
+}
+
+#[derive(Serialize)]
+struct Route {
+    base_url: String,
+    /// How it was found: login's route discovery, or the default path.
+    found: String,
+}
+
+/// One agent's entry.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AgentEntry {
+    Read(Box<AgentStatus>),
+    /// Cursor when not even its database can be located (no home folder, agentgw's state
+    /// unreadable): only why.
+    Unlocated {
+        agent: &'static str,
+        name: &'static str,
+        config_error: String,
+    },
+}
+
+#[derive(Serialize)]
+struct AgentStatus {
+    agent: &'static str,
+    name: &'static str,
+    /// A CLI agent: on PATH. Cursor: its user folder exists.
+    installed: bool,
+    version: Option<String>,
+    /// The executable, or Cursor's user folder.
+    path: Option<String>,
+    configured: bool,
+    file: Option<String>,
+    /// The first line of why the config cannot be read.
+    config_error: Option<String>,
+    base_url: Option<String>,
+    // Where each comes from: the file, or (Claude Code) the settings layer that wins here.
+    base_url_from: Option<String>,
+    model: Option<String>,
+    model_from: Option<String>,
+    /// Cursor's own fields, between `model_from` and `token_via`.
+    #[serde(flatten)]
+    cursor: Option<CursorFields>,
+    token_via: String,
+    changed_since_setup: Vec<String>,
+    /// Not in the JSON: decides how the human view words "installed" and "not set up".
+    #[serde(skip)]
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// A command on PATH, with a version.
+    Command,
+    /// A desktop app (Cursor), known by its user folder: without it there is nothing to set up.
+    DesktopApp,
+}
+
+#[derive(Serialize)]
+struct CursorFields {
+    /// Cursor's custom models.
+    models: Vec<String>,
+    /// The override URL is the profile's `<gateway>/cursor/v1` and the profile's model is
+    /// listed; `None` when the override is off.
+    matches_profile: Option<bool>,
+}
 
 pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
     let loaded = ProfileState::load(profile_flag)?;
@@ -43,32 +141,36 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
         ),
         _ => None,
     };
-    let auth = profile
-        .as_ref()
-        .map(|p| AuthStatus::of(p, &loaded.config_dir));
+    let (user, user_error) = match user {
+        Some(Ok(user)) => (Some(user), None),
+        Some(Err(error)) => (None, Some(error)),
+        None => (None, None),
+    };
     let state = StateDir::new(paths::state_dir()?);
     agents::detect_installed();
-    let agents: Vec<Value> = agents::ALL
+    let agents: Vec<AgentEntry> = agents::ALL
         .into_iter()
         .map(|target| match target {
-            Target::Cli(agent) => agent_status(agent, &state),
+            Target::Cli(agent) => AgentEntry::Read(Box::new(agent_status(agent, &state))),
             Target::DesktopApp(_) => cursor_status(&args, &state, &loaded),
         })
         .collect();
-    let report = json!({
-        "profile": {
-            "name": name,
-            "exists": profile.is_some(),
-            "host": host,
-            "gateway": gateway,
-            "user": user.as_ref().and_then(|u| u.as_ref().ok()),
-            "user_error": user.as_ref().and_then(|u| u.as_ref().err()),
-            "token": storage,
-            "auth": auth,
-            "routes": profile.as_ref().and_then(|p| routes(p, name)),
+    let report = Report {
+        profile: ProfileStatus {
+            name: name.clone(),
+            exists: profile.is_some(),
+            host,
+            gateway,
+            user,
+            user_error,
+            token: storage,
+            auth: profile
+                .as_ref()
+                .map(|p| AuthStatus::of(p, &loaded.config_dir)),
+            routes: profile.as_ref().and_then(|p| routes(p, name)),
         },
-        "agents": agents,
-    });
+        agents,
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -79,7 +181,7 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
 
 /// Each agent's base URL on the gateway as the profile gives it, and how it was found (login's
 /// route discovery, or the default path when discovery has not run).
-fn routes(profile: &Profile, name: &str) -> Option<Value> {
+fn routes(profile: &Profile, name: &str) -> Option<Routes> {
     let gateway = profile.gateway()?;
     let entries = crate::discovery::route_specs().map(|spec| {
         let path = profile
@@ -95,12 +197,10 @@ fn routes(profile: &Profile, name: &str) -> Option<Value> {
                     "the default path (not discovered: agentgw login --profile {name} --refresh)"
                 )
             });
-        (
-            spec.agent.to_string(),
-            json!({"base_url": format!("{gateway}/{}", path.trim_matches('/')), "found": found}),
-        )
+        let base_url = format!("{gateway}/{}", path.trim_matches('/'));
+        (spec.agent, Route { base_url, found })
     });
-    Some(Value::Object(entries.collect()))
+    Some(Routes(entries.collect()))
 }
 
 /// How the profile signs in, and for OAuth where its stored access token stands. Read from the
@@ -114,9 +214,19 @@ struct AuthStatus {
     /// or when no token is stored.
     expires_in_seconds: Option<u64>,
     expired: Option<bool>,
-    /// OAuth: what gets the next access token, `refresh_token` (browser sign-in) or
-    /// `client_secret` (service principal); `null` when nothing is stored that can.
-    renewed_with: Option<&'static str>,
+    /// OAuth: what gets the next access token; `null` when nothing is stored that can.
+    renewed_with: Option<Renewal>,
+    #[serde(skip)]
+    auth: Auth,
+}
+
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Renewal {
+    /// Browser sign-in.
+    RefreshToken,
+    /// Service principal.
+    ClientSecret,
 }
 
 impl AuthStatus {
@@ -138,40 +248,38 @@ impl AuthStatus {
             expired: expiry.map(|e| e == Freshness::Expired),
             renewed_with: tokens.as_ref().and_then(|t| {
                 match (&t.refresh_token, &t.client_secret) {
-                    (_, Some(_)) if profile.auth == Auth::M2m => Some("client_secret"),
-                    (Some(_), _) => Some("refresh_token"),
-                    (None, Some(_)) => Some("client_secret"),
+                    (_, Some(_)) if profile.auth == Auth::M2m => Some(Renewal::ClientSecret),
+                    (Some(_), _) => Some(Renewal::RefreshToken),
+                    (None, Some(_)) => Some(Renewal::ClientSecret),
                     (None, None) => None,
                 }
             }),
+            auth: profile.auth,
         }
     }
-}
 
-/// The human line for `auth`.
-fn describe_auth(auth: &Value, profile: &str) -> String {
-    let description = auth["description"].as_str().unwrap_or_default();
-    if auth["method"] == "pat" {
-        return description.to_string();
-    }
-    let renewal = match auth["renewed_with"].as_str() {
-        Some("refresh_token") => "renewed with the stored refresh token".to_string(),
-        Some(_) => "renewed with the stored client secret".to_string(),
-        None => format!(
-            "nothing stored can renew it: agentgw login --profile {profile} --auth {}",
-            auth["method"].as_str().unwrap_or_default()
-        ),
-    };
-    match (
-        auth["expired"].as_bool(),
-        auth["expires_in_seconds"].as_u64(),
-    ) {
-        (Some(true), _) => format!("{description}; access token expired ({renewal})"),
-        (Some(false), Some(seconds)) => format!(
-            "{description}; access token valid {} more ({renewal})",
-            duration_words(seconds)
-        ),
-        _ => format!("{description}; no access token stored"),
+    /// The human line.
+    fn describe(&self, profile: &str) -> String {
+        let description = self.description;
+        if self.auth == Auth::Pat {
+            return description.to_string();
+        }
+        let renewal = match self.renewed_with {
+            Some(Renewal::RefreshToken) => "renewed with the stored refresh token".to_string(),
+            Some(Renewal::ClientSecret) => "renewed with the stored client secret".to_string(),
+            None => format!(
+                "nothing stored can renew it: agentgw login --profile {profile} --auth {}",
+                self.method
+            ),
+        };
+        match (self.expired, self.expires_in_seconds) {
+            (Some(true), _) => format!("{description}; access token expired ({renewal})"),
+            (Some(false), Some(seconds)) => format!(
+                "{description}; access token valid {} more ({renewal})",
+                duration_words(seconds)
+            ),
+            _ => format!("{description}; no access token stored"),
+        }
     }
 }
 
@@ -182,48 +290,45 @@ fn duration_words(seconds: u64) -> String {
     }
 }
 
-fn agent_status(agent: &dyn Agent, state: &StateDir) -> Value {
+fn agent_status(agent: &dyn Agent, state: &StateDir) -> AgentStatus {
     let installed = agents::find_installed(agent);
     let configured = agent.configured();
-    let (file, base_url, model, config_error) = match &configured {
-        Ok(Some(c)) => (
-            Some(paths::display(&c.file)),
-            Some((c.base_url.clone(), c.base_url_from.clone())),
-            Some((c.model.clone(), c.model_from.clone())),
-            None,
-        ),
-        Ok(None) => (None, None, None, None),
-        Err(e) => (
-            None,
-            None,
-            None,
-            Some(
-                format!("{e:#}")
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
-        ),
+    let (configured_ok, config_error) = match &configured {
+        Ok(c) => (c.as_ref(), None),
+        Err(e) => (None, Some(first_line(e))),
     };
-    let drift = drift(state, agent.id());
-    json!({
-        "agent": agent.id(),
-        "name": agent.info().name,
-        "installed": installed.is_some(),
-        "version": installed.as_ref().and_then(|i| i.version).map(|v| v.to_string()),
-        "path": installed.as_ref().map(|i| i.path.display().to_string()),
-        "configured": matches!(configured, Ok(Some(_))),
-        "file": file,
-        "config_error": config_error,
-        "base_url": base_url.as_ref().map(|(url, _)| url),
-        // Where each comes from: the file, or (Claude Code) the settings layer that wins here.
-        "base_url_from": base_url.as_ref().map(|(_, from)| from),
-        "model": model.as_ref().map(|(model, _)| model),
-        "model_from": model.as_ref().map(|(_, from)| from),
-        "token_via": agent.token_supply().unwrap_or_else(|e| format!("unknown ({e:#})")),
-        "changed_since_setup": drift,
-    })
+    AgentStatus {
+        agent: agent.id(),
+        name: agent.info().name,
+        installed: installed.is_some(),
+        version: installed
+            .as_ref()
+            .and_then(|i| i.version)
+            .map(|v| v.to_string()),
+        path: installed.as_ref().map(|i| i.path.display().to_string()),
+        configured: configured_ok.is_some(),
+        file: configured_ok.map(|c| paths::display(&c.file)),
+        config_error,
+        base_url: configured_ok.map(|c| c.base_url.clone()),
+        base_url_from: configured_ok.map(|c| c.base_url_from.clone()),
+        model: configured_ok.map(|c| c.model.clone()),
+        model_from: configured_ok.map(|c| c.model_from.clone()),
+        cursor: None,
+        token_via: agent
+            .token_supply()
+            .unwrap_or_else(|e| format!("unknown ({e:#})")),
+        changed_since_setup: drift(state, agent.id()),
+        kind: Kind::Command,
+    }
+}
+
+/// The first line of an error with its causes.
+fn first_line(error: &anyhow::Error) -> String {
+    format!("{error:#}")
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Keys agentgw set that hold something else now: the user's edits since setup.
@@ -245,25 +350,23 @@ fn drift(state: &StateDir, owner: &str) -> Vec<String> {
 /// Cursor, from its settings database read read-only (works while Cursor runs). Besides the
 /// fields every agent has: `models` (Cursor's custom models) and `matches_profile` (the override
 /// URL is `<gateway>/cursor/v1` and the profile's model is among the models).
-fn cursor_status(args: &StatusArgs, state: &StateDir, loaded: &ProfileState) -> Value {
+fn cursor_status(args: &StatusArgs, state: &StateDir, loaded: &ProfileState) -> AgentEntry {
     let flag = args.cursor.cursor_dir.as_deref();
     let db = match cursor::find_db(flag, state) {
         Ok(db) => db,
         Err(e) => {
-            return json!({"agent": cursor::ID, "name": cursor::NAME, "config_error": format!("{e:#}")});
+            return AgentEntry::Unlocated {
+                agent: cursor::ID,
+                name: cursor::NAME,
+                config_error: format!("{e:#}"),
+            };
         }
     };
     let user_dir = cursor::user_dir_of(&db)
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let settings = cursor::read_settings(&db);
-    let config_error = settings.as_ref().err().map(|e| {
-        format!("{e:#}")
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    });
+    let config_error = settings.as_ref().err().map(first_line);
     let settings = settings.ok().flatten();
     let on = settings
         .as_ref()
@@ -287,133 +390,131 @@ fn cursor_status(args: &StatusArgs, state: &StateDir, loaded: &ProfileState) -> 
         Some(_) => "not in a form agentgw can read; paste it once in Cursor Settings > Models if you have not".into(),
         None => "none".into(),
     };
-    json!({
-        "agent": cursor::ID,
-        "name": cursor::NAME,
-        "installed": user_dir.is_dir(),
-        "version": null,
-        "path": paths::display(&user_dir),
-        "configured": on.is_some(),
-        "file": settings.as_ref().map(|_| paths::display(&db)),
-        "config_error": config_error,
-        "base_url": on.and_then(|s| s.base_url.clone()),
-        "base_url_from": on.map(|_| paths::display(&db)),
-        "model": on.and_then(|s| profile.map(|p| s.test_model(p))),
-        "model_from": on.map(|_| paths::display(&db)),
-        "models": settings.as_ref().map(|s| s.models.clone()).unwrap_or_default(),
-        "matches_profile": matches,
-        "token_via": token_via,
-        "changed_since_setup": drift(state, cursor::ID),
-    })
+    let shown = paths::display(&db);
+    AgentEntry::Read(Box::new(AgentStatus {
+        agent: cursor::ID,
+        name: cursor::NAME,
+        installed: user_dir.is_dir(),
+        version: None,
+        path: Some(paths::display(&user_dir)),
+        configured: on.is_some(),
+        file: settings.as_ref().map(|_| shown.clone()),
+        config_error,
+        base_url: on.and_then(|s| s.base_url.clone()),
+        base_url_from: on.map(|_| shown.clone()),
+        model: on.and_then(|s| profile.map(|p| s.test_model(p))),
+        model_from: on.map(|_| shown.clone()),
+        cursor: Some(CursorFields {
+            models: settings
+                .as_ref()
+                .map(|s| s.models.clone())
+                .unwrap_or_default(),
+            matches_profile: matches,
+        }),
+        token_via,
+        changed_since_setup: drift(state, cursor::ID),
+        kind: Kind::DesktopApp,
+    }))
 }
 
-fn print_human(report: &Value) {
-    let p = &report["profile"];
-    let text = |v: &Value| v.as_str().map(str::to_string);
+fn print_human(report: &Report) {
+    let p = &report.profile;
     println!(
         "Profile {}{}",
-        p["name"].as_str().unwrap_or_default(),
-        if p["exists"] == true {
+        p.name,
+        if p.exists {
             ""
         } else {
             " (does not exist: run agentgw login)"
         }
     );
-    println!(
-        "  host      {}",
-        text(&p["host"]).unwrap_or_else(|| "-".into())
-    );
-    println!(
-        "  gateway   {}",
-        text(&p["gateway"]).unwrap_or_else(|| "-".into())
-    );
-    match (text(&p["user"]), text(&p["user_error"])) {
+    println!("  host      {}", p.host.as_deref().unwrap_or("-"));
+    println!("  gateway   {}", p.gateway.as_deref().unwrap_or("-"));
+    match (&p.user, &p.user_error) {
         (Some(user), _) => println!("  user      {user}"),
         (None, Some(err)) => println!("  user      unknown: {err}"),
         (None, None) => println!("  user      -"),
     }
-    println!("  token     {}", text(&p["token"]).unwrap_or_default());
-    if p["auth"].is_object() {
-        println!(
-            "  auth      {}",
-            describe_auth(&p["auth"], p["name"].as_str().unwrap_or_default())
-        );
+    println!("  token     {}", p.token);
+    if let Some(auth) = &p.auth {
+        println!("  auth      {}", auth.describe(&p.name));
     }
-    if let Some(routes) = p["routes"].as_object() {
+    if let Some(routes) = &p.routes {
         println!("  routes");
-        for (agent, route) in routes {
-            println!(
-                "    {agent:<7} {} ({})",
-                text(&route["base_url"]).unwrap_or_default(),
-                text(&route["found"]).unwrap_or_default()
-            );
+        for (agent, route) in &routes.0 {
+            println!("    {agent:<7} {} ({})", route.base_url, route.found);
         }
     }
-    for a in report["agents"].as_array().into_iter().flatten() {
+    for entry in &report.agents {
         println!();
-        println!("{}", a["name"].as_str().unwrap_or_default());
-        let installed = match (a["installed"] == true, text(&a["version"])) {
-            (true, None) if a["agent"] == cursor::ID => {
-                format!("yes ({})", text(&a["path"]).unwrap_or_default())
+        match entry {
+            AgentEntry::Read(agent) => print_agent(agent),
+            AgentEntry::Unlocated {
+                name, config_error, ..
+            } => {
+                // Where its user folder is, and so everything else, is unknown.
+                println!("{name}");
+                println!("  installed   unknown");
+                println!("  configured  unreadable: {config_error}");
+                println!("  token via   unknown");
             }
-            (true, Some(v)) => format!("{v} ({})", text(&a["path"]).unwrap_or_default()),
-            (true, None) => format!("version unknown ({})", text(&a["path"]).unwrap_or_default()),
-            (false, _) if a["agent"] == cursor::ID => "no Cursor user folder".into(),
-            (false, _) => "not on PATH".into(),
-        };
-        println!("  installed   {installed}");
-        match (text(&a["file"]), text(&a["config_error"])) {
-            (Some(file), _) => {
-                println!("  configured  {file}");
-                // The source is named where it is not the file above (Claude's other layers).
-                let from = |key: &str| match text(&a[format!("{key}_from").as_str()]) {
-                    Some(from) if from != file => format!(" (from {from})"),
-                    _ => String::new(),
-                };
-                println!(
-                    "  base URL    {}{}",
-                    text(&a["base_url"]).unwrap_or_default(),
-                    from("base_url")
-                );
-                println!(
-                    "  model       {}{}",
-                    text(&a["model"]).unwrap_or_default(),
-                    from("model")
-                );
-                if let Some(models) = a["models"].as_array() {
-                    let names: Vec<&str> = models.iter().filter_map(Value::as_str).collect();
-                    println!("  models      {}", names.join(", "));
-                }
-                match a["matches_profile"].as_bool() {
+        }
+    }
+}
+
+fn print_agent(a: &AgentStatus) {
+    println!("{}", a.name);
+    let path = a.path.as_deref().unwrap_or_default();
+    let installed = match (a.installed, &a.version, a.kind) {
+        (true, Some(v), _) => format!("{v} ({path})"),
+        (true, None, Kind::DesktopApp) => format!("yes ({path})"),
+        (true, None, Kind::Command) => format!("version unknown ({path})"),
+        (false, _, Kind::DesktopApp) => format!("no {} user folder", a.name),
+        (false, _, Kind::Command) => "not on PATH".into(),
+    };
+    println!("  installed   {installed}");
+    match (&a.file, &a.config_error) {
+        (Some(file), _) => {
+            println!("  configured  {file}");
+            // The source is named where it is not the file above (Claude's other layers).
+            let from = |from: &Option<String>| match from {
+                Some(from) if from != file => format!(" (from {from})"),
+                _ => String::new(),
+            };
+            println!(
+                "  base URL    {}{}",
+                a.base_url.as_deref().unwrap_or_default(),
+                from(&a.base_url_from)
+            );
+            println!(
+                "  model       {}{}",
+                a.model.as_deref().unwrap_or_default(),
+                from(&a.model_from)
+            );
+            if let Some(cursor) = &a.cursor {
+                println!("  models      {}", cursor.models.join(", "));
+                match cursor.matches_profile {
                     Some(true) => println!("  profile     matches"),
                     Some(false) => println!(
-                        "  profile     does not match (run: agentgw setup cursor --write-cursor-db)"
+                        "  profile     does not match (run: agentgw setup {} --write-cursor-db)",
+                        a.agent
                     ),
                     None => {}
                 }
             }
-            (None, Some(err)) => println!("  configured  unreadable: {err}"),
-            // Cursor is a desktop app: without it there is nothing to set up yet.
-            (None, None) if a["agent"] == cursor::ID && a["installed"] != true => {
-                println!("  configured  no")
-            }
-            (None, None) => println!(
-                "  configured  no (run: agentgw setup {})",
-                a["agent"].as_str().unwrap_or_default()
-            ),
         }
+        (None, Some(err)) => println!("  configured  unreadable: {err}"),
+        // A desktop app: without it there is nothing to set up yet.
+        (None, None) if a.kind == Kind::DesktopApp && !a.installed => {
+            println!("  configured  no")
+        }
+        (None, None) => println!("  configured  no (run: agentgw setup {})", a.agent),
+    }
+    println!("  token via   {}", a.token_via);
+    if !a.changed_since_setup.is_empty() {
         println!(
-            "  token via   {}",
-            text(&a["token_via"]).unwrap_or_default()
+            "  changed by you since setup: {}",
+            a.changed_since_setup.join(", ")
         );
-        let drift: Vec<&str> = a["changed_since_setup"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        if !drift.is_empty() {
-            println!("  changed by you since setup: {}", drift.join(", "));
-        }
     }
 }

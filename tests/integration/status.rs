@@ -257,3 +257,139 @@ fn status_names_a_project_helper_and_a_claude_file_claude_ignores() {
         "{said}"
     );
 }
+
+/// The shape of a JSON value: each key in its order, and the kind of each value (`"string"`,
+/// `"number"`, `"bool"`, `"null"`; arrays by their elements).
+fn shape(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        Value::String(_) => "string".into(),
+        Value::Number(_) => "number".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Null => "null".into(),
+    }
+}
+
+/// `status --json` keeps the shape the README documents, keys in that order and `null` where
+/// nothing is known: an OAuth profile, an agent set up (Claude Code), agents not set up, and
+/// Cursor (its user folder there, its database not).
+#[test]
+fn status_json_keeps_the_documented_shape() {
+    let gateway = Gateway::start();
+    let home = TestHome::new();
+    let refresh_token = "doau-refresh-shape-0123456789";
+    home.secret(refresh_token);
+    let dir = home.config_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[profiles.default]\nhost = \"{}\"\ntoken_storage = \"file\"\nauth = \"oauth\"\n\
+             client_id = \"databricks-cli\"\ntoken_endpoint = \"{}/oidc/v1/token\"\n",
+            gateway.url, gateway.url
+        ),
+    )
+    .unwrap();
+    let tokens = dir.join("tokens.toml");
+    std::fs::write(
+        &tokens,
+        format!(
+            "[default]\naccess_token = \"{GOOD_TOKEN}\"\nexpires_at = 4102444800\nlifetime = 3600\n\
+             refresh_token = \"{refresh_token}\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&tokens, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let out = home
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["setup", "claude", "--yes", "--no-test"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::create_dir_all(home.path().join(".config/Cursor/User")).unwrap();
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&status(&home, &["--json"]).stdout).unwrap();
+    let route = serde_json::json!({"base_url": "string", "found": "string"});
+    let not_set_up = serde_json::json!({
+        "agent": "string", "name": "string", "installed": "bool", "version": "null",
+        "path": "null", "configured": "bool", "file": "null", "config_error": "null",
+        "base_url": "null", "base_url_from": "null", "model": "null", "model_from": "null",
+        "token_via": "string", "changed_since_setup": [],
+    });
+    let expected = serde_json::json!({
+        "profile": {
+            "name": "string", "exists": "bool", "host": "string", "gateway": "string",
+            "user": "string", "user_error": "null", "token": "string",
+            "auth": {
+                "method": "string", "description": "string", "expires_in_seconds": "number",
+                "expired": "bool", "renewed_with": "string",
+            },
+            "routes": {"claude": route, "codex": route, "gemini": route, "cursor": route},
+        },
+        "agents": [
+            {
+                "agent": "string", "name": "string", "installed": "bool", "version": "null",
+                "path": "null", "configured": "bool", "file": "string", "config_error": "null",
+                "base_url": "string", "base_url_from": "string", "model": "string",
+                "model_from": "string", "token_via": "string", "changed_since_setup": [],
+            },
+            not_set_up,
+            not_set_up,
+            {
+                "agent": "string", "name": "string", "installed": "bool", "version": "null",
+                "path": "string", "configured": "bool", "file": "null", "config_error": "null",
+                "base_url": "null", "base_url_from": "null", "model": "null", "model_from": "null",
+                "models": [], "matches_profile": "null", "token_via": "string",
+                "changed_since_setup": [],
+            },
+        ],
+    });
+    // As text: the order of the keys counts.
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap();
+    assert_eq!(pretty(&shape(&json)), pretty(&expected));
+
+    let (profile, agents) = (&json["profile"], &json["agents"]);
+    assert_eq!(profile["name"], "default");
+    assert_eq!(profile["exists"], true);
+    assert_eq!(profile["user"], USER_NAME);
+    assert_eq!(
+        profile["token"],
+        "plaintext file ~/.config/agentgw/tokens.toml"
+    );
+    assert_eq!(profile["auth"]["method"], "oauth");
+    assert_eq!(profile["auth"]["expired"], false);
+    assert_eq!(profile["auth"]["renewed_with"], "refresh_token");
+    assert_eq!(
+        profile["routes"]["codex"]["base_url"],
+        format!("{}/openai/v1", gateway.gateway_url())
+    );
+    let ids: Vec<&str> = agents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["claude", "codex", "gemini", "cursor"]);
+    let claude = &agents[0];
+    assert_eq!(claude["configured"], true);
+    assert_eq!(claude["file"], "~/.claude/settings.json");
+    assert_eq!(claude["base_url_from"], "~/.claude/settings.json");
+    assert_eq!(
+        claude["token_via"],
+        "helper: agentgw token --profile default"
+    );
+    assert_eq!(agents[1]["configured"], false);
+    assert_eq!(agents[1]["installed"], false);
+    let cursor = &agents[3];
+    assert_eq!(cursor["installed"], true);
+    assert_eq!(cursor["configured"], false);
+    assert_eq!(cursor["path"], "~/.config/Cursor");
+    assert_eq!(cursor["token_via"], "none");
+}

@@ -7,48 +7,13 @@ use std::path::{Path, PathBuf};
 
 const AREA: &str = "environment";
 
-/// Per agent: variables that change where it sends requests or which key it uses, and why.
-fn overriding(agent: &str) -> &'static [(&'static str, &'static str)] {
-    match agent {
-        "claude" => &[
-            ("ANTHROPIC_API_KEY", "outranks Claude Code's apiKeyHelper"),
-            (
-                "ANTHROPIC_AUTH_TOKEN",
-                "outranks Claude Code's apiKeyHelper",
-            ),
-            (
-                "ANTHROPIC_BASE_URL",
-                "points Claude Code elsewhere wherever settings.json does not set it",
-            ),
-        ],
-        "codex" => &[
-            (
-                "OPENAI_BASE_URL",
-                "points Codex's built-in OpenAI provider elsewhere",
-            ),
-            (
-                "OPENAI_API_KEY",
-                "is used by Codex's built-in OpenAI provider, not the gateway",
-            ),
-        ],
-        "gemini" => &[
-            ("GEMINI_API_KEY", "outranks the key in ~/.gemini/.env"),
-            (
-                "GOOGLE_GEMINI_BASE_URL",
-                "outranks the gateway URL in ~/.gemini/.env",
-            ),
-            ("GEMINI_MODEL", "outranks the model in ~/.gemini/.env"),
-        ],
-        _ => &[],
-    }
-}
-
 pub fn run(agents: &[&dyn Agent]) -> Vec<Check> {
     let home = dirs::home_dir().unwrap_or_default();
     let startup = startup_files(&home);
     let mut checks = Vec::new();
     for agent in agents {
-        for (var, effect) in overriding(agent.id()) {
+        // Per agent: the variables that change where it sends requests or which key it uses.
+        for (var, effect) in agent.overriding_variables() {
             let in_env = std::env::var_os(var).is_some_and(|v| !v.is_empty());
             let exported: Vec<String> = startup
                 .iter()

@@ -15,67 +15,7 @@ use crate::cli::DoctorArgs;
 use anyhow::Result;
 use serde_json::json;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
-    Ok,
-    Warn,
-    Fail,
-}
-
-impl Status {
-    fn word(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-        }
-    }
-
-    fn mark(self) -> &'static str {
-        match self {
-            Status::Ok => "✓",
-            Status::Warn => "!",
-            Status::Fail => "✗",
-        }
-    }
-}
-
-pub struct Check {
-    pub id: String,
-    pub area: String,
-    pub status: Status,
-    pub message: String,
-    /// The one thing to do; empty for a passing check.
-    pub fix: String,
-}
-
-impl Check {
-    pub fn new(
-        area: &str,
-        id: &str,
-        status: Status,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Check {
-        Check {
-            id: id.to_string(),
-            area: area.to_string(),
-            status,
-            message: message.into(),
-            fix: fix.into(),
-        }
-    }
-
-    /// A failed check from a two-part explanation (what happened, then what to do).
-    pub fn failed(area: &str, id: &str, explained: &str) -> Check {
-        let (message, fix) = crate::ui::message_and_fix(explained);
-        Check::new(area, id, Status::Fail, message, fix)
-    }
-
-    pub fn ok(area: &str, id: &str, message: impl Into<String>) -> Check {
-        Check::new(area, id, Status::Ok, message, "")
-    }
-}
+pub use crate::check::{Check, Status};
 
 pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
     let targets: Vec<Target> = match args.agent {
@@ -201,7 +141,28 @@ fn verdict_of(checks: usize, fails: usize, warns: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::verdict_of;
+    use super::{area_order, verdict_of};
+    use crate::agents;
+
+    /// The report's groups: the profile, the agents as `agents::ALL` lists them, Cursor, then
+    /// the environment and the files.
+    #[test]
+    fn areas_come_in_the_order_of_the_agents_list() {
+        let shown = [
+            "profile",
+            "claude",
+            "codex",
+            "gemini",
+            "cursor",
+            "environment",
+            "files",
+        ];
+        let order: Vec<usize> = shown.iter().map(|a| area_order(a)).collect();
+        assert!(order.is_sorted(), "{shown:?} -> {order:?}");
+        let agent_areas: Vec<usize> = agents::ALL.iter().map(|a| area_order(a.id())).collect();
+        assert!(agent_areas.is_sorted(), "{agent_areas:?}");
+        assert_eq!(area_order("no-such-area"), usize::MAX);
+    }
 
     #[test]
     fn the_verdict_agrees_with_its_numbers() {

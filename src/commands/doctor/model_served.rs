@@ -1,13 +1,12 @@
 //! `model-served`: the model an agent's config names is one the workspace serves (under either
-//! of its names), else the served names and the setup that chooses one. For Claude Code also the
-//! models behind its opus/sonnet/haiku aliases, where its background work goes.
+//! of its names), else the served names and the setup that chooses one; also the other models
+//! the agent's config names (`Agent::other_models`: Claude Code's aliases, where its background
+//! work goes).
 
 use super::{Check, Status};
 use crate::agents::{self, Agent, Configured};
 use crate::commands::session::ProfileState;
-use crate::edit::Format;
-use crate::models::{Family, Lister, Tier};
-use crate::paths;
+use crate::models::{Family, Lister};
 
 pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Option<Check> {
     let area = agent.id();
@@ -31,9 +30,7 @@ pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) ->
     };
     // Each model the agent will name, with where it is set.
     let mut named = vec![(model.clone(), configured.model_from.clone())];
-    if family == Family::Claude {
-        named.extend(claude_aliases(configured));
-    }
+    named.extend(agent.other_models(configured));
     let not_served: Vec<String> = named
         .iter()
         .filter(|(m, _)| !served.serves(m))
@@ -69,23 +66,4 @@ pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) ->
             ),
         )
     })
-}
-
-/// The models Claude Code's settings file puts behind its aliases, with where each is set.
-fn claude_aliases(configured: &Configured) -> Vec<(String, String)> {
-    let keys: Vec<[&str; 2]> = Tier::ALL.iter().map(|t| ["env", t.variable()]).collect();
-    let keys: Vec<&[&str]> = keys.iter().map(|k| k.as_slice()).collect();
-    let values = agents::read_strings(&configured.file, Format::Json, &keys).unwrap_or_default();
-    Tier::ALL
-        .iter()
-        .zip(values)
-        .filter_map(|(tier, value)| {
-            let from = format!(
-                "{}: env.{}",
-                paths::display(&configured.file),
-                tier.variable()
-            );
-            value.filter(|v| !v.is_empty()).map(|v| (v, from))
-        })
-        .collect()
 }
