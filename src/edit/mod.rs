@@ -4,6 +4,16 @@
 //! The promise: a user's config file never loses a byte. Keys agentgw does not own keep their
 //! order, comments, indentation, quoting and trailing newline exactly, and a file that does not
 //! parse is never rewritten.
+//!
+//! The modules, each using only those listed after it (there is no import cycle):
+//! - `undo`, `tokens`, `apply`, `record`, `plan`: what to change, and the record of what agentgw
+//!   changed, so it can be undone. They handle a document's text and never ask where it is kept.
+//! - `file`, `sqlite`: the two storages (`storage::Storage`, chosen by `Format::storage`): a text
+//!   file, or rows of Cursor's state database. Each reads, locks, backs up, writes (checking the
+//!   document is still what the plan was made from) and shows a change its own way.
+//! - `engine`, then `table`, `json`, `toml`, `dotenv`, `document`: edit steps run over a text.
+//! - `storage`, `backup`, `state`, `target`, `error`, `write`, `clock`: the storage interface,
+//!   backups, agentgw's state folder, paths through symlinks, errors, atomic writes.
 
 mod apply;
 mod backup;

@@ -217,7 +217,9 @@ mod imp {
                 message: "the database does not exist (agentgw never creates or deletes it)".into(),
             });
         };
-        if !edit.is_noop() {
+        let backup = if edit.is_noop() {
+            None
+        } else {
             let mut conn = open(&target, path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
             let backup = backup::save_with(state, path, |_, dest| snapshot(&conn, dest))?;
             let written = write_rows(&mut conn, original, new);
@@ -235,20 +237,20 @@ mod imp {
             })?;
             // Closing the last connection folds the write-ahead log back into the file.
             drop(conn);
-            if edit.secret {
-                restrict_with_journals(&target)?;
-            } else if let Some(mode) = edit.mode {
-                set_mode(&target, mode)?;
-            }
-            return Ok(Applied {
-                written: true,
-                backup: Some(backup),
-            });
-        }
+            Some(backup)
+        };
+        // Also when no row changes: a token already in place still must not stay readable by
+        // others, and an undo that finds the rows as they were still owes the database its mode
+        // from before agentgw.
         if edit.secret {
             restrict_with_journals(&target)?;
+        } else if let Some(mode) = edit.mode {
+            set_mode(&target, mode)?;
         }
-        Ok(Applied::nothing())
+        Ok(Applied {
+            written: backup.is_some(),
+            backup,
+        })
     }
 
     fn open(target: &Path, shown: &Path, flags: OpenFlags) -> Result<Connection, EditError> {
