@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use super::EditError;
 use super::clock::utc_stamp;
 use super::state::{StateDir, file_id};
+use super::target::absolute;
 use super::write::{create_private_dirs, remove_stale_temps};
 
 /// Backups kept per file; older ones are deleted.
@@ -72,6 +73,14 @@ pub(crate) fn remove_stale(state: &StateDir, path: &Path) -> Result<(), EditErro
     let dir = state.root().join("backups").join(file_id(path));
     remove_stale_temps(&dir.join(TEMP_NAME))
         .map_err(|e| EditError::io(&dir, "cannot remove stale temp files", e))
+}
+
+impl StateDir {
+    /// The backups kept of the file at `path` (as given to `plan`), oldest first.
+    pub fn backups(&self, path: &Path) -> Result<Vec<PathBuf>, EditError> {
+        let path = absolute(path)?;
+        list(self, &path).map_err(|e| EditError::io(&path, "cannot list backups", e))
+    }
 }
 
 /// The backups of the file at `path`, oldest first.

@@ -1,11 +1,13 @@
 //! A plan: the new content of one file, computed read-only, with its diff and per-key changes.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use similar::TextDiff;
-
-use super::document::{Op, Outcome, RunError, run_ops};
-use super::read::{absolute, check_link_target_folder, read_document, resolved_target};
+use super::document::KeyError;
+use super::engine::{Op, Outcome, RunError, run_ops};
+use super::state::StateDir;
+use super::storage::{Applied, Edit, Storage};
+use super::target::{absolute, check_link_target_folder, resolved_target};
 use super::{Change, EditError, Format, KeyChange, KeyPath};
 
 /// What would change in one file. Computed read-only.
@@ -54,7 +56,7 @@ pub fn plan(path: &Path, format: Format, changes: &[Change]) -> Result<Plan, Edi
             Change::Set { key, .. } | Change::Remove { key } => key.clone(),
         })
         .collect();
-    let original = read_document(&path, format, &keys)?;
+    let original = format.storage().read(&path, &keys)?;
     let target = resolved_target(&path)?;
     if original.is_none() {
         check_link_target_folder(&path, &target)?;
@@ -82,7 +84,7 @@ impl Plan {
         ops: Vec<Op>,
         original: Option<String>,
     ) -> Result<Plan, EditError> {
-        let outcome = edit(&path, format, original.as_deref().unwrap_or(""), &ops)?;
+        let outcome = run(&path, format, original.as_deref().unwrap_or(""), &ops)?;
         // Removing keys from a file that does not exist must not create an empty one.
         let new = match &original {
             None if outcome.text.is_empty() => None,
@@ -116,8 +118,44 @@ impl Plan {
         Ok(fresh)
     }
 
+    /// Where the file's content is kept: a text file, or a database's rows.
+    fn storage(&self) -> &'static dyn Storage {
+        self.format.storage()
+    }
+
+    /// Holds the lock for the file, until dropped.
+    pub(crate) fn lock(&self, state: &StateDir) -> Result<File, EditError> {
+        self.storage().lock(state, &self.path)
+    }
+
+    /// The file's content as it is now (for a database: the rows the plan was made from), to
+    /// tell whether it changed since the plan was made.
+    pub(crate) fn reread(&self) -> Result<Option<String>, EditError> {
+        let keys: Vec<KeyPath> = self.op_keys().cloned().collect();
+        self.storage()
+            .reread(&self.path, self.original.as_deref(), &keys)
+    }
+
+    /// Writes the new content (the caller holds the lock and has re-read the file): a backup of
+    /// the file first, then the write, or the deletion.
+    pub(crate) fn write(&self, state: &StateDir) -> Result<Applied, EditError> {
+        self.storage().write(state, &self.as_edit())
+    }
+
+    /// This plan as its storage writes it.
+    fn as_edit(&self) -> Edit<'_> {
+        Edit {
+            path: &self.path,
+            original: self.original.as_deref(),
+            new: self.new.as_deref(),
+            mode: self.mode,
+            secret: self.secret,
+            key_changes: &self.key_changes,
+        }
+    }
+
     /// The keys the edit steps name.
-    pub(crate) fn op_keys(&self) -> impl Iterator<Item = &KeyPath> {
+    fn op_keys(&self) -> impl Iterator<Item = &KeyPath> {
         self.ops.iter().map(|op| match op {
             Op::Set { key, .. }
             | Op::Remove { key }
@@ -160,56 +198,14 @@ impl Plan {
         self.new.as_deref()
     }
 
-    /// Unified diff (`--- a/<path>` / `+++ b/<path>`, 3 lines of context); empty for a no-op.
+    /// What applying changes, for the user to see; empty for a no-op. For a text file a
+    /// unified diff (`--- a/<path>` / `+++ b/<path>`, 3 lines of context); for a database each
+    /// changed key as `before → after`, a whole row's value never shown (it holds an API key).
     pub fn diff(&self) -> String {
         if self.is_noop() {
             return String::new();
         }
-        if self.format == Format::Sqlite {
-            return self.row_changes();
-        }
-        let old = self.original.as_deref().unwrap_or("");
-        let new = self.new.as_deref().unwrap_or("");
-        let shown = self.path.to_string_lossy();
-        let shown = shown.trim_start_matches('/');
-        TextDiff::from_lines(old, new)
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{shown}"), &format!("b/{shown}"))
-            .to_string()
-    }
-
-    /// A database's change, key by key (its rows are no text to diff): per row, each key as
-    /// `before → after`. A whole row's value is never shown: it holds an API key, or a whole
-    /// document.
-    fn row_changes(&self) -> String {
-        let mut out = String::new();
-        let mut row: Option<&str> = None;
-        for change in self.key_changes.iter().filter(|c| c.is_change()) {
-            let Some((first, inner)) = change.key.split_first() else {
-                continue;
-            };
-            if row != Some(first) {
-                row = Some(first);
-                out.push_str(&format!("{} (row {first}):\n", self.path.display()));
-            }
-            let shown = |v: &Option<serde_json::Value>| match v {
-                None => "(absent)".to_string(),
-                Some(_) if inner.is_empty() => "(a value, not shown)".to_string(),
-                Some(v) => v.to_string(),
-            };
-            let name = if inner.is_empty() {
-                "value".to_string()
-            } else {
-                super::display_key(inner)
-            };
-            out.push_str(&format!(
-                "  {name}: {} → {}\n",
-                shown(&change.before),
-                shown(&change.after)
-            ));
-        }
-        out
+        self.storage().diff(&self.as_edit())
     }
 
     /// Marks the new content as holding a secret: the file must end up mode 0600.
@@ -262,12 +258,7 @@ impl Plan {
 }
 
 /// Runs the steps, turning failures into errors that name the file.
-pub(crate) fn edit(
-    path: &Path,
-    format: Format,
-    text: &str,
-    ops: &[Op],
-) -> Result<Outcome, EditError> {
+fn run(path: &Path, format: Format, text: &str, ops: &[Op]) -> Result<Outcome, EditError> {
     run_ops(format, text, ops).map_err(|e| match e {
         RunError::Syntax(syntax) => EditError::Parse {
             path: path.to_path_buf(),
@@ -275,19 +266,15 @@ pub(crate) fn edit(
             col: syntax.col,
             message: syntax.message,
         },
-        RunError::Key(super::document::KeyError::Conflict { key, message }) => {
-            EditError::Conflict {
-                path: path.to_path_buf(),
-                key,
-                message,
-            }
-        }
-        RunError::Key(super::document::KeyError::UnsupportedValue { key, message }) => {
-            EditError::UnsupportedValue {
-                path: path.to_path_buf(),
-                key,
-                message,
-            }
-        }
+        RunError::Key(KeyError::Conflict { key, message }) => EditError::Conflict {
+            path: path.to_path_buf(),
+            key,
+            message,
+        },
+        RunError::Key(KeyError::UnsupportedValue { key, message }) => EditError::UnsupportedValue {
+            path: path.to_path_buf(),
+            key,
+            message,
+        },
     })
 }

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::plan::Plan;
-use super::read::is_symlink;
 use super::state::StateDir;
+use super::target::is_symlink;
 use super::write::{remove_stale_temps, write_atomic};
 use super::{EditError, Format, KeyPath};
 

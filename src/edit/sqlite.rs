@@ -1,6 +1,7 @@
-//! The rows of a VS Code-style state database (Cursor's `state.vscdb`, SQLite table
-//! `ItemTable(key, value)`) behind the table document (src/edit/table.rs): read them, and write a
-//! plan's changed rows in one transaction after a backup.
+//! The storage (src/edit/storage.rs) of a VS Code-style state database (Cursor's `state.vscdb`,
+//! SQLite table `ItemTable(key, value)`), whose rows are seen as one table document
+//! (src/edit/table.rs): read them, show a change key by key, and write a plan's changed rows in
+//! one transaction after a backup.
 //!
 //! Reads open the database read-only with a short busy timeout, so they work while Cursor has it
 //! open, and see what Cursor committed to its write-ahead log too. (`immutable=1` would skip the
@@ -14,13 +15,81 @@
 
 use std::path::Path;
 
-use super::EditError;
-use super::table::view_text;
-#[cfg(not(feature = "cursor"))]
-use super::{apply::Applied, plan::Plan, state::StateDir};
+use super::state::StateDir;
+use super::storage::{Applied, Edit, Storage};
+use super::table::{view_rows, view_text};
+use super::{EditError, KeyPath, display_key};
 
 /// Whether this build can read and write SQLite databases (cargo feature `cursor`).
 pub const SUPPORTED: bool = cfg!(feature = "cursor");
+
+/// The storage of `Format::Sqlite`: the document is the view of the rows its keys lie in (a key
+/// path's first segment names a row).
+pub(crate) struct Database;
+
+impl Storage for Database {
+    fn read(&self, path: &Path, keys: &[KeyPath]) -> Result<Option<String>, EditError> {
+        let mut rows: Vec<String> = Vec::new();
+        for row in keys.iter().filter_map(|k| k.first()) {
+            if !rows.contains(row) {
+                rows.push(row.clone());
+            }
+        }
+        read_view(path, &rows)
+    }
+
+    fn reread(
+        &self,
+        path: &Path,
+        planned: Option<&str>,
+        keys: &[KeyPath],
+    ) -> Result<Option<String>, EditError> {
+        let Some(view) = planned else {
+            return self.read(path, keys);
+        };
+        let rows: Vec<String> = view_rows(view).into_iter().map(|(row, _)| row).collect();
+        read_view(path, &rows)
+    }
+
+    /// Writes the rows that differ between the original and new views, in one transaction,
+    /// after a backup; a secret makes the database (and its -wal/-shm) 0600.
+    fn write(&self, state: &StateDir, edit: &Edit<'_>) -> Result<Applied, EditError> {
+        commit(edit, state)
+    }
+
+    /// The change key by key (rows are no text to diff): per row, each key as
+    /// `before → after`. A whole row's value is never shown: it holds an API key, or a whole
+    /// document.
+    fn diff(&self, edit: &Edit<'_>) -> String {
+        let mut out = String::new();
+        let mut row: Option<&str> = None;
+        for change in edit.key_changes.iter().filter(|c| c.is_change()) {
+            let Some((first, inner)) = change.key.split_first() else {
+                continue;
+            };
+            if row != Some(first) {
+                row = Some(first);
+                out.push_str(&format!("{} (row {first}):\n", edit.path.display()));
+            }
+            let shown = |v: &Option<serde_json::Value>| match v {
+                None => "(absent)".to_string(),
+                Some(_) if inner.is_empty() => "(a value, not shown)".to_string(),
+                Some(v) => v.to_string(),
+            };
+            let name = if inner.is_empty() {
+                "value".to_string()
+            } else {
+                display_key(inner)
+            };
+            out.push_str(&format!(
+                "  {name}: {} → {}\n",
+                shown(&change.before),
+                shown(&change.after)
+            ));
+        }
+        out
+    }
+}
 
 /// A row's value as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +102,7 @@ pub enum RowValue {
 
 /// The view text (src/edit/table.rs) of `rows`; `None` when the database file does not exist.
 /// A row that is not text is refused: the view could not hold it unaltered.
-pub(crate) fn read_view(path: &Path, rows: &[String]) -> Result<Option<String>, EditError> {
+fn read_view(path: &Path, rows: &[String]) -> Result<Option<String>, EditError> {
     let Some(values) = read_rows(path, rows)? else {
         return Ok(None);
     };
@@ -57,7 +126,7 @@ pub(crate) fn read_view(path: &Path, rows: &[String]) -> Result<Option<String>, 
 }
 
 #[cfg(feature = "cursor")]
-pub(crate) use imp::commit;
+use imp::commit;
 #[cfg(feature = "cursor")]
 pub use imp::read_rows;
 
@@ -71,8 +140,8 @@ pub fn read_rows(
 }
 
 #[cfg(not(feature = "cursor"))]
-pub(crate) fn commit(plan: &Plan, _state: &StateDir) -> Result<Applied, EditError> {
-    Err(unsupported(&plan.path))
+fn commit(edit: &Edit<'_>, _state: &StateDir) -> Result<Applied, EditError> {
+    Err(unsupported(edit.path))
 }
 
 #[cfg(not(feature = "cursor"))]
@@ -93,12 +162,11 @@ mod imp {
     use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
     use super::super::EditError;
-    use super::super::apply::{Applied, set_mode};
     use super::super::backup;
-    use super::super::plan::Plan;
-    use super::super::read::resolved_target;
     use super::super::state::StateDir;
+    use super::super::storage::{Applied, Edit};
     use super::super::table::view_rows;
+    use super::super::target::{resolved_target, set_mode};
     use super::RowValue;
 
     /// How long to wait for another program's lock before calling the database locked.
@@ -132,28 +200,26 @@ mod imp {
         Ok(Some(values))
     }
 
-    /// Writes the rows that differ between the plan's original and new views, in one
-    /// transaction, after a backup; a secret makes the database (and its -wal/-shm) 0600.
-    pub(crate) fn commit(plan: &Plan, state: &StateDir) -> Result<Applied, EditError> {
-        let path = &plan.path;
+    /// `Database::write`.
+    pub(super) fn commit(edit: &Edit<'_>, state: &StateDir) -> Result<Applied, EditError> {
+        let path = edit.path;
         let target = resolved_target(path)?;
         // Before the no-op check: a run with nothing to write still cleans up after a killed one.
         backup::remove_stale(state, path)?;
-        let (Some(original), Some(new)) = (&plan.original, &plan.new) else {
-            if plan.original.is_none() && plan.new.is_none() {
+        let (Some(original), Some(new)) = (edit.original, edit.new) else {
+            if edit.original.is_none() && edit.new.is_none() {
                 // The database is gone, and agentgw's settings with it (an undo after the user
                 // deleted it): nothing to write, so the record entry can go.
-                return Ok(Applied {
-                    written: false,
-                    backup: None,
-                });
+                return Ok(Applied::nothing());
             }
             return Err(EditError::Database {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 message: "the database does not exist (agentgw never creates or deletes it)".into(),
             });
         };
-        if !plan.is_noop() {
+        let backup = if edit.is_noop() {
+            None
+        } else {
             let mut conn = open(&target, path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
             let backup = backup::save_with(state, path, |_, dest| snapshot(&conn, dest))?;
             let written = write_rows(&mut conn, original, new);
@@ -164,29 +230,26 @@ mod imp {
             }
             written.map_err(|e| match e {
                 Written::Changed => EditError::Database {
-                    path: path.clone(),
+                    path: path.to_path_buf(),
                     message: "the database changed while agentgw was about to write it (is Cursor running?); run the command again".into(),
                 },
                 Written::Sql(e) => db_error(path, e),
             })?;
             // Closing the last connection folds the write-ahead log back into the file.
             drop(conn);
-            if plan.secret {
-                restrict_with_journals(&target)?;
-            } else if let Some(mode) = plan.mode {
-                set_mode(&target, mode)?;
-            }
-            return Ok(Applied {
-                written: true,
-                backup: Some(backup),
-            });
-        }
-        if plan.secret {
+            Some(backup)
+        };
+        // Also when no row changes: a token already in place still must not stay readable by
+        // others, and an undo that finds the rows as they were still owes the database its mode
+        // from before agentgw.
+        if edit.secret {
             restrict_with_journals(&target)?;
+        } else if let Some(mode) = edit.mode {
+            set_mode(&target, mode)?;
         }
         Ok(Applied {
-            written: false,
-            backup: None,
+            written: backup.is_some(),
+            backup,
         })
     }
 

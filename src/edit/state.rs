@@ -4,8 +4,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::EditError;
-use super::backup;
-use super::read::absolute;
 use super::write::{create_own_private_dir, create_private_dirs, exclusive_lock};
 
 /// agentgw's state directory (backups, locks, the managed-keys record). The caller supplies the
@@ -23,12 +21,6 @@ impl StateDir {
 
     pub fn root(&self) -> &Path {
         &self.root
-    }
-
-    /// The backups kept of the file at `path` (as given to `plan`), oldest first.
-    pub fn backups(&self, path: &Path) -> Result<Vec<PathBuf>, EditError> {
-        let path = absolute(path)?;
-        backup::list(self, &path).map_err(|e| EditError::io(&path, "cannot list backups", e))
     }
 
     /// A subfolder of the state directory, created (0700) if missing.

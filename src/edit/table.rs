@@ -288,7 +288,7 @@ fn conflict(key: &[String], message: &str) -> KeyError {
 
 #[cfg(test)]
 mod tests {
-    use super::super::document::{Op, run_ops};
+    use super::super::engine::{Op, run_ops};
     use super::*;
     use crate::edit::Format;
 

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::engine::read_values;
 use super::plan::{Plan, TokenKey};
-use super::read::read_document;
 use super::record::{self, ManagedKey};
 use super::state::StateDir;
 use super::{Change, EditError, Format, KeyPath};
@@ -61,21 +61,22 @@ pub fn token_copies(
             if keys.is_empty() {
                 continue;
             }
-            let current =
-                read_document(path, file.format, keys.iter().map(|k| &k.key)).and_then(|text| {
-                    match text {
-                        None => Ok(None),
-                        Some(text) => {
-                            let names: Vec<KeyPath> = keys.iter().map(|k| k.key.clone()).collect();
-                            super::document::read_values(file.format, &text, &names)
-                                .map(Some)
-                                .map_err(|syntax| EditError::Parse {
-                                    path: path.clone(),
-                                    line: syntax.line,
-                                    col: syntax.col,
-                                    message: syntax.message,
-                                })
-                        }
+            let names: Vec<KeyPath> = keys.iter().map(|k| k.key.clone()).collect();
+            let current = file
+                .format
+                .storage()
+                .read(path, &names)
+                .and_then(|text| match text {
+                    None => Ok(None),
+                    Some(text) => {
+                        read_values(file.format, &text, &names)
+                            .map(Some)
+                            .map_err(|syntax| EditError::Parse {
+                                path: path.clone(),
+                                line: syntax.line,
+                                col: syntax.col,
+                                message: syntax.message,
+                            })
                     }
                 });
             for (index, managed) in keys.iter().enumerate() {

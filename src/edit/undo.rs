@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use super::apply::{Applied, commit, lock_target};
-use super::document::{Op, read_values};
+use super::engine::{Op, read_values};
 use super::plan::Plan;
-use super::read::{current_of, is_symlink, read_document};
 use super::record::{self, FileRecord, Previous};
 use super::state::StateDir;
+use super::storage::Applied;
+use super::target::is_symlink;
 use super::{EditError, KeyPath};
 
 /// Undoing one owner's edits to one file.
@@ -47,12 +47,9 @@ pub fn plan_undo_each(
         .files
         .iter()
         .map(|(path, file)| {
-            plan_file_undo(
-                state,
-                path,
-                file,
-                read_document(path, file.format, keys_of(file))?,
-            )
+            let keys: Vec<KeyPath> = keys_of(file).cloned().collect();
+            let current = file.format.storage().read(path, &keys)?;
+            plan_file_undo(state, path, file, current)
         })
         .collect())
 }
@@ -61,8 +58,8 @@ pub fn plan_undo_each(
 /// locks, re-reads, and recomputes from the record if the file changed since planning.
 pub fn apply_undo(undo: &UndoPlan, state: &StateDir, owner: &str) -> Result<Applied, EditError> {
     let path = undo.plan.path.clone();
-    let _lock = lock_target(&undo.plan, state)?;
-    let current = current_of(&undo.plan)?;
+    let _lock = undo.plan.lock(state)?;
+    let current = undo.plan.reread()?;
     let fresh;
     let plan = if current == undo.plan.original {
         &undo.plan
@@ -70,15 +67,12 @@ pub fn apply_undo(undo: &UndoPlan, state: &StateDir, owner: &str) -> Result<Appl
         let record = record::load(state)?;
         let Some(file) = record.file(owner, &path) else {
             // Another run undid this file already.
-            return Ok(Applied {
-                written: false,
-                backup: None,
-            });
+            return Ok(Applied::nothing());
         };
         fresh = plan_file_undo(state, &path, file, current)?;
         &fresh.plan
     };
-    let applied = commit(plan, state)?;
+    let applied = plan.write(state)?;
     record::update(state, |r| r.forget(owner, &path))?;
     record::drop_original(state, &path);
     Ok(applied)
@@ -269,7 +263,7 @@ fn plan_leaves_nothing(plan: &Plan) -> Result<bool, EditError> {
     let Some(text) = &plan.new else {
         return Ok(true);
     };
-    super::document::holds_nothing(plan.format, text).map_err(|syntax| EditError::Parse {
+    super::engine::holds_nothing(plan.format, text).map_err(|syntax| EditError::Parse {
         path: plan.path.clone(),
         line: syntax.line,
         col: syntax.col,

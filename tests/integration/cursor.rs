@@ -314,6 +314,35 @@ fn remove_puts_back_the_exact_original_value_and_rows() {
 }
 
 #[test]
+fn remove_gives_the_database_its_mode_back_when_the_user_already_put_the_rows_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::offline();
+    f.make_db(Some(APP_JSON), Some("sk-users-own-key"));
+    std::fs::set_permissions(f.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let before = rows(&f.db());
+    assert!(f.write_db(&[]).status.success());
+    assert_eq!(mode(&f.db()), 0o600);
+    // The user undoes agentgw's settings in Cursor by hand: their own key and settings again.
+    let conn = Connection::open(f.db()).unwrap();
+    for (row, value) in [(APP_ROW, APP_JSON), (KEY_ROW, "sk-users-own-key")] {
+        conn.execute(
+            "UPDATE ItemTable SET value = ?1 WHERE key = ?2",
+            [value, row],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    assert_eq!(rows(&f.db()), before);
+
+    let out = f.run(&["remove", "cursor", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(rows(&f.db()), before);
+    // Nothing of agentgw's is left in it: the database is as readable as before agentgw, like a
+    // text file whose undo changes no byte.
+    assert_eq!(mode(&f.db()), 0o644);
+}
+
+#[test]
 fn remove_keeps_a_field_the_user_changed_since() {
     let f = Fixture::offline();
     f.make_db(Some(APP_JSON), None);
