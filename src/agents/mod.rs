@@ -6,6 +6,7 @@ mod codex;
 pub mod cursor;
 mod detect;
 mod gemini;
+mod pi;
 pub mod template;
 
 pub use claude::layers as claude_layers;
@@ -42,6 +43,9 @@ pub struct Context<'a> {
     /// Short-lived sign-in (OAuth): how often an agent that caches its helper's token must ask
     /// again, so a cached token never outlives itself. `None` for a personal access token.
     pub helper_refresh: Option<std::time::Duration>,
+    /// The workspace's served models of every family, when it could be asked (an agent that
+    /// offers several families lists them: Pi).
+    pub served: Option<crate::models::Served>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -245,12 +249,18 @@ pub struct RelayVars {
 /// token. Named by its content: runs with the same settings share it, and none is ever deleted
 /// under an agent that may read it again.
 pub(crate) fn exec_file(prefix: &str, contents: &str) -> Result<PathBuf> {
+    exec_file_as(prefix, "json", contents)
+}
+
+/// Like [`exec_file`], with the file name ending in `.<extension>` (an agent that loads code
+/// by its file name, as Pi does its extensions).
+pub(crate) fn exec_file_as(prefix: &str, extension: &str, contents: &str) -> Result<PathBuf> {
     use anyhow::Context as _;
     let state = crate::edit::StateDir::new(crate::paths::state_dir()?);
     let dir = state.subdir("exec")?;
     // 96 bits of the SHA-256: enough to tell settings apart.
     let digest = &crate::edit::digest_text(contents)[..24];
-    let path = dir.join(format!("{prefix}-{digest}.json"));
+    let path = dir.join(format!("{prefix}-{digest}.{extension}"));
     if std::fs::read_to_string(&path).ok().as_deref() != Some(contents) {
         crate::edit::write::write_atomic(&path, contents.as_bytes(), Some(0o600))
             .with_context(|| format!("cannot write {}", crate::paths::display(&path)))?;
@@ -318,6 +328,32 @@ pub trait Agent: Sync {
     /// token goes only to the profile's gateway.
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch>;
 
+    /// Whether setup gives the agent every served model ([`Context::served`]): for an agent
+    /// that lists the models of several families.
+    fn offers_every_family(&self) -> bool {
+        false
+    }
+
+    /// The request format and base URL of a test request for `model` (setup's, and `agentgw
+    /// test`'s): to `configured` (the base URL the agent's config names) when given, else to the
+    /// agent's route on the gateway. The agent's own format, unless it speaks several (Pi: the
+    /// one of the model's family).
+    fn probe_route(
+        &self,
+        configured: Option<&str>,
+        gateway: &str,
+        profile: &Profile,
+        model: &str,
+    ) -> (Wire, String) {
+        let _ = model;
+        let info = self.info();
+        let url = configured.map_or_else(
+            || gateway_base_of(info.id, info.default_base_path, gateway, profile),
+            str::to_string,
+        );
+        (info.wire, url)
+    }
+
     fn id(&self) -> &'static str {
         self.info().id
     }
@@ -333,10 +369,11 @@ pub trait Agent: Sync {
 /// for `setup`, `remove`, `test`, `exec` and `doctor --agent`, the completions, the order of
 /// `status` and `doctor`, and the environment checks all come from here. Adding an agent is its
 /// module, its templates and one line here.
-pub const ALL: [Target; 4] = [
+pub const ALL: [Target; 5] = [
     Target::Cli(&claude::Claude),
     Target::Cli(&codex::Codex),
     Target::Cli(&gemini::Gemini),
+    Target::Cli(&pi::Pi),
     Target::DesktopApp(&cursor::APP),
 ];
 
@@ -529,9 +566,17 @@ mod tests {
         assert_eq!(named, all, "rows of the table: {first_cells:?}");
         let order: Vec<usize> = all
             .iter()
-            .map(|name| first_cells.iter().position(|c| c.starts_with(name)).unwrap())
+            .map(|name| {
+                first_cells
+                    .iter()
+                    .position(|c| c.starts_with(name))
+                    .unwrap()
+            })
             .collect();
-        assert!(order.is_sorted(), "rows out of ALL's order: {first_cells:?}");
+        assert!(
+            order.is_sorted(),
+            "rows out of ALL's order: {first_cells:?}"
+        );
     }
 
     #[test]
