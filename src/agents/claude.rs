@@ -35,12 +35,12 @@ impl Agent for Claude {
             name: "Claude Code",
             program: "claude",
             default_model: "databricks-claude-opus-4-6",
-            route: RouteSpec {
+            route: Some(RouteSpec {
                 agent: "claude",
                 default: "/anthropic",
                 candidates: &["/anthropic"],
                 listing: "/v1/models",
-            },
+            }),
             wire: Wire::Anthropic,
             supported: (Version(2, 0, 30), Version(2, 1, 332)),
             npm_package: "@anthropic-ai/claude-code",

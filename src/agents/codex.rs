@@ -43,12 +43,12 @@ impl Agent for Codex {
             program: "codex",
             default_model: "databricks-gpt-5-2",
             // Workspace-relative `/codex/v1`, dedicated host `/openai/v1`.
-            route: RouteSpec {
+            route: Some(RouteSpec {
                 agent: "codex",
                 default: "/openai/v1",
                 candidates: &["/codex/v1", "/openai/v1"],
                 listing: "/models",
-            },
+            }),
             wire: Wire::OpenAiResponses,
             supported: (Version(0, 118, 0), Version(0, 171, 0)),
             npm_package: "@openai/codex",

@@ -31,12 +31,12 @@ impl Agent for Gemini {
             name: "Gemini CLI",
             program: "gemini",
             default_model: "databricks-gemini-2-5-flash",
-            route: RouteSpec {
+            route: Some(RouteSpec {
                 agent: "gemini",
                 default: "/gemini",
                 candidates: &["/gemini"],
                 listing: "/v1beta/models",
-            },
+            }),
             wire: Wire::Gemini,
             supported: (Version(0, 19, 1), Version(0, 61, 0)),
             npm_package: "@google/gemini-cli",

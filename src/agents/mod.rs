@@ -6,6 +6,7 @@ mod codex;
 pub mod cursor;
 mod detect;
 mod gemini;
+mod pi;
 pub mod template;
 
 pub use claude::{has_comments_or_trailing_commas, inline_token_refusal, is_agentgw_token_helper};
@@ -38,6 +39,9 @@ pub struct Context<'a> {
     /// Short-lived sign-in (OAuth): how often an agent that caches its helper's token must ask
     /// again, so a cached token never outlives itself. `None` for a personal access token.
     pub helper_refresh: Option<std::time::Duration>,
+    /// The workspace's served models of every family, when it could be asked (an agent that
+    /// offers several families lists them: Pi).
+    pub served: Option<crate::models::Served>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -241,12 +245,18 @@ pub struct RelayVars {
 /// token. Named by its content: runs with the same settings share it, and none is ever deleted
 /// under an agent that may read it again.
 pub(crate) fn exec_file(prefix: &str, contents: &str) -> Result<PathBuf> {
+    exec_file_as(prefix, "json", contents)
+}
+
+/// Like [`exec_file`], with the file name ending in `.<extension>` (an agent that loads code
+/// by its file name, as Pi does its extensions).
+pub(crate) fn exec_file_as(prefix: &str, extension: &str, contents: &str) -> Result<PathBuf> {
     use anyhow::Context as _;
     let state = crate::edit::StateDir::new(crate::paths::state_dir()?);
     let dir = state.subdir("exec")?;
     // 96 bits of the SHA-256: enough to tell settings apart.
     let digest = &crate::edit::digest_text(contents)[..24];
-    let path = dir.join(format!("{prefix}-{digest}.json"));
+    let path = dir.join(format!("{prefix}-{digest}.{extension}"));
     if std::fs::read_to_string(&path).ok().as_deref() != Some(contents) {
         crate::edit::write::write_atomic(&path, contents.as_bytes(), Some(0o600))
             .with_context(|| format!("cannot write {}", crate::paths::display(&path)))?;
@@ -286,8 +296,10 @@ pub struct AgentInfo {
     /// The executable looked up on PATH.
     pub program: &'static str,
     pub default_model: &'static str,
-    /// The agent's route on the gateway: the paths login tries, e.g. `/anthropic`.
-    pub route: RouteSpec,
+    /// The agent's route on the gateway: the paths login tries, e.g. `/anthropic`. `None` for
+    /// an agent with providers of several formats, which uses each format's route (see
+    /// [`wire_base`]).
+    pub route: Option<RouteSpec>,
     /// The request format the agent speaks.
     pub wire: Wire,
     /// The oldest release agentgw supports and the newest tested in CI (tests/agents/versions.txt).
@@ -313,6 +325,29 @@ pub trait Agent: Sync {
     /// the agent's own config for that run (or an error naming what cannot be outranked). The
     /// token goes only to the profile's gateway.
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch>;
+
+    /// Whether setup gives the agent every served model ([`Context::served`]): for an agent
+    /// that lists the models of several families.
+    fn offers_every_family(&self) -> bool {
+        false
+    }
+
+    /// The request format and base URL of a test request for `model` (setup's, and `agentgw
+    /// test`'s): to `configured` (the base URL the agent's config names) when given, else to the
+    /// agent's route on the gateway. The agent's own format, unless it speaks several (Pi: the
+    /// one of the model's family).
+    fn probe_route(
+        &self,
+        configured: Option<&str>,
+        gateway: &str,
+        profile: &Profile,
+        model: &str,
+    ) -> (Wire, String) {
+        let _ = model;
+        let info = self.info();
+        let url = configured.map_or_else(|| base_of(info, gateway, profile), str::to_string);
+        (info.wire, url)
+    }
 
     fn id(&self) -> &'static str {
         self.info().id
@@ -380,10 +415,11 @@ pub trait Agent: Sync {
 /// for `setup`, `remove`, `test`, `exec` and `doctor --agent`, the completions, the order of
 /// `status` and `doctor`, and the environment checks all come from here. Adding an agent is its
 /// module, its templates and one line here.
-pub const ALL: [Target; 4] = [
+pub const ALL: [Target; 5] = [
     Target::Cli(&claude::Claude),
     Target::Cli(&codex::Codex),
     Target::Cli(&gemini::Gemini),
+    Target::Cli(&pi::Pi),
     Target::DesktopApp(&cursor::APP),
 ];
 
@@ -423,11 +459,11 @@ impl Target {
         }
     }
 
-    /// Its route on the gateway.
-    pub fn route(self) -> &'static RouteSpec {
+    /// Its own route on the gateway (`None`: it uses other agents' routes).
+    pub fn route(self) -> Option<&'static RouteSpec> {
         match self {
-            Target::Cli(agent) => &agent.info().route,
-            Target::DesktopApp(app) => &app.route,
+            Target::Cli(agent) => agent.info().route.as_ref(),
+            Target::DesktopApp(app) => Some(&app.route),
         }
     }
 
@@ -471,15 +507,22 @@ pub fn by_id(id: &str) -> Option<&'static dyn Agent> {
 
 /// The agent's URL on the gateway: `<gateway><base path>`; the profile may override the path.
 pub fn gateway_base(agent: &dyn Agent, gateway: &str, profile: &Profile) -> String {
-    gateway_base_of(&agent.info().route, gateway, profile)
+    base_of(agent.info(), gateway, profile)
+}
+
+fn base_of(info: &AgentInfo, gateway: &str, profile: &Profile) -> String {
+    match &info.route {
+        Some(route) => gateway_base_of(route, gateway, profile),
+        None => wire_base(info.wire, gateway, profile),
+    }
 }
 
 /// The URL of the gateway route that speaks `wire`, for an agent with providers of several
 /// formats (one per model family): the route discovered for the first agent of `ALL` that speaks
-/// that format (Anthropic Messages: Claude Code's; OpenAI Responses: Codex's; Gemini: Gemini
+/// that format with a route of its own (Anthropic Messages: Claude Code's; OpenAI Responses: Codex's; Gemini: Gemini
 /// CLI's), and for Chat Completions, when no terminal agent speaks it, Cursor's.
 pub fn wire_base(wire: Wire, gateway: &str, profile: &Profile) -> String {
-    match clis().find(|a| a.info().wire == wire) {
+    match clis().find(|a| a.info().wire == wire && a.info().route.is_some()) {
         Some(agent) => gateway_base(agent, gateway, profile),
         None => cursor::base_url(gateway, profile),
     }
@@ -648,7 +691,9 @@ mod tests {
     fn every_target_has_one_id_and_its_route_is_filed_under_it() {
         let mut ids: Vec<&str> = ALL.iter().map(|t| t.id()).collect();
         for target in ALL {
-            assert_eq!(target.route().agent, target.id());
+            if let Some(route) = target.route() {
+                assert_eq!(route.agent, target.id());
+            }
         }
         ids.sort();
         ids.dedup();

@@ -92,6 +92,7 @@ impl Session {
             options,
             version,
             helper_refresh: self.helper_refresh(),
+            served: None,
         }
     }
 

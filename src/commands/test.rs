@@ -115,24 +115,25 @@ fn agent_probe(agent: &dyn agents::Agent, session: &Session) -> Result<Probe> {
     let url_fix = configured.as_ref().and_then(|c| c.base_url_fix());
     let (url, model, source) = match configured {
         // Claude's may come from two different settings layers.
-        Some(c) if c.base_url_from == c.model_from => (c.base_url, c.model, c.model_from),
+        Some(c) if c.base_url_from == c.model_from => (Some(c.base_url), c.model, c.model_from),
         Some(c) => {
             let source = format!(
                 "base URL from {}, model from {}",
                 c.base_url_from, c.model_from
             );
-            (c.base_url, c.model, source)
+            (Some(c.base_url), c.model, source)
         }
         None => (
-            agents::gateway_base(agent, &session.gateway, profile),
+            None,
             agents::model_for(agent, None, profile),
             format!("profile '{}' (not set up)", profile.name),
         ),
     };
+    let (wire, url) = agent.probe_route(url.as_deref(), &session.gateway, profile, &model);
     Ok(Probe {
         id,
         name: info.name,
-        wire: info.wire,
+        wire,
         url,
         model,
         source,

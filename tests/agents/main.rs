@@ -20,6 +20,7 @@ mod gemini;
 mod harness;
 mod models;
 mod oauth;
+mod pi;
 mod relay;
 mod routes;
 mod setup;

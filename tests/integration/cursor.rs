@@ -543,7 +543,7 @@ fn cursor_dir_names_the_user_folder() {
     // status finds it through agentgw's record without the flag.
     let out = f.run(&["status", "--json"]);
     let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let cursor = &status["agents"][3];
+    let cursor = cursor_entry(&status);
     assert_eq!(cursor["agent"], "cursor");
     assert_eq!(cursor["configured"], true);
     assert_eq!(
@@ -635,7 +635,7 @@ fn status_and_doctor_read_cursors_database() {
     let out = f.write_db(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let status: Value = serde_json::from_str(&stdout(&f.run(&["status", "--json"]))).unwrap();
-    let cursor = &status["agents"][3];
+    let cursor = cursor_entry(&status);
     assert_eq!(cursor["configured"], true);
     assert_eq!(cursor["matches_profile"], true);
     assert_eq!(cursor["base_url"], format!("{}/cursor/v1", f.gateway_url()));
@@ -772,8 +772,8 @@ fn status_reads_a_wal_database_while_another_program_writes() {
     cursor.execute_batch("ROLLBACK").unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(status["agents"][3]["configured"], true, "{status}");
-    assert_eq!(status["agents"][3]["config_error"], Value::Null);
+    assert_eq!(cursor_entry(&status)["configured"], true, "{status}");
+    assert_eq!(cursor_entry(&status)["config_error"], Value::Null);
 }
 
 #[test]
@@ -824,7 +824,7 @@ fn remove_after_the_database_is_deleted_forgets_it() {
     );
     let status: Value = serde_json::from_str(&stdout(&f.run(&["status", "--json"]))).unwrap();
     assert_eq!(
-        status["agents"][3]["changed_since_setup"],
+        cursor_entry(&status)["changed_since_setup"],
         serde_json::json!([])
     );
 }
@@ -871,7 +871,7 @@ fn a_binary_key_row_is_left_alone_and_the_other_fields_written() {
     let out = f.run(&["status", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let cursor = &status["agents"][3];
+    let cursor = cursor_entry(&status);
     assert_eq!(cursor["configured"], true, "{cursor}");
     assert_eq!(
         cursor["token_via"],
@@ -895,7 +895,7 @@ fn status_says_what_it_knows_when_there_is_no_key_row() {
     f.make_db(Some(APP_JSON), None);
     let status: Value = serde_json::from_str(&stdout(&f.run(&["status", "--json"]))).unwrap();
     assert_eq!(
-        status["agents"][3]["token_via"],
+        cursor_entry(&status)["token_via"],
         "not in a form agentgw can read; paste it once in Cursor Settings > Models if you have not"
     );
 }
@@ -925,7 +925,7 @@ fn an_empty_base_url_is_not_a_gateway_setup() {
         let out = f.run(&["doctor"]);
         assert_eq!(out.status.code(), Some(0), "{url:?}: {}", stdout(&out));
         let status: Value = serde_json::from_str(&stdout(&f.run(&["status", "--json"]))).unwrap();
-        assert_eq!(status["agents"][3]["configured"], false, "{url:?}");
+        assert_eq!(cursor_entry(&status)["configured"], false, "{url:?}");
         let out = f.run(&["test", "cursor"]);
         assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
         assert_stderr_contains(&out, "Cursor's override is not on");
@@ -1235,4 +1235,12 @@ fn the_steps_list_the_chat_models_the_workspace_serves_without_embedding_models(
         said.contains("✓ test request: system.ai.claude-opus-4-6 answered"),
         "{said}"
     );
+}
+
+/// Cursor's entry of `status --json` (a desktop app: after every terminal agent).
+fn cursor_entry(status: &Value) -> &Value {
+    status["agents"]
+        .as_array()
+        .and_then(|agents| agents.iter().find(|a| a["agent"] == "cursor"))
+        .expect("status lists Cursor")
 }

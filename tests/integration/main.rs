@@ -27,6 +27,7 @@ mod oauth_login;
 mod oauth_secrets;
 mod oauth_ux;
 mod otel;
+mod pi;
 mod profiles;
 mod prompts;
 mod relay;

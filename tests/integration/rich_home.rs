@@ -1,4 +1,4 @@
-//! A HOME with rich, hand-written configs for all three agents (Claude's settings reached
+//! A HOME with rich, hand-written configs for the terminal agents (Claude's settings reached
 //! through a chain of two symlinks, as dotfile managers build them), and the checks the crash
 //! and concurrency tests make after every run: each file is exactly one of its valid states,
 //! parses, keeps the user's keys, and the links are still links.
@@ -65,6 +65,23 @@ const GEMINI_SETTINGS: &str = r#"{
 }
 "#;
 
+/// Pi 0.73.1 and newer read comments and trailing commas in models.json.
+const PI_MODELS: &str = r#"{
+  "providers": {
+    // a local model server
+    "ollama": {
+      "baseUrl": "http://localhost:11434/v1",
+      "api": "openai-completions",
+      "apiKey": "ollama",
+      "models": [{ "id": "qwen2.5-coder:7b", "contextWindow": 32768 }],
+    },
+  },
+}
+"#;
+
+/// Strict JSON: every Pi release reads settings.json with JSON.parse.
+const PI_SETTINGS: &str = "{\n  \"theme\": \"dark\",\n  \"defaultThinkingLevel\": \"medium\",\n  \"enabledModels\": [\"ollama/*\"]\n}\n";
+
 /// A config file agentgw edits, with every content it may validly hold.
 pub struct Watched {
     pub name: &'static str,
@@ -114,6 +131,8 @@ impl RichHome {
         let codex = write(".codex/config.toml", CODEX);
         let gemini_env = write(".gemini/.env", GEMINI_ENV);
         let gemini_settings = write(".gemini/settings.json", GEMINI_SETTINGS);
+        let pi_models = write(".pi/agent/models.json", PI_MODELS);
+        let pi_settings = write(".pi/agent/settings.json", PI_SETTINGS);
 
         let files = vec![
             Watched {
@@ -185,6 +204,31 @@ impl RichHome {
                     (key("mcpServers.docs.args"), json!(["-y", "docs-mcp"])),
                 ],
                 states: vec![GEMINI_SETTINGS.to_string()],
+            },
+            Watched {
+                name: "pi models.json",
+                path: pi_models.clone(),
+                real: pi_models,
+                format: Format::Json,
+                user_keys: vec![
+                    (key("providers.ollama.apiKey"), json!("ollama")),
+                    (
+                        key("providers.ollama.models"),
+                        json!([{"id": "qwen2.5-coder:7b", "contextWindow": 32768}]),
+                    ),
+                ],
+                states: vec![PI_MODELS.to_string()],
+            },
+            Watched {
+                name: "pi settings.json",
+                path: pi_settings.clone(),
+                real: pi_settings,
+                format: Format::Json,
+                user_keys: vec![
+                    (key("theme"), json!("dark")),
+                    (key("enabledModels"), json!(["ollama/*"])),
+                ],
+                states: vec![PI_SETTINGS.to_string()],
             },
         ];
         let mut rich = RichHome {

@@ -72,7 +72,7 @@ fn every_failed_test_request_is_named_and_setup_exits_1() {
     let out = setup_all(&home);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    for name in ["Claude Code", "Codex CLI", "Gemini CLI"] {
+    for name in ["Claude Code", "Codex CLI", "Gemini CLI", "Pi"] {
         assert!(
             err.contains(&format!("{name}: test request failed: ")),
             "{name}:\n{err}"
@@ -80,7 +80,7 @@ fn every_failed_test_request_is_named_and_setup_exits_1() {
     }
     assert!(
         err.contains(
-            "setup did not succeed for Claude Code (test request), Codex CLI (test request), Gemini CLI (test request); see above."
+            "setup did not succeed for Claude Code (test request), Codex CLI (test request), Gemini CLI (test request), Pi (test request); see above."
         ),
         "{err}"
     );

@@ -63,6 +63,7 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
         "✓ Claude Code: databricks-claude-opus-4-6 answered in ",
         "✓ Codex CLI: databricks-gpt-5-2 answered in ",
         "✓ Gemini CLI: databricks-gemini-2-5-flash answered in ",
+        "✓ Pi: databricks-claude-opus-4-6 answered in ",
         "✓ Cursor: databricks-claude-opus-4-6 answered in ",
     ] {
         assert!(said.contains(line), "{said}");
@@ -72,6 +73,8 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
     assert_eq!(
         paths,
         [
+            "/ai-gateway/anthropic/v1/messages",
+            // Pi's, with its default Claude model.
             "/ai-gateway/anthropic/v1/messages",
             "/ai-gateway/cursor/v1/chat/completions",
             "/ai-gateway/gemini/v1beta/models/databricks-gemini-2-5-flash:generateContent",
@@ -229,7 +232,7 @@ fn a_gateway_that_never_answers_is_bounded_by_the_timeout() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stdout(&out).matches("did not answer within 3 s").count(),
-        4,
+        5,
         "{}",
         stdout(&out)
     );
@@ -243,8 +246,8 @@ fn json_output_has_one_object_per_agent() {
     assert_eq!(out.status.code(), Some(1));
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 4);
-    assert_eq!(list[3]["agent"], "cursor");
+    assert_eq!(list.len(), 5);
+    assert_eq!(list[4]["agent"], "cursor");
     assert_eq!(list[0]["agent"], "claude");
     assert_eq!(list[0]["ok"], false);
     assert_eq!(list[0]["status"], 401);
@@ -445,7 +448,7 @@ fn test_all_goes_on_past_an_agents_config_that_cannot_be_read() {
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
     let list = list.as_array().unwrap_or_else(|| panic!("{list}"));
     let agents: Vec<&str> = list.iter().map(|r| r["agent"].as_str().unwrap()).collect();
-    assert_eq!(agents, ["claude", "codex", "gemini", "cursor"]);
+    assert_eq!(agents, ["claude", "codex", "gemini", "pi", "cursor"]);
     for (report, file) in [
         (&list[0], ".claude/settings.json"),
         (&list[1], ".codex/config.toml"),
@@ -465,7 +468,8 @@ fn test_all_goes_on_past_an_agents_config_that_cannot_be_read() {
     for report in &list[2..] {
         assert_eq!(report["ok"], true, "{report}");
     }
-    assert_eq!(gateway.requests().len(), 2, "{}", gateway.request_summary());
+    // Gemini's, Pi's and Cursor's.
+    assert_eq!(gateway.requests().len(), 3, "{}", gateway.request_summary());
     // The same on a terminal: each agent's line, the broken ones with their fix.
     let out = test(&home, &["all"]);
     assert_eq!(out.status.code(), Some(1));

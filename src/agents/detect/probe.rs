@@ -57,6 +57,8 @@ fn sandbox_env(sandbox: &Path) -> Vec<(&'static str, OsString)> {
         ("CLAUDE_CONFIG_DIR", inside(".claude")),
         ("CODEX_HOME", codex_home.into_os_string()),
         ("GEMINI_CLI_HOME", sandbox.as_os_str().to_os_string()),
+        // Pi's `--version` creates `auth.json` in its agent folder (seen with 0.63.0 and 1.6.0).
+        ("PI_CODING_AGENT_DIR", inside(".pi/agent")),
     ]);
     env
 }

@@ -37,6 +37,9 @@ pub fn setup_one(
     if let Some(aliases) = &chosen.aliases {
         cx.aliases = aliases.clone();
     }
+    if agent.offers_every_family() {
+        cx.served = lister.served_any();
+    }
     let setup = agent.setup(&cx)?;
     let plans = setup
         .files
@@ -120,10 +123,11 @@ pub fn setup_one(
     if args.dry_run || args.no_test {
         return Ok(Outcome::Done);
     }
+    let (wire, base) = agent.probe_route(None, &session.gateway, &session.profile, &model);
     Ok(Outcome::Test(PendingTest {
         name: agent.name(),
-        wire: agent.info().wire,
-        base: agents::gateway_base(agent, &session.gateway, &session.profile),
+        wire,
+        base,
         model,
     }))
 }

@@ -127,6 +127,11 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
             }
         }
     }
+    // The model listings are read: their idle keep-alive connections are closed before the test
+    // requests go out, rather than left holding a server's connection slots (a stand-in with a
+    // small pool then left one of four parallel test requests unanswered).
+    drop(lister);
+    drop(http);
     let set_up = |id: &str| {
         targets.iter().any(|(t, _)| t.id() == id)
             && !failed

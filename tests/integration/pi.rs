@@ -1,0 +1,242 @@
+//! `agentgw setup pi` / `remove pi` on real files: Pi's models.json and settings.json in its
+//! agent folder (`~/.pi/agent`, or `$PI_CODING_AGENT_DIR`).
+
+use crate::common::{assert_no_secret, stderr, stdout};
+use crate::setup::{agentgw_path, home, read, remove, setup, write};
+use crate::support::GOOD_TOKEN;
+
+/// A user's models.json as Pi accepts it: comments and trailing commas (Pi strips both before
+/// parsing), a provider of their own.
+const THEIR_MODELS: &str = r#"{
+  // my local models
+  "providers": {
+    "ollama": {
+      "baseUrl": "http://localhost:11434/v1",
+      "api": "openai-completions",
+      "apiKey": "ollama",
+      "models": [{ "id": "llama3.1:8b" }],
+    },
+  },
+}
+"#;
+
+const THEIR_SETTINGS: &str = "{\n  \"theme\": \"light\",\n  \"defaultProvider\": \"ollama\",\n  \"defaultModel\": \"llama3.1:8b\"\n}\n";
+
+#[test]
+fn pi_gets_a_gateway_provider_with_a_key_command_and_no_token() {
+    let home = home();
+    let out = setup(&home, &["pi"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Pi: configured for https://ws.example.com/ai-gateway with model databricks-claude-opus-4-6 (~/.pi/agent/models.json, ~/.pi/agent/settings.json)\n"
+    );
+    let models = read(&home.path().join(".pi/agent/models.json"));
+    assert_eq!(
+        models,
+        format!(
+            r#"{{
+  "providers": {{
+    "databricks-claude": {{
+      "baseUrl": "https://ws.example.com/ai-gateway/anthropic",
+      "api": "anthropic-messages",
+      "apiKey": "!{} token --profile default",
+      "authHeader": true,
+      "compat": {{
+        "supportsEagerToolInputStreaming": false
+      }},
+      "models": [
+        {{
+          "id": "databricks-claude-opus-4-6"
+        }}
+      ]
+    }}
+  }}
+}}
+"#,
+            agentgw_path()
+        )
+    );
+    assert_eq!(
+        read(&home.path().join(".pi/agent/settings.json")),
+        "{\n  \"defaultProvider\": \"databricks-claude\",\n  \"defaultModel\": \"databricks-claude-opus-4-6\"\n}\n"
+    );
+    assert!(!models.contains(GOOD_TOKEN));
+    assert_no_secret(&out, GOOD_TOKEN);
+}
+
+#[test]
+fn pi_configs_of_the_user_survive_setup_then_remove_byte_for_byte() {
+    let home = home();
+    let models = write(&home, ".pi/agent/models.json", THEIR_MODELS);
+    let settings = write(&home, ".pi/agent/settings.json", THEIR_SETTINGS);
+    let out = setup(&home, &["pi"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = read(&models);
+    assert!(
+        written.starts_with("{\n  // my local models\n  \"providers\": {\n    \"ollama\": {"),
+        "{written}"
+    );
+    assert!(written.contains("\"databricks-claude\""), "{written}");
+    let out = remove(&home, &["pi"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&models), THEIR_MODELS);
+    assert_eq!(read(&settings), THEIR_SETTINGS);
+}
+
+#[test]
+fn pi_dry_run_prints_the_diff_and_changes_nothing() {
+    let home = home();
+    let models = write(&home, ".pi/agent/models.json", THEIR_MODELS);
+    let out = home
+        .cmd()
+        .args(["setup", "pi", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(
+        diff.starts_with(&format!("--- a{}\n", models.display())),
+        "{diff}"
+    );
+    assert!(diff.contains("+    \"databricks-claude\": {\n"), "{diff}");
+    assert_eq!(read(&models), THEIR_MODELS);
+    assert!(!home.path().join(".pi/agent/settings.json").exists());
+}
+
+#[test]
+fn pi_files_behind_symlinks_stay_symlinks() {
+    let home = home();
+    let real = write(&home, "dotfiles/pi/settings.json", THEIR_SETTINGS);
+    std::fs::create_dir_all(home.path().join(".pi/agent")).unwrap();
+    let link = home.path().join(".pi/agent/settings.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let is_link = || {
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    };
+    assert!(setup(&home, &["pi"]).status.success());
+    assert!(is_link());
+    assert!(read(&real).contains("\"defaultProvider\": \"databricks-claude\""));
+    assert!(remove(&home, &["pi"]).status.success());
+    assert!(is_link());
+    assert_eq!(read(&real), THEIR_SETTINGS);
+}
+
+/// `PI_CODING_AGENT_DIR` moves Pi's folder, `~` included (as Pi reads it).
+#[test]
+fn pi_setup_writes_into_pi_coding_agent_dir() {
+    let home = home();
+    let out = home
+        .cmd()
+        .env("PI_CODING_AGENT_DIR", "~/dotfiles/pi")
+        .args(["setup", "pi", "--yes", "--no-test"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("(~/dotfiles/pi/models.json, ~/dotfiles/pi/settings.json)"));
+    assert!(home.path().join("dotfiles/pi/models.json").exists());
+    assert!(!home.path().join(".pi").exists());
+}
+
+/// A GPT model makes the OpenAI Responses provider (Codex's route) Pi's default.
+#[test]
+fn a_gpt_model_makes_the_openai_provider_the_default() {
+    let home = home();
+    let out = setup(&home, &["pi", "--model", "databricks-gpt-5-2", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let models: serde_json::Value =
+        serde_json::from_str(&read(&home.path().join(".pi/agent/models.json"))).unwrap();
+    let provider = &models["providers"]["databricks-openai"];
+    assert_eq!(
+        provider["baseUrl"],
+        "https://ws.example.com/ai-gateway/openai/v1"
+    );
+    assert_eq!(provider["api"], "openai-responses");
+    assert_eq!(
+        provider["models"],
+        serde_json::json!([{"id": "databricks-gpt-5-2"}])
+    );
+    assert!(
+        models["providers"].get("databricks-claude").is_none(),
+        "{models}"
+    );
+    assert_eq!(
+        read(&home.path().join(".pi/agent/settings.json")),
+        "{\n  \"defaultProvider\": \"databricks-openai\",\n  \"defaultModel\": \"databricks-gpt-5-2\"\n}\n"
+    );
+}
+
+#[test]
+fn a_model_pi_cannot_reach_is_refused_naming_the_flag() {
+    let home = home();
+    let out = setup(
+        &home,
+        &[
+            "pi",
+            "--model",
+            "databricks-meta-llama-3-3-70b-instruct",
+            "--force",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("fix: pass a Claude, GPT or Gemini model with --model"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!home.path().join(".pi/agent/models.json").exists());
+}
+
+/// A key stored in auth.json for the gateway provider's id would be sent instead of the
+/// profile's token: exec refuses before starting Pi, naming the file and entry.
+#[test]
+fn exec_refuses_a_key_stored_for_the_gateway_provider() {
+    let home = home();
+    let auth = write(
+        &home,
+        ".pi/agent/auth.json",
+        "{\"databricks-claude\": {\"type\": \"api_key\", \"key\": \"their-old-key\"}}",
+    );
+    let out = home
+        .cmd()
+        .args(["exec", "pi", "-p", "hi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("~/.pi/agent/auth.json holds a credential for provider databricks-claude"),
+        "{err}"
+    );
+    assert!(
+        err.contains("fix: remove the \"databricks-claude\" entry"),
+        "{err}"
+    );
+    assert!(read(&auth).contains("their-old-key"));
+}
+
+/// status shows Pi's default provider's URL, the model and the key helper.
+#[test]
+fn status_reads_pis_default_provider() {
+    let home = home();
+    assert!(setup(&home, &["pi"]).status.success());
+    let out = home.cmd().args(["status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pi = status["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["agent"] == "pi")
+        .unwrap();
+    assert_eq!(pi["configured"], true, "{pi}");
+    assert_eq!(
+        pi["base_url"],
+        "https://ws.example.com/ai-gateway/anthropic"
+    );
+    assert_eq!(pi["model"], "databricks-claude-opus-4-6");
+    assert_eq!(pi["model_from"], "~/.pi/agent/settings.json");
+    assert_eq!(pi["token_via"], "helper: agentgw token --profile default");
+}
