@@ -518,9 +518,10 @@ fn base_of(info: &AgentInfo, gateway: &str, profile: &Profile) -> String {
 }
 
 /// The URL of the gateway route that speaks `wire`, for an agent with providers of several
-/// formats (one per model family): the route discovered for the first agent of `ALL` that speaks
-/// that format with a route of its own (Anthropic Messages: Claude Code's; OpenAI Responses: Codex's; Gemini: Gemini
-/// CLI's), and for Chat Completions, when no terminal agent speaks it, Cursor's.
+/// formats (one per model family): the route discovered for the first agent of `ALL` with a
+/// route of its own that speaks that format (Anthropic Messages: Claude Code's; OpenAI
+/// Responses: Codex's; Gemini: Gemini CLI's), and for Chat Completions, when no terminal agent
+/// speaks it, Cursor's.
 pub fn wire_base(wire: Wire, gateway: &str, profile: &Profile) -> String {
     match clis().find(|a| a.info().wire == wire && a.info().route.is_some()) {
         Some(agent) => gateway_base(agent, gateway, profile),

@@ -9,11 +9,15 @@
 //! and keep the answer, which a one-hour OAuth token outlives). `authHeader` makes Pi send the key
 //! as `Authorization: Bearer` too, which the gateway reads.
 
+mod doctor;
 mod launch;
 mod providers;
 
 use super::template::{self, Vars};
-use super::{Agent, AgentInfo, Configured, Context, FileSpec, Launch, Setup, Version};
+use super::{
+    Agent, AgentInfo, Configured, Context, DoctorContext, FileSpec, Launch, Setup, Version,
+};
+use crate::check::Check;
 use crate::edit::{Change, Format};
 use crate::gateway::Wire;
 use anyhow::Result;
@@ -199,6 +203,18 @@ impl Agent for Pi {
             warnings,
             problems,
         })
+    }
+
+    fn short_lived_token_check(
+        &self,
+        cx: &DoctorContext,
+        _configured: &Configured,
+    ) -> Option<Check> {
+        doctor::short_lived_token(cx)
+    }
+
+    fn doctor_checks(&self, _cx: &DoctorContext, _configured: &Configured) -> Vec<Check> {
+        doctor::checks()
     }
 
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {

@@ -240,3 +240,59 @@ fn status_reads_pis_default_provider() {
     assert_eq!(pi["model_from"], "~/.pi/agent/settings.json");
     assert_eq!(pi["token_via"], "helper: agentgw token --profile default");
 }
+
+/// doctor names what outranks agentgw's Pi setup in the current folder: a key stored in
+/// auth.json for the gateway's provider (fail), then a project's `.pi/settings.json` choosing a
+/// provider of the user's (warn).
+#[test]
+fn doctor_names_a_stored_key_and_a_project_default() {
+    let home = home();
+    write(&home, ".pi/agent/models.json", THEIR_MODELS);
+    assert!(setup(&home, &["pi"]).status.success());
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let check = |id: &str| {
+        let out = home
+            .cmd()
+            .current_dir(&work)
+            .env("AGENTGW_HTTP_TIMEOUT", "2")
+            .args(["doctor", "--agent", "pi", "--json"])
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+    };
+    assert_eq!(check("stored-key"), None);
+    assert_eq!(check("project-settings"), None);
+    write(
+        &home,
+        ".pi/agent/auth.json",
+        "{\"databricks-claude\": {\"type\": \"api_key\", \"key\": \"their-old-key\"}}",
+    );
+    let stored = check("stored-key").expect("a stored-key check");
+    assert_eq!(stored["status"], "fail", "{stored}");
+    assert_eq!(
+        stored["message"],
+        "~/.pi/agent/auth.json holds a credential for provider databricks-claude, which Pi uses instead of the gateway's key helper"
+    );
+    assert_eq!(
+        stored["fix"],
+        "remove the \"databricks-claude\" entry from ~/.pi/agent/auth.json (in Pi: /logout databricks-claude)"
+    );
+    write(
+        &home,
+        "work/.pi/settings.json",
+        "{\"defaultProvider\": \"ollama\", \"defaultModel\": \"llama3.1:8b\"}",
+    );
+    let project = check("project-settings").expect("a project-settings check");
+    assert_eq!(project["status"], "warn", "{project}");
+    assert_eq!(
+        project["message"],
+        "~/work/.pi/settings.json makes Pi use ollama/llama3.1:8b in this folder, not the gateway"
+    );
+}

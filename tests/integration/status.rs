@@ -340,8 +340,8 @@ fn status_json_keeps_the_documented_shape() {
                 "base_url": "string", "base_url_from": "string", "model": "string",
                 "model_from": "string", "token_via": "string", "changed_since_setup": [],
             },
-            not_set_up,
-            not_set_up,
+            // every agent between Claude Code and Cursor, in agents::ALL's order
+            "not set up",
             {
                 "agent": "string", "name": "string", "installed": "bool", "version": "null",
                 "path": "string", "configured": "bool", "file": "null", "config_error": "null",
@@ -351,6 +351,18 @@ fn status_json_keeps_the_documented_shape() {
             },
         ],
     });
+    let mut expected = expected;
+    let agents = expected["agents"].as_array_mut().unwrap();
+    let between = agentgw::agents::ALL.len() - 2;
+    agents.splice(1..2, std::iter::repeat_n(not_set_up, between));
+    let ids: Vec<&str> = json["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agent"].as_str().unwrap())
+        .collect();
+    let all: Vec<&str> = agentgw::agents::ALL.iter().map(|t| t.id()).collect();
+    assert_eq!(ids, all);
     // As text: the order of the keys counts.
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap();
     assert_eq!(pretty(&shape(&json)), pretty(&expected));
@@ -370,13 +382,6 @@ fn status_json_keeps_the_documented_shape() {
         profile["routes"]["codex"]["base_url"],
         format!("{}/openai/v1", gateway.gateway_url())
     );
-    let ids: Vec<&str> = agents
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["agent"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["claude", "codex", "gemini", "cursor"]);
     let claude = &agents[0];
     assert_eq!(claude["configured"], true);
     assert_eq!(claude["file"], "~/.claude/settings.json");
@@ -387,7 +392,7 @@ fn status_json_keeps_the_documented_shape() {
     );
     assert_eq!(agents[1]["configured"], false);
     assert_eq!(agents[1]["installed"], false);
-    let cursor = &agents[3];
+    let cursor = agents.as_array().unwrap().last().unwrap();
     assert_eq!(cursor["installed"], true);
     assert_eq!(cursor["configured"], false);
     assert_eq!(cursor["path"], "~/.config/Cursor");

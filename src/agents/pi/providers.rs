@@ -4,7 +4,7 @@
 //! definitions go into `models.json` (setup) and into the extension `agentgw exec pi` loads.
 
 use crate::agents::template::{self, Vars};
-use crate::agents::{Context, gateway_base};
+use crate::agents::{Context, wire_base};
 use crate::edit::{Change, Format, KeyPath};
 use crate::gateway::Wire;
 use crate::models::{self, Family, Served};
@@ -20,9 +20,6 @@ pub struct Provider {
     pub id: &'static str,
     pub family: Family,
     pub wire: Wire,
-    /// The agent whose route on the gateway this provider uses: the path login discovered for
-    /// that agent (`[profiles.P.base_paths]`) is Pi's too.
-    route_of: &'static str,
     /// Added to that route: Pi's Google provider wants the API version in its base URL.
     suffix: &'static str,
 }
@@ -32,21 +29,18 @@ pub static PROVIDERS: [Provider; 3] = [
         id: "databricks-claude",
         family: Family::Claude,
         wire: Wire::Anthropic,
-        route_of: "claude",
         suffix: "",
     },
     Provider {
         id: "databricks-openai",
         family: Family::Gpt,
         wire: Wire::OpenAiResponses,
-        route_of: "codex",
         suffix: "",
     },
     Provider {
         id: "databricks-gemini",
         family: Family::Gemini,
         wire: Wire::Gemini,
-        route_of: "gemini",
         suffix: "/v1beta",
     },
 ];
@@ -54,8 +48,7 @@ pub static PROVIDERS: [Provider; 3] = [
 impl Provider {
     /// The route on the gateway, without Pi's suffix: where `agentgw test` sends its request.
     pub fn route(&self, gateway: &str, profile: &crate::profile::Profile) -> String {
-        let agent = crate::agents::by_id(self.route_of).expect("the route's agent is in ALL");
-        gateway_base(agent, gateway, profile)
+        wire_base(self.wire, gateway, profile)
     }
 
     /// The provider's `baseUrl`.
