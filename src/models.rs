@@ -84,7 +84,8 @@ impl Family {
     /// The family an agent's models belong to, by agent id.
     pub fn of_agent(id: &str) -> Option<Family> {
         match id {
-            "claude" => Some(Family::Claude),
+            // Copilot CLI: Claude, as the vendor's configurator chooses (it refuses Gemini models).
+            "claude" | "copilot" => Some(Family::Claude),
             "codex" => Some(Family::Gpt),
             "gemini" => Some(Family::Gemini),
             // Pi speaks all three; its default is a Claude model.

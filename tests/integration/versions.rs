@@ -136,12 +136,16 @@ fn installs_say_the_version_and_no_agent_is_started() {
         &home.path().join("homebrew/Cellar/codex/0.160.0/bin/codex"),
     );
     link(&bin.join("codex"), &codex);
+    // Copilot CLI: npm's bin link to its loader (which would unpack 235 MB into ~/.cache if started).
+    let copilot = npm_package(&home, "npm", "@github/copilot", "1.0.102", "npm-loader.js");
+    link(&bin.join("copilot"), &copilot);
     assert_eq!(
         versions(&home),
         [
             ("claude".to_string(), Value::from("2.1.300")),
             ("codex".to_string(), Value::from("0.160.0")),
             ("gemini".to_string(), Value::from("0.42.0")),
+            ("copilot".to_string(), Value::from("1.0.102")),
         ]
     );
     assert_nothing_started(&home);
@@ -415,6 +419,7 @@ fn versions_are_asked_in_parallel() {
             ("claude".to_string(), Value::Null),
             ("codex".to_string(), Value::from("0.150.0")),
             ("gemini".to_string(), Value::from("0.40.0")),
+            ("copilot".to_string(), Value::Null),
         ]
     );
 }
