@@ -2,9 +2,7 @@
 //! Cursor lays it out (`ItemTable(key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB)`, the
 //! application-user settings as one-line JSON among unrelated rows).
 
-use crate::common::{
-    TestHome, agent_entry, assert_no_secret, assert_stderr_contains, mode, stderr, stdout,
-};
+use crate::common::{TestHome, assert_no_secret, assert_stderr_contains, mode, stderr, stdout};
 use crate::support::{GOOD_TOKEN, Gateway};
 use rusqlite::Connection;
 use rusqlite::types::Value as Sql;

@@ -148,7 +148,6 @@ fn setup_twice_changes_nothing_the_second_time() {
          Codex CLI: already set up (~/.codex/config.toml)\n\
          Gemini CLI: already set up (~/.gemini/.env, ~/.gemini/settings.json)\n\
          Pi: already set up (~/.pi/agent/models.json, ~/.pi/agent/settings.json)\n\
-
          Copilot CLI: already set up (model databricks-claude-opus-4-6 in profile 'default'; no file to write)\n"
     );
     assert_eq!(backups(&home), backups_before, "no backup for a no-op");
@@ -272,7 +271,6 @@ fn realistic_configs_survive_setup_then_remove_byte_for_byte() {
          Codex CLI: nothing to remove (agentgw has not set it up).\n\
          Gemini CLI: nothing to remove (agentgw has not set it up).\n\
          Pi: nothing to remove (agentgw has not set it up).\n\
-
          Copilot CLI: nothing to remove (agentgw has not set it up).\n"
     );
 }

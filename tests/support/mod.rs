@@ -18,6 +18,7 @@ pub mod oidc;
 pub mod otlp;
 mod routes;
 pub use routes::{AiGatewayMode, RouteFamily};
+pub use wire::VIEW_AFTER;
 pub mod sql;
 mod wire;
 
