@@ -80,7 +80,7 @@ pub fn alias_line(shell: Shell, agentgw: &str, profile: &str) -> String {
                 .map(|w| {
                     match w
                         .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                        .all(|c| c.is_ascii_alphanumeric() || "-_./\\:".contains(c))
                     {
                         true => w.to_string(),
                         false => format!("'{}'", w.replace('\'', "''")),

@@ -168,8 +168,7 @@ fn choose_models(
     ask: bool,
     lister: &models::Lister,
 ) -> Result<models::Chosen> {
-    let family = models::Family::of_agent(agent.id());
-    let served = family.and_then(|f| lister.served_for(f));
+    let served = lister.served_to(agent.id());
     let resolve = |flag: Option<&str>| {
         models::resolve(&models::Request {
             agent: agent.id(),
