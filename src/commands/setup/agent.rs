@@ -21,8 +21,12 @@ pub fn setup_one(
 ) -> Result<Outcome> {
     let installed = agents::find_installed(agent);
     if installed.is_none() {
+        let what = match agent.keeps_no_file() {
+            true => format!("install it before `agentgw exec {}`", agent.id()),
+            false => "writing the config for its newest release".to_string(),
+        };
         ui::note(&format!(
-            "{}: `{}` is not on PATH; writing the config for its newest release.",
+            "{}: `{}` is not on PATH; {what}.",
             agent.name(),
             agent.program()
         ));
