@@ -88,7 +88,9 @@ fn versions(home: &TestHome) -> Vec<(String, Value)> {
         .unwrap()
         .iter()
         // The agents these tests put on PATH (others agentgw knows are not installed here).
-        .filter(|a| ["claude", "codex", "gemini"].contains(&a["agent"].as_str().unwrap()))
+        .filter(|a| {
+            ["claude", "codex", "gemini", "copilot"].contains(&a["agent"].as_str().unwrap())
+        })
         .map(|a| {
             (
                 a["agent"].as_str().unwrap().to_string(),
