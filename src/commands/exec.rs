@@ -81,7 +81,7 @@ pub fn run(profile_flag: Option<&str>, args: ExecArgs) -> Result<()> {
 /// a run that outlasts an access token gets the refreshed one.
 fn start_relay(
     session: &Session,
-    env: &mut [(String, String)],
+    env: &mut Vec<(String, String)>,
     vars: &agents::RelayVars,
 ) -> Result<Relay> {
     let upstream = env
@@ -110,6 +110,7 @@ fn start_relay(
             *value = relay.key().to_string();
         }
     }
+    env.extend(no_proxy_for_loopback());
     Ok(relay)
 }
 
@@ -160,4 +161,33 @@ extern "C" fn pass_signal_to_agent(signal: libc::c_int) {
             libc::kill(pid, signal);
         }
     }
+}
+
+/// `NO_PROXY` and `no_proxy` with `127.0.0.1` added: an agent would send its requests for the
+/// loopback relay through the user's `HTTP_PROXY` otherwise (seen: Copilot CLI 1.0.11 and
+/// 1.0.102 do, and get no answer).
+fn no_proxy_for_loopback() -> Vec<(String, String)> {
+    ["NO_PROXY", "no_proxy"]
+        .into_iter()
+        .map(|name| {
+            // Each case from its own value, else the other's: some tools read one, some the other.
+            let other = if name == "NO_PROXY" {
+                "no_proxy"
+            } else {
+                "NO_PROXY"
+            };
+            let current = std::env::var(name)
+                .or_else(|_| std::env::var(other))
+                .unwrap_or_default();
+            let listed = current
+                .split(',')
+                .any(|entry| matches!(entry.trim(), "127.0.0.1" | "*"));
+            let value = match (listed, current.trim().is_empty()) {
+                (true, _) => current,
+                (false, true) => "127.0.0.1".to_string(),
+                (false, false) => format!("{},127.0.0.1", current.trim_end_matches(',')),
+            };
+            (name.to_string(), value)
+        })
+        .collect()
 }

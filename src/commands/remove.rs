@@ -11,6 +11,7 @@ use anyhow::{Result, bail};
 pub fn run(profile_flag: Option<&str>, args: RemoveArgs) -> Result<()> {
     let state = StateDir::new(paths::state_dir()?);
     edit::tidy(&state)?;
+    super::session::tidy_config()?;
     let ask = ui::interactive() && !args.yes && !args.dry_run;
     let selected: Vec<Target> = match args.agent {
         AgentChoice::One(target) => vec![target],
@@ -33,7 +34,11 @@ pub fn run(profile_flag: Option<&str>, args: RemoveArgs) -> Result<()> {
     let mut failed = Vec::new();
     for target in selected {
         let (id, name) = (target.id(), target.name());
-        if let Err(e) = remove_one(id, name, &state, &args, ask, token.as_deref()) {
+        let removed = match target.cli() {
+            Some(agent) if agent.keeps_no_file() => forget(agent, profile_flag, &args),
+            _ => remove_one(id, name, &state, &args, ask, token.as_deref()),
+        };
+        if let Err(e) = removed {
             ui::error(&format!("{name}: {e:#}"));
             failed.push(name);
         }
@@ -112,6 +117,32 @@ fn remove_one(
         return partly("removed agentgw's settings");
     }
     println!("{name}: removed agentgw's settings.");
+    Ok(())
+}
+
+/// An agent whose setup is only its model in the profile (Copilot CLI): forgets it.
+fn forget(agent: &dyn agents::Agent, profile_flag: Option<&str>, args: &RemoveArgs) -> Result<()> {
+    let loaded = ProfileState::load(profile_flag)?;
+    let (id, name, profile) = (agent.id(), agent.name(), &loaded.name);
+    let Some(model) = loaded.profile.as_ref().and_then(|p| p.models.get(id)) else {
+        println!("{name}: nothing to remove (agentgw has not set it up).");
+        return Ok(());
+    };
+    if args.dry_run {
+        println!(
+            "{name}: would forget model {model} in profile '{profile}' (agentgw wrote no file for it)"
+        );
+        return Ok(());
+    }
+    super::session::update_config(|config| config.set_in_table(profile, "models", id, None))?;
+    println!(
+        "{name}: forgot model {model} in profile '{profile}'; agentgw had written no file for it."
+    );
+    ui::note(&format!(
+        "  A `{}` alias you added to your shell's startup file is yours to remove; \
+         `agentgw exec {id}` keeps working with the profile's defaults.",
+        agent.program()
+    ));
     Ok(())
 }
 

@@ -189,9 +189,28 @@ impl ProfileState {
 pub fn update_config(change: impl FnOnce(&mut Config)) -> Result<()> {
     let config_dir = paths::config_dir()?;
     let _lock = profile::lock_config_dir(&config_dir)?;
+    remove_config_temps(&config_dir);
     let mut config = Config::load(&config_dir)?;
     change(&mut config);
     config.save()
+}
+
+/// Deletes the temp files a killed earlier write of agentgw's config file left (setup and remove
+/// write it: Copilot CLI's model lives there). Call under the config folder's lock.
+fn remove_config_temps(config_dir: &std::path::Path) {
+    let _ = crate::edit::write::remove_stale_temps(&paths::config_file(config_dir));
+}
+
+/// Like `edit::tidy` for agentgw's own config folder: a command that may write the config file
+/// starts by clearing what a killed earlier one left. Nothing to do without a config folder.
+pub fn tidy_config() -> Result<()> {
+    let config_dir = paths::config_dir()?;
+    if !config_dir.is_dir() {
+        return Ok(());
+    }
+    let _lock = profile::lock_config_dir(&config_dir)?;
+    remove_config_temps(&config_dir);
+    Ok(())
 }
 
 /// The absolute path agents call back for the token. A PATH entry that is this very binary wins

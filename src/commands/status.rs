@@ -151,7 +151,9 @@ pub fn run(profile_flag: Option<&str>, args: StatusArgs) -> Result<()> {
     let agents: Vec<AgentEntry> = agents::ALL
         .into_iter()
         .map(|target| match target {
-            Target::Cli(agent) => AgentEntry::Read(Box::new(agent_status(agent, &state))),
+            Target::Cli(agent) => {
+                AgentEntry::Read(Box::new(agent_status(agent, &state, profile.as_ref())))
+            }
             Target::DesktopApp(_) => cursor_status(&args, &state, &loaded),
         })
         .collect();
@@ -290,9 +292,12 @@ fn duration_words(seconds: u64) -> String {
     }
 }
 
-fn agent_status(agent: &dyn Agent, state: &StateDir) -> AgentStatus {
+fn agent_status(agent: &dyn Agent, state: &StateDir, profile: Option<&Profile>) -> AgentStatus {
     let installed = agents::find_installed(agent);
-    let configured = agent.configured();
+    let configured = match profile {
+        Some(profile) => agent.configured_for(profile),
+        None => agent.configured(),
+    };
     let (configured_ok, config_error) = match &configured {
         Ok(c) => (c.as_ref(), None),
         Err(e) => (None, Some(first_line(e))),

@@ -110,7 +110,7 @@ fn agent_probe(agent: &dyn agents::Agent, session: &Session) -> Result<Probe> {
     let (id, profile) = (agent.id(), &session.profile);
     let info = agent.info();
     let configured = agent
-        .configured()
+        .configured_for(profile)
         .map_err(|e| Classified::explained(Kind::ConfigFile, format!("{e:#}")))?;
     let url_fix = configured.as_ref().and_then(|c| c.base_url_fix());
     let (url, model, source) = match configured {

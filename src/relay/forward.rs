@@ -53,7 +53,8 @@ fn serve_one(
     // Before the body is read: a request without the key gets nothing, not even a read.
     if !carries_key(&request, &shared.key) {
         let message = "this relay forwards only requests carrying the key agentgw gave the \
-                       agent it started (GEMINI_API_KEY); start Gemini with: agentgw exec gemini";
+                       agent it started (Gemini CLI: GEMINI_API_KEY, Copilot CLI: \
+                       COPILOT_PROVIDER_BEARER_TOKEN); start the agent with: agentgw exec <agent>";
         error_answer(out, 401, message, false)?;
         return Ok(false);
     }
@@ -137,7 +138,7 @@ fn upstream_request(
     });
     if dot_segment {
         return Err(format!(
-            "the request path {path:?} has a `.` or `..` segment; the relay forwards only paths below the gateway's Gemini base"
+            "the request path {path:?} has a `.` or `..` segment; the relay forwards only paths below the agent's gateway base URL"
         ));
     }
     let mut builder = ureq::http::Request::builder()

@@ -1,4 +1,5 @@
-//! A loopback relay that lets Gemini CLI work with short-lived OAuth tokens.
+//! A loopback relay that lets Gemini CLI (and Copilot CLI before 1.0.85) work with short-lived
+//! OAuth tokens.
 //!
 //! Gemini reads one static key (`GEMINI_API_KEY`) when it starts and has no command to fetch a new
 //! one, so with a token that lives an hour a long session would start failing with 401. For such
@@ -50,7 +51,7 @@ impl Relay {
             .build()
             .new_agent();
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .context("cannot open a port on 127.0.0.1 for the Gemini relay")?;
+            .context("cannot open a port on 127.0.0.1 for the loopback relay")?;
         let address = listener.local_addr()?;
         let key = new_key()?;
         let shared = Arc::new(forward::Shared {
@@ -67,7 +68,7 @@ impl Relay {
             thread::Builder::new()
                 .name("agentgw-relay".into())
                 .spawn(move || accept(listener, shared, stopping, open))
-                .context("cannot start the Gemini relay's thread")?
+                .context("cannot start the loopback relay's thread")?
         };
         Ok(Relay {
             address,
@@ -172,7 +173,7 @@ impl OpenConnections {
 fn upstream_host(upstream: &str) -> Result<String> {
     let uri: ureq::http::Uri = upstream
         .parse()
-        .with_context(|| format!("the Gemini relay's gateway URL {upstream:?} is not a URL"))?;
+        .with_context(|| format!("the loopback relay's gateway URL {upstream:?} is not a URL"))?;
     let scheme_ok = matches!(uri.scheme_str(), Some("https" | "http"));
     match (scheme_ok, uri.authority(), uri.query()) {
         (true, Some(authority), None) => Ok(authority
@@ -182,7 +183,7 @@ fn upstream_host(upstream: &str) -> Result<String> {
             .unwrap_or_default()
             .to_string()),
         _ => bail!(
-            "the Gemini relay's gateway URL {upstream:?} is not an http(s) base URL without a query (like https://host/ai-gateway/gemini)"
+            "the loopback relay's gateway URL {upstream:?} is not an http(s) base URL without a query (like https://host/ai-gateway/gemini)"
         ),
     }
 }

@@ -12,9 +12,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-const AGENTS: [&str; 3] = ["claude", "codex", "gemini"];
+const AGENTS: [&str; 4] = ["claude", "codex", "gemini", "copilot"];
 
-/// The pinned releases with `role` of the three agents, or `None` when they are not installed.
+/// The pinned releases with `role` of the agents, or `None` when they are not installed.
 fn releases(role: &str) -> Option<Vec<(Release, PathBuf)>> {
     let mut found = Vec::new();
     for agent in AGENTS {
@@ -90,7 +90,15 @@ fn agent_folders(home: &AgentHome) -> BTreeMap<String, String> {
     }
     let mut found = BTreeMap::new();
     for root in [home.home(), home.work()] {
-        for name in [".claude", ".claude.json", ".codex", ".gemini", ".npm"] {
+        for name in [
+            ".claude",
+            ".claude.json",
+            ".codex",
+            ".gemini",
+            ".copilot",
+            ".cache/copilot",
+            ".npm",
+        ] {
             add(&root, &root.join(name), &mut found);
         }
     }

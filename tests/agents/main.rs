@@ -14,6 +14,7 @@ mod support;
 
 mod claude;
 mod codex;
+mod copilot;
 mod exec;
 mod folders;
 mod gemini;

@@ -146,3 +146,27 @@ fn gemini_sends_every_request_to_a_served_model() {
         assert_no_404("gemini", &release, &outcome, &gateway);
     }
 }
+
+/// Copilot CLI through `agentgw exec copilot`: the newest Claude opus, and nothing else.
+#[test]
+fn copilot_sends_every_request_to_a_served_model() {
+    let Some(releases) = versions::installed("copilot") else {
+        return;
+    };
+    for (release, exe) in releases {
+        let gateway = Gateway::start_workspace_models(&WORKSPACE);
+        let home = AgentHome::new();
+        login_and_setup_all(&home, &gateway, &exe);
+        let mut exec = home.agentgw(&exe);
+        exec.args(["exec", "copilot", "-p", "say pong", "--allow-all-tools"]);
+        let outcome = home.run(&mut exec);
+        assert_no_404("copilot", &release, &outcome, &gateway);
+        let requests = gateway.requests();
+        assert!(
+            requests
+                .iter()
+                .all(|r| model_of(r) == "system.ai.claude-opus-4-6"),
+            "{release}: a request for another model"
+        );
+    }
+}

@@ -14,14 +14,14 @@ use std::process::Stdio;
 use std::time::Duration;
 
 /// Long enough for one agent run to start with a fresh token; short enough to wait out.
-const LIFETIME_SECS: u64 = 8;
+pub(crate) const LIFETIME_SECS: u64 = 8;
 
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
 
-fn agentgw_ok(home: &AgentHome, agent: &Path, args: &[&str], browser: Option<&Browser>) {
+pub(crate) fn agentgw_ok(home: &AgentHome, agent: &Path, args: &[&str], browser: Option<&Browser>) {
     let mut cmd = home.agentgw(agent);
     cmd.args(args).stdin(Stdio::null());
     if let Some(browser) = browser {
@@ -37,7 +37,7 @@ fn agentgw_ok(home: &AgentHome, agent: &Path, args: &[&str], browser: Option<&Br
 }
 
 /// A stand-in with short-lived access tokens, and a home signed in to it through the browser.
-fn signed_in(agent: &Path) -> (Gateway, AgentHome) {
+pub(crate) fn signed_in(agent: &Path) -> (Gateway, AgentHome) {
     let gateway = Gateway::start_oauth(OAuthOptions {
         token_lifetime: Duration::from_secs(LIFETIME_SECS),
         ..OAuthOptions::default()
@@ -66,7 +66,7 @@ fn wait_for_refresh_time() {
 
 /// The access tokens `route` saw since the last `take_requests` (one, unless the run outlasted a
 /// token's margin and the helper refreshed it), each checked to be one the stand-in issued.
-fn tokens_of_the_run(
+pub(crate) fn tokens_of_the_run(
     gateway: &Gateway,
     route: &str,
     release: &Release,
@@ -124,7 +124,7 @@ fn twice_across_expiry(
 }
 
 /// No file under HOME but agentgw's token store holds any token or secret the stand-in issued.
-fn assert_no_token_on_disk(home: &AgentHome, gateway: &Gateway, release: &Release) {
+pub(crate) fn assert_no_token_on_disk(home: &AgentHome, gateway: &Gateway, release: &Release) {
     let mut secrets = gateway.oauth().secrets();
     secrets.extend(gateway.oauth().issued_access_tokens());
     let mut stack = vec![home.home()];

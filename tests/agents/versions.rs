@@ -115,7 +115,7 @@ pub fn installed(agent: &str) -> Option<Vec<(Release, PathBuf)>> {
 /// agentgw's own idea of the supported range (doctor warns and fails by it) is the range CI runs.
 #[test]
 fn agentgw_knows_the_pinned_range() {
-    for agent in ["claude", "codex", "gemini", "pi"] {
+    for agent in ["claude", "codex", "gemini", "pi", "copilot"] {
         let (oldest, newest) = agentgw::agents::by_id(agent).unwrap().info().supported;
         let pinned = pinned(agent);
         let role = |r: &str| {

@@ -397,3 +397,12 @@ impl TestHome {
         assert!(out.status.success(), "{}", stderr(&out));
     }
 }
+
+/// One agent's entry in `status --json` (or `test --json`'s list), by its id: the list grows with
+/// every agent added, so no test counts positions.
+pub fn agent_entry<'a>(agents: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    agents
+        .as_array()
+        .and_then(|list| list.iter().find(|a| a["agent"] == id))
+        .unwrap_or_else(|| panic!("no agent {id} in {agents}"))
+}

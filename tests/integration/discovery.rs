@@ -34,10 +34,10 @@ fn today() -> String {
 
 /// The `[profiles.P.routes_found]` table login writes today when the listings under `prefix`
 /// (`/ai-gateway`, or `""` on the dedicated host) answered for claude, codex, gemini, cursor.
-pub fn routes_found(profile: &str, prefix: &str, routes: [&str; 4]) -> String {
+pub fn routes_found(profile: &str, prefix: &str, routes: &[(&str, &str)]) -> String {
     let day = today();
     let mut table = format!("\n[profiles.{profile}.routes_found]\n");
-    for (agent, route) in ["claude", "codex", "gemini", "cursor"].iter().zip(routes) {
+    for (agent, route) in routes {
         table.push_str(&format!(
             "{agent} = \"GET {prefix}{route} answered 200 at login {day}\"\n"
         ));
@@ -45,12 +45,14 @@ pub fn routes_found(profile: &str, prefix: &str, routes: [&str; 4]) -> String {
     table
 }
 
-/// The routes of the product page's beta gateway (the stand-in's `RouteFamily::Legacy`).
-pub const LEGACY: [&str; 4] = [
-    "/anthropic/v1/models",
-    "/openai/v1/models",
-    "/gemini/v1beta/models",
-    "/cursor/v1/models",
+/// Each agent's route on the product page's beta gateway (the stand-in's `RouteFamily::Legacy`),
+/// in `agents::ALL`'s order.
+pub const LEGACY: [(&str, &str); 5] = [
+    ("claude", "/anthropic/v1/models"),
+    ("codex", "/openai/v1/models"),
+    ("gemini", "/gemini/v1beta/models"),
+    ("copilot", "/mlflow/v1/models"),
+    ("cursor", "/cursor/v1/models"),
 ];
 
 fn status_json(home: &TestHome) -> serde_json::Value {
@@ -74,6 +76,7 @@ fn login_finds_the_workspace_relative_routes_and_stores_codex_and_cursor_paths()
              claude  {gateway}/anthropic\n  \
              codex   {gateway}/codex/v1\n  \
              gemini  {gateway}/gemini\n  \
+             copilot {gateway}/mlflow/v1\n  \
              cursor  {gateway}/mlflow/v1\n",
             url = gw.url
         )
@@ -88,6 +91,7 @@ fn login_finds_the_workspace_relative_routes_and_stores_codex_and_cursor_paths()
              claude = \"GET /ai-gateway/anthropic/v1/models answered 200 at login {day}\"\n\
              codex = \"GET /ai-gateway/codex/v1/models answered 200 at login {day}\"\n\
              gemini = \"GET /ai-gateway/gemini/v1beta/models answered 200 at login {day}\"\n\
+             copilot = \"GET /ai-gateway/mlflow/v1/models answered 200 at login {day}\"\n\
              cursor = \"GET /ai-gateway/mlflow/v1/models answered 200 at login {day}\"\n",
             url = gw.url
         )
@@ -148,6 +152,7 @@ fn login_with_the_dedicated_gateway_url_keeps_the_default_paths() {
              claude = \"GET /anthropic/v1/models answered 200 at login {day}\"\n\
              codex = \"GET /openai/v1/models answered 200 at login {day}\"\n\
              gemini = \"GET /gemini/v1beta/models answered 200 at login {day}\"\n\
+             copilot = \"GET /mlflow/v1/models answered 200 at login {day}\"\n\
              cursor = \"GET /cursor/v1/models answered 200 at login {day}\"\n",
             url = gw.url
         )
@@ -254,7 +259,7 @@ fn refresh_finds_the_routes_again_without_signing_in() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_stderr_contains(
         &out,
-        "Routes not discovered (--no-verify): agents get the default paths /anthropic, /openai/v1, /gemini, /cursor/v1",
+        "Routes not discovered (--no-verify): agents get the default paths /anthropic, /openai/v1, /gemini, /mlflow/v1, /cursor/v1",
     );
     assert_stderr_contains(&out, "agentgw login --profile default --refresh");
     assert!(!home.config_toml().unwrap().contains("base_paths"));

@@ -45,7 +45,7 @@ fn login_verifies_the_token_then_stores_it() {
         format!(
             "[profiles.default]\nhost = \"{}\"\ntoken_storage = \"file\"\n{}",
             gw.url,
-            routes_found("default", "/ai-gateway", LEGACY)
+            routes_found("default", "/ai-gateway", &LEGACY)
         )
     );
     assert!(
@@ -341,7 +341,7 @@ fn an_explicit_gateway_url_is_kept_and_relogin_keeps_the_workspace() {
         "[profiles.default]\nhost = \"{}\"\ngateway_url = \"{}\"\ntoken_storage = \"file\"\n{}",
         gw.url,
         gw.dedicated_url(),
-        routes_found("default", "", LEGACY)
+        routes_found("default", "", &LEGACY)
     );
     assert_eq!(home.config_toml().unwrap(), expected);
 
@@ -391,7 +391,7 @@ fn user_comments_in_the_config_file_survive_a_login() {
         format!(
             "{original}\n[profiles.default]\nhost = \"{}\"\ntoken_storage = \"file\"\n{}",
             gw.url,
-            routes_found("default", "/ai-gateway", LEGACY)
+            routes_found("default", "/ai-gateway", &LEGACY)
         )
     );
 }

@@ -7,6 +7,7 @@ mod support;
 mod common;
 mod completions;
 mod concurrency;
+mod copilot;
 mod corpus_setup;
 mod crash;
 #[cfg(feature = "cursor")]

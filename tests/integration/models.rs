@@ -232,6 +232,7 @@ fn without_a_listing_the_defaults_are_written_and_the_note_says_why() {
         "Claude Code: could not ask the workspace which models it serves; using the default databricks-claude-opus-4-6",
         "Codex CLI: could not ask the workspace which models it serves; using the default databricks-gpt-5-2",
         "Gemini CLI: could not ask the workspace which models it serves; using the default databricks-gemini-2-5-flash",
+        "Copilot CLI: could not ask the workspace which models it serves; using the default databricks-claude-opus-4-6",
     ] {
         assert_stderr_contains(&out, note);
     }
@@ -243,12 +244,16 @@ fn without_a_listing_the_defaults_are_written_and_the_note_says_why() {
             ["databricks-claude-opus-4-6"; 3]
         )
     );
-    // Nothing remembered: the next run asks the workspace again.
-    assert!(
-        !home
-            .config_toml()
-            .unwrap()
-            .contains("[profiles.default.models]")
+    // Nothing remembered but Copilot CLI's model, its whole setup (the next run checks it
+    // against the workspace's models again): the next run asks the workspace for the others.
+    let config = home.config_toml().unwrap();
+    let models = config
+        .split("[profiles.default.models]\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{config}"));
+    assert_eq!(
+        models, "copilot = \"databricks-claude-opus-4-6\"\n",
+        "{config}"
     );
 }
 

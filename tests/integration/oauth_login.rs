@@ -113,7 +113,7 @@ fn browser_sign_in_stores_a_refresh_token_and_token_prints_the_access_token() {
              client_id = \"databricks-cli\"\ntoken_endpoint = \"{url}/oidc/v1/token\"\n{routes}",
             url = gw.url,
             routes =
-                crate::discovery::routes_found("default", "/ai-gateway", crate::discovery::LEGACY)
+                crate::discovery::routes_found("default", "/ai-gateway", &crate::discovery::LEGACY)
         )
     );
     let refresh = gw.oauth().refresh_tokens();

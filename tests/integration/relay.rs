@@ -234,7 +234,9 @@ fn relay_refuses_requests_without_its_key_and_forwards_nothing() {
         let answer = client.ask(&generate(&auth));
         assert_eq!(answer.status, 401, "{auth:?}: {}", answer.body);
         assert!(
-            answer.message().contains("agentgw exec gemini"),
+            answer
+                .message()
+                .contains("start the agent with: agentgw exec <agent>"),
             "{}",
             answer.body
         );

@@ -33,9 +33,9 @@ fn gateway(status: u16, hold_until: usize) -> Gateway {
 
 #[test]
 fn setup_sends_the_test_requests_together() {
-    // Nothing is answered before all three requests are in: sent one after another, the first
+    // Nothing is answered before all four requests are in: sent one after another, the first
     // would time out (AGENTGW_HTTP_TIMEOUT=3) waiting for the others.
-    let gateway = gateway(200, 3);
+    let gateway = gateway(200, 4);
     let home = TestHome::logged_in_to(&gateway.url);
     let out = setup_all(&home);
     assert!(
@@ -57,6 +57,7 @@ fn setup_sends_the_test_requests_together() {
     for expected in [
         "\nCodex CLI:\n  ✓ test request: databricks-gpt-5-2 answered in ",
         "\nGemini CLI:\n  ✓ test request: databricks-gemini-2-5-flash answered in ",
+        "\nCopilot CLI:\n  ✓ test request: databricks-claude-opus-4-6 answered in ",
     ] {
         assert!(results.contains(expected), "{expected:?} missing:\n{said}");
     }
@@ -72,7 +73,13 @@ fn every_failed_test_request_is_named_and_setup_exits_1() {
     let out = setup_all(&home);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    for name in ["Claude Code", "Codex CLI", "Gemini CLI", "Pi"] {
+    for name in [
+        "Claude Code",
+        "Codex CLI",
+        "Gemini CLI",
+        "Pi",
+        "Copilot CLI",
+    ] {
         assert!(
             err.contains(&format!("{name}: test request failed: ")),
             "{name}:\n{err}"
@@ -80,7 +87,7 @@ fn every_failed_test_request_is_named_and_setup_exits_1() {
     }
     assert!(
         err.contains(
-            "setup did not succeed for Claude Code (test request), Codex CLI (test request), Gemini CLI (test request), Pi (test request); see above."
+            "setup did not succeed for Claude Code (test request), Codex CLI (test request), Gemini CLI (test request), Pi (test request), Copilot CLI (test request); see above."
         ),
         "{err}"
     );

@@ -331,7 +331,7 @@ fn status_json_keeps_the_documented_shape() {
                 "method": "string", "description": "string", "expires_in_seconds": "number",
                 "expired": "bool", "renewed_with": "string",
             },
-            "routes": {"claude": route, "codex": route, "gemini": route, "cursor": route},
+            "routes": {"claude": route, "codex": route, "gemini": route, "copilot": route, "cursor": route},
         },
         "agents": [
             {

@@ -45,8 +45,9 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
             "choices": [{"message": {"role": "assistant", "content": "pong"}}],
         })
         .to_string(),
-        // Nothing is answered before all four requests are in: sent one after another, the
-        // first would time out (AGENTGW_HTTP_TIMEOUT=3) waiting for the others.
+        // Nothing is answered before four of the five requests are in: sent one after another,
+        // the first would time out (AGENTGW_HTTP_TIMEOUT=3) waiting for the others. (Not all
+        // five: the stand-in's HTTP server serves only four new connections at once for sure.)
         hold_until: 4,
         ..Scripted::default()
     });
@@ -64,6 +65,7 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
         "✓ Codex CLI: databricks-gpt-5-2 answered in ",
         "✓ Gemini CLI: databricks-gemini-2-5-flash answered in ",
         "✓ Pi: databricks-claude-opus-4-6 answered in ",
+        "✓ Copilot CLI: databricks-claude-opus-4-6 answered in ",
         "✓ Cursor: databricks-claude-opus-4-6 answered in ",
     ] {
         assert!(said.contains(line), "{said}");
@@ -78,6 +80,7 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
             "/ai-gateway/anthropic/v1/messages",
             "/ai-gateway/cursor/v1/chat/completions",
             "/ai-gateway/gemini/v1beta/models/databricks-gemini-2-5-flash:generateContent",
+            "/ai-gateway/mlflow/v1/chat/completions",
             "/ai-gateway/openai/v1/responses",
         ]
     );
@@ -232,7 +235,7 @@ fn a_gateway_that_never_answers_is_bounded_by_the_timeout() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stdout(&out).matches("did not answer within 3 s").count(),
-        5,
+        agentgw::agents::ALL.len(),
         "{}",
         stdout(&out)
     );
@@ -246,8 +249,8 @@ fn json_output_has_one_object_per_agent() {
     assert_eq!(out.status.code(), Some(1));
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 5);
-    assert_eq!(list[4]["agent"], "cursor");
+    assert_eq!(list.len(), agentgw::agents::ALL.len());
+    assert_eq!(list.last().unwrap()["agent"], "cursor");
     assert_eq!(list[0]["agent"], "claude");
     assert_eq!(list[0]["ok"], false);
     assert_eq!(list[0]["status"], 401);
@@ -448,7 +451,10 @@ fn test_all_goes_on_past_an_agents_config_that_cannot_be_read() {
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
     let list = list.as_array().unwrap_or_else(|| panic!("{list}"));
     let agents: Vec<&str> = list.iter().map(|r| r["agent"].as_str().unwrap()).collect();
-    assert_eq!(agents, ["claude", "codex", "gemini", "pi", "cursor"]);
+    assert_eq!(
+        agents,
+        ["claude", "codex", "gemini", "pi", "copilot", "cursor"]
+    );
     for (report, file) in [
         (&list[0], ".claude/settings.json"),
         (&list[1], ".codex/config.toml"),
@@ -468,8 +474,8 @@ fn test_all_goes_on_past_an_agents_config_that_cannot_be_read() {
     for report in &list[2..] {
         assert_eq!(report["ok"], true, "{report}");
     }
-    // Gemini's, Pi's and Cursor's.
-    assert_eq!(gateway.requests().len(), 3, "{}", gateway.request_summary());
+    // Gemini's, Pi's, Copilot CLI's and Cursor's.
+    assert_eq!(gateway.requests().len(), 4, "{}", gateway.request_summary());
     // The same on a terminal: each agent's line, the broken ones with their fix.
     let out = test(&home, &["all"]);
     assert_eq!(out.status.code(), Some(1));

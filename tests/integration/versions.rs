@@ -88,7 +88,9 @@ fn versions(home: &TestHome) -> Vec<(String, Value)> {
         .unwrap()
         .iter()
         // The agents these tests put on PATH (others agentgw knows are not installed here).
-        .filter(|a| ["claude", "codex", "gemini"].contains(&a["agent"].as_str().unwrap()))
+        .filter(|a| {
+            ["claude", "codex", "gemini", "copilot"].contains(&a["agent"].as_str().unwrap())
+        })
         .map(|a| {
             (
                 a["agent"].as_str().unwrap().to_string(),
@@ -136,12 +138,16 @@ fn installs_say_the_version_and_no_agent_is_started() {
         &home.path().join("homebrew/Cellar/codex/0.160.0/bin/codex"),
     );
     link(&bin.join("codex"), &codex);
+    // Copilot CLI: npm's bin link to its loader (which would unpack 235 MB into ~/.cache if started).
+    let copilot = npm_package(&home, "npm", "@github/copilot", "1.0.102", "npm-loader.js");
+    link(&bin.join("copilot"), &copilot);
     assert_eq!(
         versions(&home),
         [
             ("claude".to_string(), Value::from("2.1.300")),
             ("codex".to_string(), Value::from("0.160.0")),
             ("gemini".to_string(), Value::from("0.42.0")),
+            ("copilot".to_string(), Value::from("1.0.102")),
         ]
     );
     assert_nothing_started(&home);
@@ -415,6 +421,7 @@ fn versions_are_asked_in_parallel() {
             ("claude".to_string(), Value::Null),
             ("codex".to_string(), Value::from("0.150.0")),
             ("gemini".to_string(), Value::from("0.40.0")),
+            ("copilot".to_string(), Value::Null),
         ]
     );
 }

@@ -18,6 +18,8 @@ pub mod oidc;
 pub mod otlp;
 mod routes;
 pub use routes::{AiGatewayMode, RouteFamily};
+#[allow(unused_imports)] // the integration tests call no tool
+pub use wire::VIEW_AFTER;
 pub mod sql;
 mod wire;
 

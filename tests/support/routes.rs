@@ -52,7 +52,7 @@ impl Answer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RouteFamily {
     /// The product page's beta routes, which the existing tests were written against:
-    /// `/anthropic`, `/openai/v1`, `/gemini`, `/cursor/v1`.
+    /// `/anthropic`, `/openai/v1`, `/gemini`, `/cursor/v1` (and `/mlflow/v1`).
     #[default]
     Legacy,
     /// What the vendor's configurator uses: `/anthropic`, `/codex/v1`, `/gemini`, `/mlflow/v1`.
@@ -66,7 +66,8 @@ impl RouteFamily {
     /// Whether the family serves the route whose first path segment is `prefix`.
     fn serves(self, prefix: &str) -> bool {
         let prefixes: &[&str] = match self {
-            RouteFamily::Legacy => &["anthropic", "openai", "gemini", "cursor"],
+            // And `/mlflow/v1`, Copilot CLI's: the dedicated host serves it beside these.
+            RouteFamily::Legacy => &["anthropic", "openai", "gemini", "cursor", "mlflow"],
             RouteFamily::WorkspaceRelative => &["anthropic", "codex", "gemini", "mlflow"],
             RouteFamily::Dedicated => &["anthropic", "openai", "gemini", "cursor", "mlflow"],
         };

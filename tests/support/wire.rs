@@ -271,9 +271,76 @@ fn gemini_response(model: &str, reply: &str) -> Value {
     })
 }
 
-/// OpenAI Chat Completions (`<base>/chat/completions`, `<base>/models`), Cursor's wire format.
+/// A prompt asking the stand-in for a turn that calls a tool: `stand-in: view <absolute path>
+/// after <n> s`. See [`tool_turn`].
+pub const VIEW_AFTER: &str = "stand-in: view ";
+
+/// The first turn of a Chat Completions conversation whose last user message carries
+/// [`VIEW_AFTER`] `<path> after <n> s`: a call of the `view` tool (Copilot CLI's file reader) on
+/// `<path>`, answered `n` seconds late, so that the agent's next request (with the tool's
+/// result, answered as usual) comes that much later in the same run: tokens that expire during
+/// a run. `None` for any other request, and once the conversation holds a tool result.
+fn tool_turn(body: &Value) -> Option<Answer> {
+    let messages = body["messages"].as_array()?;
+    if messages.iter().any(|m| m["role"] == "tool") {
+        return None;
+    }
+    let prompt = messages.iter().rev().find(|m| m["role"] == "user")?;
+    let text = match &prompt["content"] {
+        Value::String(text) => text.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => return None,
+    };
+    let (_, asked) = text.split_once(VIEW_AFTER)?;
+    let (path, rest) = asked.split_once(" after ")?;
+    let seconds: u64 = rest.split_once(" s")?.0.trim().parse().ok()?;
+    let model = model_of(body);
+    let call = json!({"index": 0, "id": "call_standin_1", "type": "function",
+                      "function": {"name": "view", "arguments": json!({"path": path}).to_string()}});
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": "chatcmpl-standin-tool", "object": "chat.completion.chunk", "created": 1767225600,
+               "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    };
+    let mut answer = if streams(body) {
+        let mut stream = sse(&[
+            (
+                None,
+                chunk(
+                    json!({"role": "assistant", "content": null, "tool_calls": [call]}),
+                    Value::Null,
+                ),
+            ),
+            (None, chunk(json!({}), json!("tool_calls"))),
+        ]);
+        stream.push_str("data: [DONE]\n\n");
+        Answer::event_stream(stream)
+    } else {
+        Answer::json(
+            200,
+            json!({"id": "chatcmpl-standin-tool", "object": "chat.completion", "created": 1767225600,
+                   "model": model, "choices": [{"index": 0, "finish_reason": "tool_calls",
+                   "message": {"role": "assistant", "content": null, "tool_calls": [call]}}],
+                   "usage": {"prompt_tokens": INPUT_TOKENS, "completion_tokens": OUTPUT_TOKENS,
+                             "total_tokens": INPUT_TOKENS + OUTPUT_TOKENS}}),
+        )
+    };
+    answer.delay = std::time::Duration::from_secs(seconds);
+    Some(answer)
+}
+
+/// OpenAI Chat Completions (`<base>/chat/completions`, `<base>/models`), Cursor's and Copilot
+/// CLI's wire format.
 pub fn openai_chat(method: &str, api_path: &str, body: &Value, reply: &str) -> Option<Answer> {
     let model = model_of(body);
+    if (method, api_path) == ("POST", "v1/chat/completions")
+        && let Some(answer) = tool_turn(body)
+    {
+        return Some(answer);
+    }
     match (method, api_path) {
         ("POST", "v1/chat/completions") if streams(body) => {
             let chunk = |delta: Value, finish: Value| {

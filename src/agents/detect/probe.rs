@@ -59,6 +59,12 @@ fn sandbox_env(sandbox: &Path) -> Vec<(&'static str, OsString)> {
         ("GEMINI_CLI_HOME", sandbox.as_os_str().to_os_string()),
         // Pi's `--version` creates `auth.json` in its agent folder (seen with 0.63.0 and 1.6.0).
         ("PI_CODING_AGENT_DIR", inside(".pi/agent")),
+        // Copilot CLI unpacks itself (235 MB) into its cache on every start in a fresh one, and
+        // runs the newest release it finds there unless auto-update is off: the started binary's
+        // own version is the one asked for.
+        ("COPILOT_HOME", inside(".copilot")),
+        ("COPILOT_CACHE_HOME", inside(".cache/copilot")),
+        ("COPILOT_AUTO_UPDATE", "false".into()),
     ]);
     env
 }

@@ -15,7 +15,11 @@ const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check> {
     let area = agent.id();
     let name = agent.name();
-    let configured = match agent.configured() {
+    let configured = match &base.profile {
+        Some(profile) => agent.configured_for(profile),
+        None => agent.configured(),
+    };
+    let configured = match configured {
         Ok(c) => c,
         Err(e) => return vec![Check::failed(area, "config", &format!("{e:#}"))],
     };

@@ -10,7 +10,8 @@ use crate::models::{Family, Lister};
 
 pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Option<Check> {
     let area = agent.id();
-    let family = Family::of_agent(area)?;
+    // An agent agentgw chooses no model for has none to check.
+    Family::of_agent(area)?;
     // No token or profile: the token and gateway checks say so already.
     let token = base.token()?;
     let profile = base.profile.as_ref()?;
@@ -21,7 +22,7 @@ pub fn check(agent: &dyn Agent, base: &ProfileState, configured: &Configured) ->
     });
     let lister = Lister::new(&http, &host, claude_base, token);
     let model = &configured.model;
-    let Some(served) = lister.served_for(family) else {
+    let Some(served) = lister.served_to(area) else {
         return Some(Check::ok(
             area,
             "model-served",

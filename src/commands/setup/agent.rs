@@ -21,8 +21,12 @@ pub fn setup_one(
 ) -> Result<Outcome> {
     let installed = agents::find_installed(agent);
     if installed.is_none() {
+        let what = match agent.keeps_no_file() {
+            true => format!("install it before `agentgw exec {}`", agent.id()),
+            false => "writing the config for its newest release".to_string(),
+        };
         ui::note(&format!(
-            "{}: `{}` is not on PATH; writing the config for its newest release.",
+            "{}: `{}` is not on PATH; {what}.",
             agent.name(),
             agent.program()
         ));
@@ -56,7 +60,33 @@ pub fn setup_one(
         ui::warn(warning);
     }
     let files: Vec<String> = plans.iter().map(|p| paths::display(p.path())).collect();
-    if plans.iter().all(edit::Plan::is_noop) {
+    let mut remember = chosen.remember.clone();
+    if agent.keeps_no_file() {
+        // Its setup is the model in the profile: remembered whichever way it was chosen.
+        if !remember.iter().any(|(key, _)| key == agent.id()) {
+            remember.push((agent.id().to_string(), model.clone()));
+        }
+        let profile = &session.profile.name;
+        let already = session.profile.models.get(agent.id()) == Some(&model);
+        match (args.dry_run, already) {
+            (true, false) => println!(
+                "{}: would remember model {model} in profile '{profile}' (no file to write)",
+                agent.name()
+            ),
+            (_, true) => println!(
+                "{}: already set up (model {model} in profile '{profile}'; no file to write)",
+                agent.name()
+            ),
+            (false, false) => println!(
+                "{}: set up for {} with model {model}, remembered in profile '{profile}' (no file written)",
+                agent.name(),
+                session.gateway
+            ),
+        }
+        for note in &setup.notes {
+            ui::note(&format!("  {note}"));
+        }
+    } else if plans.iter().all(edit::Plan::is_noop) {
         // Applying a no-op writes nothing, but still tightens a token file's mode back to 0600
         // and cleans up temp files a killed earlier run left.
         if !args.dry_run {
@@ -110,7 +140,7 @@ pub fn setup_one(
         }
     }
     if !args.dry_run {
-        remember_models(&session.profile, &chosen.remember);
+        remember_models(&session.profile, &remember);
     }
     // Written, but the agent will not use it: a failure, with the fix.
     if !setup.problems.is_empty() {
@@ -142,8 +172,7 @@ fn choose_models(
     ask: bool,
     lister: &models::Lister,
 ) -> Result<models::Chosen> {
-    let family = models::Family::of_agent(agent.id());
-    let served = family.and_then(|f| lister.served_for(f));
+    let served = lister.served_to(agent.id());
     let resolve = |flag: Option<&str>| {
         models::resolve(&models::Request {
             agent: agent.id(),
@@ -158,9 +187,13 @@ fn choose_models(
     if !ask || !args.model.is_empty() {
         return Ok(chosen);
     }
-    let Some(offered) = lister.served_any().or(served.clone()) else {
+    let Some(mut offered) = lister.served_any().or(served.clone()) else {
         return Ok(chosen);
     };
+    // Models the agent cannot use through the gateway are not offered (Copilot CLI: Gemini).
+    offered
+        .names
+        .retain(|name| agent.model_refused(name).is_none());
     let names = family_first(agent.info().wire, offered.names, &chosen.model);
     let preselected = names.iter().position(|n| *n == chosen.model).unwrap_or(0);
     let picked = dialoguer::Select::new()

@@ -86,6 +86,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     };
     let state = StateDir::new(paths::state_dir()?);
     edit::tidy(&state)?;
+    super::session::tidy_config()?;
     let ask = ui::interactive() && !args.yes && !args.dry_run;
     let targets = selected(&args, &session)?;
     // One agent's trouble (a config that does not parse, a failed test) must not keep the others
