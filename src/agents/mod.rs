@@ -7,6 +7,7 @@ pub mod copilot;
 pub mod cursor;
 mod detect;
 mod gemini;
+mod opencode;
 mod pi;
 pub mod template;
 
@@ -327,6 +328,13 @@ pub trait Agent: Sync {
     /// token goes only to the profile's gateway.
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch>;
 
+    /// Files of agentgw's own, in its state folder, that the config setup writes names (path
+    /// and contents; OpenCode's token plugin). Setup writes them when it writes the config (not
+    /// on `--dry-run`), and again whenever one is missing.
+    fn own_files(&self, _cx: &Context) -> Result<Vec<(PathBuf, String)>> {
+        Ok(Vec::new())
+    }
+
     /// Whether setup gives the agent every served model ([`Context::served`]): for an agent
     /// that lists the models of several families.
     fn offers_every_family(&self) -> bool {
@@ -436,12 +444,13 @@ pub trait Agent: Sync {
 /// for `setup`, `remove`, `test`, `exec` and `doctor --agent`, the completions, the order of
 /// `status` and `doctor`, and the environment checks all come from here. Adding an agent is its
 /// module, its templates and one line here.
-pub const ALL: [Target; 6] = [
+pub const ALL: [Target; 7] = [
     Target::Cli(&claude::Claude),
     Target::Cli(&codex::Codex),
     Target::Cli(&gemini::Gemini),
     Target::Cli(&pi::Pi),
     Target::Cli(&copilot::Copilot),
+    Target::Cli(&opencode::OpenCode),
     Target::DesktopApp(&cursor::APP),
 ];
 

@@ -21,6 +21,7 @@ mod gemini;
 mod harness;
 mod models;
 mod oauth;
+mod opencode;
 mod pi;
 mod relay;
 mod routes;

@@ -27,6 +27,7 @@ mod oauth_agents;
 mod oauth_login;
 mod oauth_secrets;
 mod oauth_ux;
+mod opencode;
 mod otel;
 mod pi;
 mod profiles;

@@ -63,6 +63,19 @@ fn is_agents_package(name: &str, agent: &AgentInfo) -> bool {
         || name
             .strip_prefix(agent.npm_package)
             .is_some_and(|rest| rest.starts_with('-'))
+        || is_platform_package_of_program(name, agent.program)
+}
+
+/// A platform package named for the command rather than the npm package: OpenCode's
+/// `opencode-linux-x64` (and `-baseline`, `-musl`) carries `opencode-ai`'s binary and version.
+fn is_platform_package_of_program(name: &str, program: &str) -> bool {
+    name.strip_prefix(program)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|platform| {
+            ["linux-", "darwin-", "windows-"]
+                .iter()
+                .any(|os| platform.starts_with(os))
+        })
 }
 
 /// The version in the install path: `<agent>/versions/<X.Y.Z>` (Claude Code's native installer)
@@ -201,5 +214,10 @@ mod tests {
         ));
         assert!(!is_agents_package("@anthropic-ai/claude-codex", claude));
         assert!(!is_agents_package("@anthropic-ai/sdk", claude));
+        let opencode = agent("opencode");
+        assert!(is_agents_package("opencode-ai", opencode));
+        assert!(is_agents_package("opencode-linux-x64-baseline", opencode));
+        assert!(is_agents_package("opencode-darwin-arm64", opencode));
+        assert!(!is_agents_package("opencode-anthropic-auth", opencode));
     }
 }

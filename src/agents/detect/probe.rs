@@ -65,6 +65,9 @@ fn sandbox_env(sandbox: &Path) -> Vec<(&'static str, OsString)> {
         ("COPILOT_HOME", inside(".copilot")),
         ("COPILOT_CACHE_HOME", inside(".cache/copilot")),
         ("COPILOT_AUTO_UPDATE", "false".into()),
+        // OpenCode 1.1.53's `--version` fetches its model catalog from models.dev unless told not to.
+        ("OPENCODE_DISABLE_MODELS_FETCH", "1".into()),
+        ("OPENCODE_DISABLE_AUTOUPDATE", "1".into()),
     ]);
     env
 }

@@ -57,7 +57,17 @@ pub fn run(agent: &dyn Agent, base: &ProfileState, explicit: bool) -> Vec<Check>
         let remote = scope.spawn(|| agent.remote_checks(&cx, &configured));
         let served = scope.spawn(|| super::model_served::check(agent, base, &configured));
         let route = scope.spawn(|| route_answers(agent.id(), base, &configured));
-        let gateway = gateway_answers(agent.id(), agent.info().wire, base, &configured);
+        // An agent with providers of several formats probes in its model's format.
+        let (wire, url) = match &base.profile {
+            Some(profile) => agent.probe_route(
+                Some(&configured.base_url),
+                &profile.gateway().unwrap_or_default(),
+                profile,
+                &configured.model,
+            ),
+            None => (agent.info().wire, configured.base_url.clone()),
+        };
+        let gateway = gateway_answers(agent.id(), wire, &url, base, &configured);
         (
             route.join().expect("the route check panicked"),
             gateway,
@@ -304,10 +314,12 @@ pub fn route_answers(
     }
 }
 
-/// One request in the agent's wire format, with the URL and model its config names.
+/// One request in `wire` to `url` (the agent's format and the URL its config names, or for an
+/// agent with providers of several formats those of its model's provider), with its model.
 pub fn gateway_answers(
     area: &'static str,
     wire: gateway::Wire,
+    url: &str,
     base: &ProfileState,
     configured: &Configured,
 ) -> Check {
@@ -341,7 +353,7 @@ pub fn gateway_answers(
     let result = gateway::Http::new(ca_file)
         .map_err(|e| format!("{e:#}"))
         .and_then(|http| {
-            http.probe(wire, &configured.base_url, &configured.model, token)
+            http.probe(wire, url, &configured.model, token)
                 .map_err(|e| match &base.profile {
                     Some(profile) => crate::commands::test::explain_for(&e, profile),
                     None => e.explain(&base.name),

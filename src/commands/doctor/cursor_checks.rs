@@ -80,7 +80,13 @@ pub fn run(base: &ProfileState, flag: Option<&Path>, explicit: bool) -> Vec<Chec
             model: settings.test_model(profile),
         };
         checks.extend(route_answers(AREA, base, &configured));
-        checks.push(gateway_answers(AREA, cursor::WIRE, base, &configured));
+        checks.push(gateway_answers(
+            AREA,
+            cursor::WIRE,
+            &configured.base_url,
+            base,
+            &configured,
+        ));
     }
     checks
 }

@@ -45,6 +45,7 @@ pub fn setup_one(
         cx.served = lister.served_any();
     }
     let setup = agent.setup(&cx)?;
+    let own_files = agent.own_files(&cx)?;
     let plans = setup
         .files
         .iter()
@@ -90,6 +91,7 @@ pub fn setup_one(
         // Applying a no-op writes nothing, but still tightens a token file's mode back to 0600
         // and cleans up temp files a killed earlier run left.
         if !args.dry_run {
+            write_own_files(&own_files)?;
             for plan in &plans {
                 edit::apply(plan, state, agent.id())?;
             }
@@ -117,6 +119,8 @@ pub fn setup_one(
                 return Ok(Outcome::Done);
             }
         }
+        // Before the config that names them.
+        write_own_files(&own_files)?;
         for plan in &plans {
             apply_and_report(plan, state, agent.id(), &session.token)?;
         }
@@ -160,6 +164,23 @@ pub fn setup_one(
         base,
         model,
     }))
+}
+
+/// Writes the agent's files in agentgw's state folder (`Agent::own_files`) that are missing or
+/// differ: they hold no token, and the agent's config names them.
+fn write_own_files(files: &[(std::path::PathBuf, String)]) -> Result<()> {
+    use anyhow::Context as _;
+    for (path, contents) in files {
+        if std::fs::read_to_string(path).ok().as_deref() == Some(contents.as_str()) {
+            continue;
+        }
+        if let Some(dir) = path.parent() {
+            paths::ensure_private_dir(dir)?;
+        }
+        edit::write::write_atomic(path, contents.as_bytes(), Some(0o600))
+            .with_context(|| format!("cannot write {}", paths::display(path)))?;
+    }
+    Ok(())
 }
 
 /// The agent's model and (Claude) aliases: see `models::resolve`. On a terminal without
