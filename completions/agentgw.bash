@@ -197,7 +197,7 @@ _agentgw() {
             fi
             case "${prev}" in
                 --agent)
-                    COMPREPLY=($(compgen -W "claude codex gemini pi copilot cursor" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "claude codex gemini pi copilot opencode cursor" -- "${cur}"))
                     return 0
                     ;;
                 --cursor-dir)
@@ -810,7 +810,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__remove)
-            opts="-y -p -h --dry-run --yes --profile --help claude codex gemini pi copilot cursor all"
+            opts="-y -p -h --dry-run --yes --profile --help claude codex gemini pi copilot opencode cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -832,7 +832,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__setup)
-            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --token-file --write-cursor-db --cursor-dir --profile --help claude codex gemini pi copilot cursor all"
+            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --token-file --write-cursor-db --cursor-dir --profile --help claude codex gemini pi copilot opencode cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,7 +896,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__test)
-            opts="-p -h --json --cursor-dir --profile --help claude codex gemini pi copilot cursor all"
+            opts="-p -h --json --cursor-dir --profile --help claude codex gemini pi copilot opencode cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -96,6 +96,7 @@ codex\t'Codex CLI'
 gemini\t'Gemini CLI'
 pi\t'Pi'
 copilot\t'Copilot CLI'
+opencode\t'OpenCode'
 cursor\t'Cursor'"
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand doctor" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r

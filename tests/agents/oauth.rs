@@ -92,7 +92,7 @@ pub(crate) fn tokens_of_the_run(
 
 /// Runs the agent twice, the second time once the first run's token is inside its margin: both
 /// reach `route`, the second with tokens the first never sent (refreshed by `agentgw token`).
-fn twice_across_expiry(
+pub(crate) fn twice_across_expiry(
     gateway: &Gateway,
     release: &Release,
     route: &str,

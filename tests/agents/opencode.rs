@@ -633,3 +633,25 @@ fn opencode_exec_reaches_the_gateway_whatever_the_config_files_say() {
         assert_token_in_no_file(&home, &release);
     }
 }
+
+/// An OAuth sign-in whose access tokens live a few seconds: OpenCode set up by agentgw, run twice
+/// across a token's expiry, reaches the gateway both times, the second time with a refreshed
+/// token (the plugin asks `agentgw token`, which refreshes it); no token sits in any file.
+#[test]
+fn opencode_runs_across_a_token_expiry_with_refreshed_tokens() {
+    let Some(releases) = versions::installed("opencode") else {
+        return;
+    };
+    for (release, opencode) in releases {
+        let (gateway, home) = crate::oauth::signed_in(&opencode);
+        crate::oauth::agentgw_ok(&home, &opencode, &["setup", "opencode", "--yes"], None);
+        crate::oauth::twice_across_expiry(
+            &gateway,
+            &release,
+            ROUTES[0].path,
+            || run(&home, &opencode, None),
+            |_| {},
+        );
+        crate::oauth::assert_no_token_on_disk(&home, &gateway, &release);
+    }
+}

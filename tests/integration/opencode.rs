@@ -297,6 +297,33 @@ fn opencode_lists_the_served_models_per_provider() {
         config["small_model"],
         "databricks-claude/system.ai.claude-haiku-4-5"
     );
+    // `test` and doctor send their request in the model's format to its provider's route.
+    let out = home
+        .cmd()
+        .args(["test", "opencode", "--json"])
+        .output()
+        .unwrap();
+    let tested: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tested[0]["ok"], true, "{tested}");
+    assert_eq!(tested[0]["url"], format!("{gw}/anthropic"), "{tested}");
+    assert_eq!(tested[0]["model"], "system.ai.claude-opus-4-6", "{tested}");
+    let out = home
+        .cmd()
+        .args(["doctor", "--agent", "opencode", "--json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status_of = |id: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["area"] == "opencode" && c["id"] == id)
+            .map(|c| c["status"].clone())
+    };
+    for id in ["gateway", "plugin", "helper", "model-served"] {
+        assert_eq!(status_of(id), Some("ok".into()), "{id}: {report}");
+    }
 }
 
 /// A GPT model makes the OpenAI Responses provider OpenCode's model and small model.
