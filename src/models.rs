@@ -90,7 +90,7 @@ impl Family {
             "gemini" => Some(Family::Gemini),
             // Pi speaks all three; its default is a Claude model.
             "pi" => Some(Family::Claude),
-            // So does OpenCode, whose small model is then Claude's haiku.
+            // So does OpenCode.
             "opencode" => Some(Family::Claude),
             _ => None,
         }

@@ -99,7 +99,14 @@ impl Agent for OpenCode {
         let path = layers::global_file()?;
         let model = cx.model.as_str();
         let chosen = provider_for(model)?;
-        let small = providers::small_model(model, &cx.aliases.haiku);
+        // The newest served haiku (else the nearest Claude tier); without a list, the one
+        // remembered for Claude Code's alias, else the model itself.
+        let haiku = cx
+            .served
+            .as_ref()
+            .and_then(|s| crate::models::claude_alias(&s.names, crate::models::Tier::Haiku))
+            .unwrap_or_else(|| cx.aliases.haiku.clone());
+        let small = providers::small_model(model, &haiku);
         let lineup = providers::lineup(&[model, &small], cx.served.as_ref())?;
         let small_provider = provider_for(&small)?;
         let mut changes = Vec::new();

@@ -25,7 +25,8 @@ const PLUGIN: &str = include_str!("../../templates/opencode/agentgw-gateway.js")
 const PLACEHOLDER: &str = "agentgw-plugin-supplies-the-token";
 
 /// One of the providers, the stand-in's route for it (the stand-in serves the legacy family:
-/// `/openai/v1` for Responses, `/cursor/v1` for Chat Completions) and what OpenCode sends there.
+/// `/openai/v1` for Responses, and `/mlflow/v1`, Copilot CLI's, for Chat Completions) and what
+/// OpenCode sends there.
 struct Route {
     provider: &'static str,
     npm: &'static str,
@@ -60,8 +61,8 @@ const ROUTES: [Route; 4] = [
     Route {
         provider: "databricks-chat",
         npm: "@ai-sdk/openai-compatible",
-        base: "/cursor/v1",
-        path: "/ai-gateway/cursor/v1/chat/completions",
+        base: "/mlflow/v1",
+        path: "/ai-gateway/mlflow/v1/chat/completions",
         model: OPEN,
     },
 ];
@@ -530,7 +531,7 @@ fn opencode_set_up_by_agentgw_uses_served_models_and_is_removed_exactly() {
             ),
             (
                 "databricks-chat/system.ai.gpt-oss-120b",
-                "/ai-gateway/cursor/v1/chat/completions",
+                "/ai-gateway/mlflow/v1/chat/completions",
             ),
         ] {
             gateway.take_requests();

@@ -443,7 +443,7 @@ fn exec_of_an_unknown_agent_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_contains(
         &out,
-        "unknown agent 'vim' [possible values: claude, codex, gemini, pi, copilot]",
+        "unknown agent 'vim' [possible values: claude, codex, gemini, pi, copilot, opencode]",
     );
 }
 

@@ -97,7 +97,7 @@ fn opencode_gets_a_provider_its_models_and_the_plugin_but_no_token() {
                 "databricks-claude": "https://ws.example.com/ai-gateway/anthropic/v1",
                 "databricks-openai": "https://ws.example.com/ai-gateway/openai/v1",
                 "databricks-gemini": "https://ws.example.com/ai-gateway/gemini/v1beta",
-                "databricks-chat": "https://ws.example.com/ai-gateway/cursor/v1",
+                "databricks-chat": "https://ws.example.com/ai-gateway/mlflow/v1",
             }
         })
     );

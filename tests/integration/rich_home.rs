@@ -82,6 +82,22 @@ const PI_MODELS: &str = r#"{
 /// Strict JSON: every Pi release reads settings.json with JSON.parse.
 const PI_SETTINGS: &str = "{\n  \"theme\": \"dark\",\n  \"defaultThinkingLevel\": \"medium\",\n  \"enabledModels\": [\"ollama/*\"]\n}\n";
 
+/// OpenCode reads comments and trailing commas in its global config.
+const OPENCODE: &str = r#"{
+  "$schema": "https://opencode.ai/config.json",
+  // my own model server
+  "provider": {
+    "ollama": {
+      "npm": "@ai-sdk/openai-compatible",
+      "options": { "baseURL": "http://localhost:11434/v1" },
+      "models": { "qwen2.5-coder:7b": {} },
+    },
+  },
+  "plugin": ["opencode-wakatime"],
+  "keybinds": { "leader": "ctrl+x" },
+}
+"#;
+
 /// A config file agentgw edits, with every content it may validly hold.
 pub struct Watched {
     pub name: &'static str,
@@ -133,6 +149,7 @@ impl RichHome {
         let gemini_settings = write(".gemini/settings.json", GEMINI_SETTINGS);
         let pi_models = write(".pi/agent/models.json", PI_MODELS);
         let pi_settings = write(".pi/agent/settings.json", PI_SETTINGS);
+        let opencode = write(".config/opencode/opencode.json", OPENCODE);
 
         let files = vec![
             Watched {
@@ -229,6 +246,20 @@ impl RichHome {
                     (key("enabledModels"), json!(["ollama/*"])),
                 ],
                 states: vec![PI_SETTINGS.to_string()],
+            },
+            Watched {
+                name: "opencode opencode.json",
+                path: opencode.clone(),
+                real: opencode,
+                format: Format::Json,
+                user_keys: vec![
+                    (
+                        key("provider.ollama.options"),
+                        json!({"baseURL": "http://localhost:11434/v1"}),
+                    ),
+                    (key("keybinds.leader"), json!("ctrl+x")),
+                ],
+                states: vec![OPENCODE.to_string()],
             },
         ];
         let mut rich = RichHome {

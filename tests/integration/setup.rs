@@ -148,7 +148,8 @@ fn setup_twice_changes_nothing_the_second_time() {
          Codex CLI: already set up (~/.codex/config.toml)\n\
          Gemini CLI: already set up (~/.gemini/.env, ~/.gemini/settings.json)\n\
          Pi: already set up (~/.pi/agent/models.json, ~/.pi/agent/settings.json)\n\
-         Copilot CLI: already set up (model databricks-claude-opus-4-6 in profile 'default'; no file to write)\n"
+         Copilot CLI: already set up (model databricks-claude-opus-4-6 in profile 'default'; no file to write)\n\
+         OpenCode: already set up (~/.config/opencode/opencode.json)\n"
     );
     assert_eq!(backups(&home), backups_before, "no backup for a no-op");
     for f in files {
@@ -271,7 +272,8 @@ fn realistic_configs_survive_setup_then_remove_byte_for_byte() {
          Codex CLI: nothing to remove (agentgw has not set it up).\n\
          Gemini CLI: nothing to remove (agentgw has not set it up).\n\
          Pi: nothing to remove (agentgw has not set it up).\n\
-         Copilot CLI: nothing to remove (agentgw has not set it up).\n"
+         Copilot CLI: nothing to remove (agentgw has not set it up).\n\
+         OpenCode: nothing to remove (agentgw has not set it up).\n"
     );
 }
 
@@ -409,7 +411,7 @@ fn an_unknown_agent_is_a_usage_error_listing_the_agents() {
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_contains(
         &out,
-        "[possible values: claude, codex, gemini, pi, copilot, cursor, all]",
+        "[possible values: claude, codex, gemini, pi, copilot, opencode, cursor, all]",
     );
 }
 
@@ -675,7 +677,8 @@ fn setup_ends_with_a_real_request_in_each_agents_wire_format() {
         probes,
         [
             "POST /ai-gateway/anthropic/v1/messages",
-            // Pi's, with its default Claude model.
+            // Pi's and OpenCode's, with their default Claude model.
+            "POST /ai-gateway/anthropic/v1/messages",
             "POST /ai-gateway/anthropic/v1/messages",
             "POST /ai-gateway/gemini/v1beta/models/databricks-gemini-2-5-flash:generateContent",
             "POST /ai-gateway/mlflow/v1/chat/completions",

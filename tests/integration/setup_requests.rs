@@ -79,6 +79,7 @@ fn every_failed_test_request_is_named_and_setup_exits_1() {
         "Gemini CLI",
         "Pi",
         "Copilot CLI",
+        "OpenCode",
     ] {
         assert!(
             err.contains(&format!("{name}: test request failed: ")),
@@ -87,7 +88,7 @@ fn every_failed_test_request_is_named_and_setup_exits_1() {
     }
     assert!(
         err.contains(
-            "setup did not succeed for Claude Code (test request), Codex CLI (test request), Gemini CLI (test request), Pi (test request), Copilot CLI (test request); see above."
+            "setup did not succeed for Claude Code (test request), Codex CLI (test request), Gemini CLI (test request), Pi (test request), Copilot CLI (test request), OpenCode (test request); see above."
         ),
         "{err}"
     );

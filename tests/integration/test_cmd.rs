@@ -66,6 +66,7 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
         "✓ Gemini CLI: databricks-gemini-2-5-flash answered in ",
         "✓ Pi: databricks-claude-opus-4-6 answered in ",
         "✓ Copilot CLI: databricks-claude-opus-4-6 answered in ",
+        "✓ OpenCode: databricks-claude-opus-4-6 answered in ",
         "✓ Cursor: databricks-claude-opus-4-6 answered in ",
     ] {
         assert!(said.contains(line), "{said}");
@@ -76,7 +77,8 @@ fn all_agents_answer_in_parallel_with_their_wire_formats() {
         paths,
         [
             "/ai-gateway/anthropic/v1/messages",
-            // Pi's, with its default Claude model.
+            // Pi's and OpenCode's, with their default Claude model.
+            "/ai-gateway/anthropic/v1/messages",
             "/ai-gateway/anthropic/v1/messages",
             "/ai-gateway/cursor/v1/chat/completions",
             "/ai-gateway/gemini/v1beta/models/databricks-gemini-2-5-flash:generateContent",
@@ -453,7 +455,9 @@ fn test_all_goes_on_past_an_agents_config_that_cannot_be_read() {
     let agents: Vec<&str> = list.iter().map(|r| r["agent"].as_str().unwrap()).collect();
     assert_eq!(
         agents,
-        ["claude", "codex", "gemini", "pi", "copilot", "cursor"]
+        [
+            "claude", "codex", "gemini", "pi", "copilot", "opencode", "cursor"
+        ]
     );
     for (report, file) in [
         (&list[0], ".claude/settings.json"),
@@ -474,8 +478,8 @@ fn test_all_goes_on_past_an_agents_config_that_cannot_be_read() {
     for report in &list[2..] {
         assert_eq!(report["ok"], true, "{report}");
     }
-    // Gemini's, Pi's, Copilot CLI's and Cursor's.
-    assert_eq!(gateway.requests().len(), 4, "{}", gateway.request_summary());
+    // Gemini's, Pi's, Copilot CLI's, OpenCode's and Cursor's.
+    assert_eq!(gateway.requests().len(), 5, "{}", gateway.request_summary());
     // The same on a terminal: each agent's line, the broken ones with their fix.
     let out = test(&home, &["all"]);
     assert_eq!(out.status.code(), Some(1));
