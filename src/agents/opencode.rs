@@ -10,13 +10,18 @@
 //! writes a small plugin file into agentgw's own state folder (see `plugin`): it runs
 //! `agentgw token --profile P` (by absolute path, no shell, offline) for each request to
 //! agentgw's providers and sets `Authorization: Bearer` (and the key header of the Anthropic and
-//! Google SDKs, whose own key is a placeholder) — and only when the provider still points at the
-//! profile's gateway, else the request fails with the file to fix. So plain `opencode` works
-//! without a token in any file or variable, and a one-hour OAuth token is fresh on every request
-//! of a long session (`agentgw token` refreshes it). Chosen over the alternatives:
-//! `{env:VAR}` filled by `agentgw exec` (plain `opencode` would not work, and the token would sit in
-//! OpenCode's environment, which a project's `{env:…}` can read and send anywhere), and
-//! `{file:…}` naming a 0600 token file (a token at rest, stale after an hour with OAuth).
+//! Google SDKs, whose own key is a placeholder) — and only while the provider still points at the
+//! profile's gateway; otherwise the request fails saying which provider points where. So plain
+//! `opencode` works without a token in any file or variable, and a one-hour OAuth token is fresh
+//! on every request of a long session (`agentgw token` refreshes it). Chosen over the
+//! alternatives: `{env:VAR}` filled by `agentgw exec` (plain `opencode` would not work, and the
+//! token would sit in OpenCode's environment, which a project's `{env:…}` can read and send
+//! anywhere), and `{file:…}` naming a 0600 token file (a token at rest, stale after an hour with
+//! OAuth). What the plugin cannot guard against: a project's config may load plugins of its own,
+//! which run code as the user (OpenCode asks nobody), and could run `agentgw token` themselves.
+//!
+//! OpenCode writes `$schema` into a global file that lacks it when it starts (1.1.53, 1.18.33):
+//! setup adds it, so the file stays as setup left it and `remove` can give back the user's bytes.
 //!
 //! `agentgw exec opencode` puts the same providers (under ids of their own), model, small model and
 //! plugin in OPENCODE_CONFIG_CONTENT, which outranks the user's and the project's files (see

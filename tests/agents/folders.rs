@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-const AGENTS: [&str; 4] = ["claude", "codex", "gemini", "copilot"];
+const AGENTS: [&str; 5] = ["claude", "codex", "gemini", "copilot", "opencode"];
 
 /// The pinned releases with `role` of the agents, or `None` when they are not installed.
 fn releases(role: &str) -> Option<Vec<(Release, PathBuf)>> {
@@ -97,6 +97,10 @@ fn agent_folders(home: &AgentHome) -> BTreeMap<String, String> {
             ".gemini",
             ".copilot",
             ".cache/copilot",
+            ".config/opencode",
+            ".local/share/opencode",
+            ".local/state/opencode",
+            ".cache/opencode",
             ".npm",
         ] {
             add(&root, &root.join(name), &mut found);
@@ -153,6 +157,8 @@ fn commands_leave_the_agents_folders_alone() {
             ".claude/settings.json",
             ".codex/",
             ".codex/config.toml",
+            ".config/opencode/",
+            ".config/opencode/opencode.json",
             ".gemini/",
             ".gemini/.env",
             ".gemini/settings.json",

@@ -170,3 +170,33 @@ fn copilot_sends_every_request_to_a_served_model() {
         );
     }
 }
+
+/// OpenCode as setup leaves it: the newest Claude opus, its titles on the newest haiku (its
+/// `small_model`; unset, OpenCode asks for a model of its own choosing), nothing else.
+#[test]
+fn opencode_sends_every_request_to_a_served_model() {
+    let Some(releases) = versions::installed("opencode") else {
+        return;
+    };
+    for (release, exe) in releases {
+        let gateway = Gateway::start_workspace_models(&WORKSPACE);
+        let home = AgentHome::new();
+        login_and_setup_all(&home, &gateway, &exe);
+        let mut run = home.command(&exe);
+        run.envs(crate::opencode::offline_env())
+            .args(["run", "say pong"]);
+        let outcome = home.run(&mut run);
+        assert_no_404("opencode", &release, &outcome, &gateway);
+        let models: Vec<String> = gateway.requests().iter().map(model_of).collect();
+        assert!(
+            models
+                .iter()
+                .all(|m| { m == "system.ai.claude-opus-4-6" || m == "system.ai.claude-haiku-4-5" }),
+            "{release}: {models:?}"
+        );
+        assert!(
+            models.iter().any(|m| m == "system.ai.claude-haiku-4-5"),
+            "{release}: no title on the small model: {models:?}"
+        );
+    }
+}
