@@ -35,8 +35,8 @@ Environment:
 /// Point coding agents at a Databricks AI Gateway.
 ///
 /// agentgw keeps your Databricks personal access token in the OS keyring and hands it to coding
-/// agents (Claude Code, Codex CLI, Gemini CLI, Copilot CLI, Cursor) without writing it into their
-/// config files.
+/// agents (Claude Code, Codex CLI, Gemini CLI, Pi, Copilot CLI, OpenCode, Cursor) without writing
+/// it into their config files.
 #[derive(Debug, Parser)]
 #[command(name = "agentgw", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
@@ -231,7 +231,8 @@ Examples:
   agentgw exec claude -p \"explain this repo\"
   agentgw exec codex exec \"fix the failing test\"
   agentgw exec gemini       # works in folders Gemini does not trust, too
-  agentgw exec copilot      # Copilot CLI takes the gateway from exec only")]
+  agentgw exec copilot      # Copilot CLI takes the gateway from exec only
+  agentgw exec opencode     # wins over a project's opencode.json too")]
     Exec(ExecArgs),
 
     /// Send one real request per agent through the gateway, as the agent would
