@@ -321,7 +321,7 @@ fn opencode_lists_the_served_models_per_provider() {
             .find(|c| c["area"] == "opencode" && c["id"] == id)
             .map(|c| c["status"].clone())
     };
-    for id in ["gateway", "plugin", "helper", "model-served"] {
+    for id in ["config", "gateway", "plugin", "helper", "model-served"] {
         assert_eq!(status_of(id), Some("ok".into()), "{id}: {report}");
     }
 }

@@ -157,8 +157,12 @@ fn config(agent: &dyn Agent, base: &ProfileState, configured: &Configured) -> Ch
     if let Some(profile) = &base.profile
         && let Some(gateway) = profile.gateway()
     {
-        let expected = agents::gateway_base(agent, &gateway, profile);
-        if configured.base_url != expected {
+        // Compared as routes: an agent with providers of several formats writes each SDK's
+        // suffix (`/v1`, `/v1beta`) after the route of its model's format.
+        let model = &configured.model;
+        let (_, expected) = agent.probe_route(None, &gateway, profile, model);
+        let (_, route) = agent.probe_route(Some(&configured.base_url), &gateway, profile, model);
+        if route != expected {
             return Check::new(
                 area,
                 "config",
