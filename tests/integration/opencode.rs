@@ -419,6 +419,34 @@ fn status_shows_opencodes_provider_model_and_plugin() {
     );
 }
 
+/// A model of the user's own provider: status says where its key comes from.
+#[test]
+fn status_names_the_key_of_a_users_own_provider() {
+    let home = home();
+    write(
+        &home,
+        CONFIG,
+        r#"{
+  "provider": {"mine": {"options": {"baseURL": "https://llm.example.com/v1", "apiKey": "{env:MY_LLM_KEY}"}}},
+  "model": "mine/big-model",
+}"#,
+    );
+    let out = home.cmd().args(["status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let opencode = status["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["agent"] == "opencode")
+        .unwrap();
+    assert_eq!(opencode["base_url"], "https://llm.example.com/v1");
+    assert_eq!(opencode["model"], "big-model");
+    assert_eq!(
+        opencode["token_via"],
+        "environment (MY_LLM_KEY, not set here)"
+    );
+}
+
 /// Doctor fails when the plugin that supplies the token is gone (agentgw's state folder was
 /// wiped), naming the file and `agentgw setup opencode`, which writes it again.
 #[test]

@@ -135,13 +135,10 @@ pub fn token_supply() -> Result<String> {
     }
     let key = ["provider", provider.as_str(), "options", "apiKey"];
     Ok(match layers::top(&layers, &key) {
-        Some((_, Value::String(value))) => match env_reference(value) {
+        Some((layer, Value::String(value))) => match env_reference(value) {
             Some(var) if std::env::var_os(var).is_some() => format!("environment ({var})"),
             Some(var) => format!("environment ({var}, not set here)"),
-            None => format!(
-                "inline in {} (provider {provider})",
-                layers::top(&layers, &key).map_or(String::new(), |(l, _)| l.shown.clone())
-            ),
+            None => format!("inline in {} (provider {provider})", layer.shown),
         },
         _ => format!("none in the config (provider {provider})"),
     })
