@@ -480,7 +480,8 @@ pub struct ExecArgs {
     #[arg(long, value_name = "NAME", value_parser = Checked(checks::model))]
     pub model: Option<String>,
 
-    /// The agent, then its arguments, passed on unchanged (the agents' names: see `command()`)
+    /// The agent, then its arguments, passed on unchanged
+    // `command()` adds the agents' names to this help.
     // One list, so that everything after the agent's name is the agent's, even `-p` or `--profile`.
     #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     #[arg(value_name = "AGENT [ARGS]")]
