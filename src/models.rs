@@ -81,6 +81,23 @@ pub enum Family {
 }
 
 impl Family {
+    /// The family a served model belongs to, by the words of its name (`claude`; a name
+    /// starting with `gpt`, open-weights `gpt-oss` excepted; `gemini`): what an agent with one
+    /// provider per family (OpenCode, Pi) routes it by. `None` for other models.
+    pub fn of_model(model: &str) -> Option<Family> {
+        let base = base(model).to_ascii_lowercase();
+        let words: Vec<&str> = base.split(['-', '_', '.', '/']).collect();
+        if words.contains(&"claude") {
+            Some(Family::Claude)
+        } else if words.first() == Some(&"gpt") && !words.contains(&"oss") {
+            Some(Family::Gpt)
+        } else if words.contains(&"gemini") {
+            Some(Family::Gemini)
+        } else {
+            None
+        }
+    }
+
     /// The family an agent's models belong to, by agent id.
     pub fn of_agent(id: &str) -> Option<Family> {
         match id {

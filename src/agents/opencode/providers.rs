@@ -9,7 +9,7 @@ use crate::agents::Context;
 use crate::agents::template::{self, Vars};
 use crate::edit::{Change, Format, KeyPath};
 use crate::gateway::Wire;
-use crate::models::{self, Served};
+use crate::models::{self, Family, Served};
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
@@ -113,18 +113,12 @@ impl Provider {
 
 /// The kind of a served model name; `None` for a model that does not chat (embeddings).
 pub fn kind_of(model: &str) -> Option<Kind> {
-    let base = models::base(model).to_ascii_lowercase();
-    let words: Vec<&str> = base.split(['-', '_', '.', '/']).collect();
-    if words.contains(&"claude") {
-        Some(Kind::Claude)
-    } else if words.first() == Some(&"gpt") && !words.contains(&"oss") {
-        Some(Kind::Gpt)
-    } else if words.contains(&"gemini") {
-        Some(Kind::Gemini)
-    } else if models::is_chat_model(model) {
-        Some(Kind::Open)
-    } else {
-        None
+    match Family::of_model(model) {
+        Some(Family::Claude) => Some(Kind::Claude),
+        Some(Family::Gpt) => Some(Kind::Gpt),
+        Some(Family::Gemini) => Some(Kind::Gemini),
+        None if models::is_chat_model(model) => Some(Kind::Open),
+        None => None,
     }
 }
 

@@ -74,17 +74,7 @@ impl Provider {
 /// The family of a model name, as Pi's providers split them; `None` for a model none of them
 /// serves (open models live on the gateway's chat-completions route, which Pi is not given).
 pub fn family_of(model: &str) -> Option<Family> {
-    let base = models::base(model).to_ascii_lowercase();
-    let words: Vec<&str> = base.split(['-', '_', '.', '/']).collect();
-    if words.contains(&"claude") {
-        Some(Family::Claude)
-    } else if words.first() == Some(&"gpt") && !words.contains(&"oss") {
-        Some(Family::Gpt)
-    } else if words.contains(&"gemini") {
-        Some(Family::Gemini)
-    } else {
-        None
-    }
+    Family::of_model(model)
 }
 
 /// The provider `model` belongs to, or an error naming the flag that chose it.
