@@ -37,7 +37,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check everything between you and the gateway and say how to fix what is wrong')
             [CompletionResult]::new('otel-headers', 'otel-headers', [CompletionResultType]::ParameterValue, 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)')
             [CompletionResult]::new('otel', 'otel', [CompletionResultType]::ParameterValue, 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to')
-            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What the agents cost: requests, tokens and estimated cost per day, agent, model or user')
+            [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Create or open the usage dashboard (AI/BI) in the workspace')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings winning over its own config (left untouched)')
@@ -167,7 +168,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
         }
         'agentgw;otel;create' {
             [CompletionResult]::new('--tables', '--tables', [CompletionResultType]::ParameterName, 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]')
-            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s]')
+            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s, else a running one]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the warehouse (it may have to start) before cancelling')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
@@ -204,16 +205,65 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;usage' {
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where the numbers come from [default: gateway; otel when --tables is given]')
             [CompletionResult]::new('--tables', '--tables', [CompletionResultType]::ParameterName, 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]')
-            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s]')
+            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s, else a running one]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the warehouse (it may have to start) before cancelling')
             [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'How many days back, today included')
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'One row per day, model or user')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'One row per day, agent, model or user')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Only one agent''s requests (`other`: requests no agent is known by)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}')
+            [CompletionResult]::new('--all-users', '--all-users', [CompletionResultType]::ParameterName, 'Everyone''s requests, not only yours (needs SELECT on the whole table)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (shape in the README)')
+            [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Print CSV: a header line, one line per row, no total')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'agentgw;dashboard' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create the dashboard, or update the one this profile created before')
+            [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open the profile''s dashboard in the browser (and print its URL)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'agentgw;dashboard;create' {
+            [CompletionResult]::new('--tables', '--tables', [CompletionResultType]::ParameterName, 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]')
+            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse the dashboard''s queries run on [default: as `agentgw usage` finds one]')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The dashboard''s name in the workspace')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the dashboard (Lakeview JSON) and send nothing')
+            [CompletionResult]::new('--publish', '--publish', [CompletionResultType]::ParameterName, 'Also publish it, so people without access to the tables can view it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'agentgw;dashboard;open' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--published', '--published', [CompletionResultType]::ParameterName, 'The published version')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'agentgw;dashboard;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create the dashboard, or update the one this profile created before')
+            [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open the profile''s dashboard in the browser (and print its URL)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'agentgw;dashboard;help;create' {
+            break
+        }
+        'agentgw;dashboard;help;open' {
+            break
+        }
+        'agentgw;dashboard;help;help' {
             break
         }
         'agentgw;profiles' {
@@ -250,7 +300,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check everything between you and the gateway and say how to fix what is wrong')
             [CompletionResult]::new('otel-headers', 'otel-headers', [CompletionResultType]::ParameterValue, 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)')
             [CompletionResult]::new('otel', 'otel', [CompletionResultType]::ParameterValue, 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to')
-            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What the agents cost: requests, tokens and estimated cost per day, agent, model or user')
+            [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Create or open the usage dashboard (AI/BI) in the workspace')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings winning over its own config (left untouched)')
@@ -300,6 +351,17 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;help;usage' {
+            break
+        }
+        'agentgw;help;dashboard' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create the dashboard, or update the one this profile created before')
+            [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open the profile''s dashboard in the browser (and print its URL)')
+            break
+        }
+        'agentgw;help;dashboard;create' {
+            break
+        }
+        'agentgw;help;dashboard;open' {
             break
         }
         'agentgw;help;profiles' {

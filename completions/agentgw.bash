@@ -19,6 +19,9 @@ _agentgw() {
             agentgw,completions)
                 cmd="agentgw__subcmd__completions"
                 ;;
+            agentgw,dashboard)
+                cmd="agentgw__subcmd__dashboard"
+                ;;
             agentgw,doctor)
                 cmd="agentgw__subcmd__doctor"
                 ;;
@@ -61,8 +64,29 @@ _agentgw() {
             agentgw,usage)
                 cmd="agentgw__subcmd__usage"
                 ;;
+            agentgw__subcmd__dashboard,create)
+                cmd="agentgw__subcmd__dashboard__subcmd__create"
+                ;;
+            agentgw__subcmd__dashboard,help)
+                cmd="agentgw__subcmd__dashboard__subcmd__help"
+                ;;
+            agentgw__subcmd__dashboard,open)
+                cmd="agentgw__subcmd__dashboard__subcmd__open"
+                ;;
+            agentgw__subcmd__dashboard__subcmd__help,create)
+                cmd="agentgw__subcmd__dashboard__subcmd__help__subcmd__create"
+                ;;
+            agentgw__subcmd__dashboard__subcmd__help,help)
+                cmd="agentgw__subcmd__dashboard__subcmd__help__subcmd__help"
+                ;;
+            agentgw__subcmd__dashboard__subcmd__help,open)
+                cmd="agentgw__subcmd__dashboard__subcmd__help__subcmd__open"
+                ;;
             agentgw__subcmd__help,completions)
                 cmd="agentgw__subcmd__help__subcmd__completions"
+                ;;
+            agentgw__subcmd__help,dashboard)
+                cmd="agentgw__subcmd__help__subcmd__dashboard"
                 ;;
             agentgw__subcmd__help,doctor)
                 cmd="agentgw__subcmd__help__subcmd__doctor"
@@ -106,6 +130,12 @@ _agentgw() {
             agentgw__subcmd__help,usage)
                 cmd="agentgw__subcmd__help__subcmd__usage"
                 ;;
+            agentgw__subcmd__help__subcmd__dashboard,create)
+                cmd="agentgw__subcmd__help__subcmd__dashboard__subcmd__create"
+                ;;
+            agentgw__subcmd__help__subcmd__dashboard,open)
+                cmd="agentgw__subcmd__help__subcmd__dashboard__subcmd__open"
+                ;;
             agentgw__subcmd__help__subcmd__otel,check)
                 cmd="agentgw__subcmd__help__subcmd__otel__subcmd__check"
                 ;;
@@ -146,7 +176,7 @@ _agentgw() {
 
     case "${cmd}" in
         agentgw)
-            opts="-p -h -V --profile --help --version login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help"
+            opts="-p -h -V --profile --help --version login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -170,6 +200,140 @@ _agentgw() {
         agentgw__subcmd__completions)
             opts="-p -h --profile --help bash zsh fish powershell elvish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__dashboard)
+            opts="-p -h --profile --help create open help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__dashboard__subcmd__create)
+            opts="-p -h --tables --warehouse-id --name --dry-run --publish --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tables)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warehouse-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__dashboard__subcmd__help)
+            opts="create open help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__dashboard__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__dashboard__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__dashboard__subcmd__help__subcmd__open)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__dashboard__subcmd__open)
+            opts="-p -h --published --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -246,7 +410,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help)
-            opts="login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help"
+            opts="login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,6 +426,48 @@ _agentgw() {
         agentgw__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__dashboard)
+            opts="create open"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__dashboard__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__dashboard__subcmd__open)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -944,12 +1150,16 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__usage)
-            opts="-p -h --tables --warehouse-id --timeout --days --by --json --profile --help"
+            opts="-p -h --source --tables --warehouse-id --timeout --days --by --agent --all-users --json --csv --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --source)
+                    COMPREPLY=($(compgen -W "gateway otel" -- "${cur}"))
+                    return 0
+                    ;;
                 --tables)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -967,7 +1177,11 @@ _agentgw() {
                     return 0
                     ;;
                 --by)
-                    COMPREPLY=($(compgen -W "day model user" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "day agent model user" -- "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -W "claude codex gemini pi copilot opencode cursor other" -- "${cur}"))
                     return 0
                     ;;
                 --profile)

@@ -34,7 +34,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand otel 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to'
-            cand usage 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables'
+            cand usage 'What the agents cost: requests, tokens and estimated cost per day, agent, model or user'
+            cand dashboard 'Create or open the usage dashboard (AI/BI) in the workspace'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
             cand exec 'Run an agent with the gateway settings winning over its own config (left untouched)'
@@ -152,7 +153,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         }
         &'agentgw;otel;create'= {
             cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
-            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s]'
+            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s, else a running one]'
             cand --timeout 'Seconds to wait for the warehouse (it may have to start) before cancelling'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
@@ -182,16 +183,58 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;otel;help;help'= {
         }
         &'agentgw;usage'= {
+            cand --source 'Where the numbers come from [default: gateway; otel when --tables is given]'
             cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
-            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s]'
+            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s, else a running one]'
             cand --timeout 'Seconds to wait for the warehouse (it may have to start) before cancelling'
             cand --days 'How many days back, today included'
-            cand --by 'One row per day, model or user'
+            cand --by 'One row per day, agent, model or user'
+            cand --agent 'Only one agent''s requests (`other`: requests no agent is known by)'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
-            cand --json 'Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}'
+            cand --all-users 'Everyone''s requests, not only yours (needs SELECT on the whole table)'
+            cand --json 'Print JSON (shape in the README)'
+            cand --csv 'Print CSV: a header line, one line per row, no total'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentgw;dashboard'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand create 'Create the dashboard, or update the one this profile created before'
+            cand open 'Open the profile''s dashboard in the browser (and print its URL)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentgw;dashboard;create'= {
+            cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
+            cand --warehouse-id 'SQL warehouse the dashboard''s queries run on [default: as `agentgw usage` finds one]'
+            cand --name 'The dashboard''s name in the workspace'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --dry-run 'Print the dashboard (Lakeview JSON) and send nothing'
+            cand --publish 'Also publish it, so people without access to the tables can view it'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;dashboard;open'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --published 'The published version'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'agentgw;dashboard;help'= {
+            cand create 'Create the dashboard, or update the one this profile created before'
+            cand open 'Open the profile''s dashboard in the browser (and print its URL)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentgw;dashboard;help;create'= {
+        }
+        &'agentgw;dashboard;help;open'= {
+        }
+        &'agentgw;dashboard;help;help'= {
         }
         &'agentgw;profiles'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
@@ -224,7 +267,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand doctor 'Check everything between you and the gateway and say how to fix what is wrong'
             cand otel-headers 'Print {"Authorization":"Bearer <token>"} (Claude Code''s otelHeadersHelper)'
             cand otel 'Create and check the Unity Catalog tables Claude Code''s telemetry goes to'
-            cand usage 'Claude Code''s cost and tokens per day, model or user, from the telemetry tables'
+            cand usage 'What the agents cost: requests, tokens and estimated cost per day, agent, model or user'
+            cand dashboard 'Create or open the usage dashboard (AI/BI) in the workspace'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
             cand exec 'Run an agent with the gateway settings winning over its own config (left untouched)'
@@ -260,6 +304,14 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;otel;check'= {
         }
         &'agentgw;help;usage'= {
+        }
+        &'agentgw;help;dashboard'= {
+            cand create 'Create the dashboard, or update the one this profile created before'
+            cand open 'Open the profile''s dashboard in the browser (and print its URL)'
+        }
+        &'agentgw;help;dashboard;create'= {
+        }
+        &'agentgw;help;dashboard;open'= {
         }
         &'agentgw;help;profiles'= {
         }

@@ -37,7 +37,8 @@ complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "status" -d 'Show th
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "doctor" -d 'Check everything between you and the gateway and say how to fix what is wrong'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "otel" -d 'Create and check the Unity Catalog tables Claude Code\'s telemetry goes to'
-complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "usage" -d 'Claude Code\'s cost and tokens per day, model or user, from the telemetry tables'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "usage" -d 'What the agents cost: requests, tokens and estimated cost per day, agent, model or user'
+complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "dashboard" -d 'Create or open the usage dashboard (AI/BI) in the workspace'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c agentgw -n "__fish_agentgw_needs_command" -f -a "exec" -d 'Run an agent with the gateway settings winning over its own config (left untouched)'
@@ -115,7 +116,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_su
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from sql" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from sql" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l tables -d 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile\'s]' -r
-complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s, else a running one]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds to wait for the warehouse (it may have to start) before cancelling' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l dry-run -d 'Print the statements that would run and send nothing'
@@ -127,16 +128,47 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_su
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create both tables (if they do not exist) through a SQL warehouse'
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from help" -f -a "check" -d 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l source -d 'Where the numbers come from [default: gateway; otel when --tables is given]' -r -f -a "gateway\t'The AI Gateway\'s usage table: every agent\'s requests'
+otel\t'Claude Code\'s OpenTelemetry metrics table (--tables)'"
 complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l tables -d 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile\'s]' -r
-complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s, else a running one]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l timeout -d 'Seconds to wait for the warehouse (it may have to start) before cancelling' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l days -d 'How many days back, today included' -r
-complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l by -d 'One row per day, model or user' -r -f -a "day\t''
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l by -d 'One row per day, agent, model or user' -r -f -a "day\t''
+agent\t''
 model\t''
 user\t''"
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l agent -d 'Only one agent\'s requests (`other`: requests no agent is known by)' -r -f -a "claude\t'Claude Code'
+codex\t'Codex CLI'
+gemini\t'Gemini CLI'
+pi\t'Pi'
+copilot\t'Copilot CLI'
+opencode\t'OpenCode'
+cursor\t'Cursor'
+other\t'requests no agent is known by'"
 complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
-complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l json -d 'Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}'
-complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l all-users -d 'Everyone\'s requests, not only yours (needs SELECT on the whole table)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l json -d 'Print JSON (shape in the README)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l csv -d 'Print CSV: a header line, one line per row, no total'
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and not __fish_seen_subcommand_from create open help" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and not __fish_seen_subcommand_from create open help" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and not __fish_seen_subcommand_from create open help" -f -a "create" -d 'Create the dashboard, or update the one this profile created before'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and not __fish_seen_subcommand_from create open help" -f -a "open" -d 'Open the profile\'s dashboard in the browser (and print its URL)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and not __fish_seen_subcommand_from create open help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from create" -l tables -d 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile\'s]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from create" -l warehouse-id -d 'SQL warehouse the dashboard\'s queries run on [default: as `agentgw usage` finds one]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from create" -l name -d 'The dashboard\'s name in the workspace' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from create" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from create" -l dry-run -d 'Print the dashboard (Lakeview JSON) and send nothing'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from create" -l publish -d 'Also publish it, so people without access to the tables can view it'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from open" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from open" -l published -d 'The published version'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from open" -s h -l help -d 'Print help'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create the dashboard, or update the one this profile created before'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from help" -f -a "open" -d 'Open the profile\'s dashboard in the browser (and print its URL)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand dashboard; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -l json -d 'Print JSON: {"profiles":[{"name","host","gateway_url","token_storage","active"}]}'
 complete -c agentgw -n "__fish_agentgw_using_subcommand profiles" -s h -l help -d 'Print help'
@@ -145,21 +177,24 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand completions" -s h -l hel
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -l model -d 'Model (gateway endpoint name) [default: the profile\'s, else the product default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand exec" -s h -l help -d 'Print help'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "login" -d 'Sign in to a workspace (token, browser or service principal) and store the credential'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "test" -d 'Send one real request per agent through the gateway, as the agent would'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "status" -d 'Show the profile and, per agent, what is installed, configured and how it gets its token'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "doctor" -d 'Check everything between you and the gateway and say how to fix what is wrong'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "otel" -d 'Create and check the Unity Catalog tables Claude Code\'s telemetry goes to'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "usage" -d 'Claude Code\'s cost and tokens per day, model or user, from the telemetry tables'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "completions" -d 'Print a shell completion script'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "exec" -d 'Run an agent with the gateway settings winning over its own config (left untouched)'
-complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage profiles completions exec help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "login" -d 'Sign in to a workspace (token, browser or service principal) and store the credential'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "logout" -d 'Remove the stored token of a profile (the profile itself is kept)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "token" -d 'Print the profile\'s token (agents call this as their key helper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "setup" -d 'Point an agent\'s config at the gateway (keeps everything else in the file)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "remove" -d 'Undo what setup changed, keeping every change of your own'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "test" -d 'Send one real request per agent through the gateway, as the agent would'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "status" -d 'Show the profile and, per agent, what is installed, configured and how it gets its token'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "doctor" -d 'Check everything between you and the gateway and say how to fix what is wrong'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "otel-headers" -d 'Print {"Authorization":"Bearer <token>"} (Claude Code\'s otelHeadersHelper)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "otel" -d 'Create and check the Unity Catalog tables Claude Code\'s telemetry goes to'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "usage" -d 'What the agents cost: requests, tokens and estimated cost per day, agent, model or user'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "dashboard" -d 'Create or open the usage dashboard (AI/BI) in the workspace'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "profiles" -d 'List profiles with their workspace, gateway and token storage'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "completions" -d 'Print a shell completion script'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "exec" -d 'Run an agent with the gateway settings winning over its own config (left untouched)'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and not __fish_seen_subcommand_from login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from otel" -f -a "sql" -d 'Print the two CREATE TABLE statements (metrics and logs) of the product page'
 complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from otel" -f -a "create" -d 'Create both tables (if they do not exist) through a SQL warehouse'
 complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from otel" -f -a "check" -d 'Send an empty OpenTelemetry export to both tables and say whether ingest accepts it'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from dashboard" -f -a "create" -d 'Create the dashboard, or update the one this profile created before'
+complete -c agentgw -n "__fish_agentgw_using_subcommand help; and __fish_seen_subcommand_from dashboard" -f -a "open" -d 'Open the profile\'s dashboard in the browser (and print its URL)'

@@ -279,17 +279,34 @@ Then each user: agentgw setup claude --otel-tables main.agents.claude
 Later, what it cost: agentgw usage")]
     Otel(OtelArgs),
 
-    /// Claude Code's cost and tokens per day, model or user, from the telemetry tables
+    /// What the agents cost: requests, tokens and estimated cost per day, agent, model or user
     #[command(after_help = "\
 Examples:
-  agentgw usage --tables main.agents.claude --warehouse-id 1234567890abcdef
-  agentgw usage --by model --days 30
-  agentgw usage --by user --json | jq '.rows[0]'
+  agentgw usage                      # this week, every agent, per day
+  agentgw usage --by agent --days 30
+  agentgw usage --by model --agent codex
+  agentgw usage --by user --all-users --csv > usage.csv
+  agentgw usage --json | jq '.total'
+  # Claude Code's own telemetry (agentgw setup claude --otel-tables):
+  agentgw usage --source otel --tables main.agents.claude
 
-Reads claude_code.cost.usage and claude_code.token.usage from
-<PREFIX>_otel_metrics through the SQL warehouse. Tables and warehouse are
-remembered in the profile after the first use.")]
+Reads the gateway's usage table system.ai_gateway.usage through a SQL
+warehouse: the running one the workspace lists first (serverless preferred)
+unless --warehouse-id names one; the choice is remembered in the profile. The
+agent comes from each request's User-Agent; costs are estimates from the
+workspace's list prices (blank where no price is known).")]
     Usage(UsageArgs),
+
+    /// Create or open the usage dashboard (AI/BI) in the workspace
+    #[command(after_help = "\
+Examples:
+  agentgw dashboard create                  # or update the one made before
+  agentgw dashboard create --publish
+  # add Claude Code's sessions, lines of code, commits and tool decisions:
+  agentgw dashboard create --tables main.agents.claude
+  agentgw dashboard create --dry-run > dashboard.lvdash.json
+  agentgw dashboard open")]
+    Dashboard(DashboardArgs),
 
     /// List profiles with their workspace, gateway and token storage
     #[command(after_help = "Examples:\n  agentgw profiles\n  agentgw profiles --json")]
@@ -528,7 +545,7 @@ pub struct OtelCreateArgs {
 
 #[derive(Debug, Args)]
 pub struct WarehouseArgs {
-    /// SQL warehouse to run the statements on [default: the profile's]
+    /// SQL warehouse to run the statements on [default: the profile's, else a running one]
     #[arg(long, value_name = "ID", value_parser = Checked(checks::warehouse_id))]
     pub warehouse_id: Option<String>,
 
@@ -539,6 +556,10 @@ pub struct WarehouseArgs {
 
 #[derive(Debug, Args)]
 pub struct UsageArgs {
+    /// Where the numbers come from [default: gateway; otel when --tables is given]
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub source: Option<UsageSource>,
+
     #[command(flatten)]
     pub tables: OtelTablesArg,
 
@@ -549,13 +570,107 @@ pub struct UsageArgs {
     #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=366))]
     pub days: u32,
 
-    /// One row per day, model or user
-    #[arg(long, value_enum, default_value_t = crate::otel::usage::GroupBy::Day)]
-    pub by: crate::otel::usage::GroupBy,
+    /// One row per day, agent, model or user
+    #[arg(long, value_enum, default_value_t = UsageBy::Day)]
+    pub by: UsageBy,
 
-    /// Print JSON: {"table","days","by","rows":[{"<by>","cost_usd","tokens"}],"total":{"cost_usd","tokens"}}
+    /// Only one agent's requests (`other`: requests no agent is known by)
+    #[arg(long, value_name = "AGENT", value_parser = usage_agent_parser())]
+    pub agent: Option<String>,
+
+    /// Everyone's requests, not only yours (needs SELECT on the whole table)
     #[arg(long)]
+    pub all_users: bool,
+
+    /// Print JSON (shape in the README)
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+
+    /// Print CSV: a header line, one line per row, no total
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// Where `agentgw usage` reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UsageSource {
+    /// The AI Gateway's usage table: every agent's requests
+    Gateway,
+    /// Claude Code's OpenTelemetry metrics table (--tables)
+    Otel,
+}
+
+/// The rows of a usage report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UsageBy {
+    Day,
+    Agent,
+    Model,
+    User,
+}
+
+impl UsageBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            UsageBy::Day => "day",
+            UsageBy::Agent => "agent",
+            UsageBy::Model => "model",
+            UsageBy::User => "user",
+        }
+    }
+}
+
+/// `--agent`'s values: every agent in `agents::ALL`, and `other`.
+fn usage_agent_parser() -> clap::builder::PossibleValuesParser {
+    let agents = crate::agents::ALL
+        .iter()
+        .map(|target| clap::builder::PossibleValue::new(target.id()).help(target.name()));
+    let other = clap::builder::PossibleValue::new("other").help("requests no agent is known by");
+    clap::builder::PossibleValuesParser::new(agents.chain([other]))
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(subcommand)]
+    pub command: DashboardCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DashboardCommand {
+    /// Create the dashboard, or update the one this profile created before
+    Create(DashboardCreateArgs),
+
+    /// Open the profile's dashboard in the browser (and print its URL)
+    Open(DashboardOpenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardCreateArgs {
+    #[command(flatten)]
+    pub tables: OtelTablesArg,
+
+    /// SQL warehouse the dashboard's queries run on [default: as `agentgw usage` finds one]
+    #[arg(long, value_name = "ID", value_parser = Checked(checks::warehouse_id))]
+    pub warehouse_id: Option<String>,
+
+    /// The dashboard's name in the workspace
+    #[arg(long, value_name = "NAME", default_value = "Coding agents usage")]
+    pub name: String,
+
+    /// Print the dashboard (Lakeview JSON) and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Also publish it, so people without access to the tables can view it
+    #[arg(long)]
+    pub publish: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardOpenArgs {
+    /// The published version
+    #[arg(long)]
+    pub published: bool,
 }
 
 /// How `login` signs in.

@@ -1,6 +1,7 @@
 //! One file per subcommand; `run` dispatches.
 
 mod completions;
+mod dashboard;
 mod doctor;
 mod exec;
 mod login;
@@ -16,6 +17,7 @@ mod test;
 mod token;
 mod token_copies;
 mod usage;
+mod warehouse;
 
 use crate::cli::{Cli, Command};
 use crate::errors::Kind;
@@ -38,6 +40,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::OtelHeaders => token::print_otel_headers(profile),
         Command::Otel(args) => otel::run(profile, args),
         Command::Usage(args) => usage::run(profile, args),
+        Command::Dashboard(args) => dashboard::run(profile, args),
         Command::Profiles(args) => profiles::run(profile, args),
         Command::Completions(args) => completions::run(args),
     }

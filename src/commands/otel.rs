@@ -34,7 +34,9 @@ fn create(profile_flag: Option<&str>, args: &OtelCreateArgs) -> Result<()> {
     if args.dry_run {
         let saved = saved_profile(profile_flag)?;
         let tables = tables(&args.tables, saved.as_ref())?;
-        let warehouse = warehouse_id(&args.warehouse, saved.as_ref())?;
+        let warehouse =
+            super::warehouse::given(args.warehouse.warehouse_id.as_deref(), saved.as_ref())?
+                .unwrap_or_else(|| "found when it runs".into());
         ui::note(&format!(
             "Would run on SQL warehouse {warehouse} (nothing sent):"
         ));
@@ -46,8 +48,9 @@ fn create(profile_flag: Option<&str>, args: &OtelCreateArgs) -> Result<()> {
     }
     let session = Session::load(profile_flag)?;
     let tables = tables(&args.tables, Some(&session.profile))?;
-    let warehouse_id = warehouse_id(&args.warehouse, Some(&session.profile))?;
     let http = session.http()?;
+    let warehouse_id =
+        super::warehouse::choose(&session, &http, args.warehouse.warehouse_id.as_deref())?;
     let warehouse = warehouse(&session, &http, &warehouse_id, &args.warehouse);
     let needs = Needs {
         privilege: "CREATE TABLE",
@@ -157,24 +160,6 @@ pub(super) fn tables(flag: &OtelTablesArg, profile: Option<&Profile>) -> Result<
         )
         .into()),
     }
-}
-
-/// The warehouse from --warehouse-id (checked by clap), else the one remembered in the profile.
-pub(super) fn warehouse_id(flag: &WarehouseArgs, profile: Option<&Profile>) -> Result<String> {
-    if let Some(id) = &flag.warehouse_id {
-        return Ok(id.clone());
-    }
-    let id = profile
-        .and_then(|p| p.warehouse_id.clone())
-        .ok_or_else(|| {
-            Classified::explained(
-                Kind::MissingInput,
-                "no SQL warehouse given, and none remembered in the profile\n\
-                 Pass --warehouse-id ID (SQL Warehouses > your warehouse > Connection details); it is remembered in the profile afterwards.",
-            )
-        })?;
-    otel::tables::validate_warehouse_id(&id, "warehouse_id in agentgw's config.toml")?;
-    Ok(id)
 }
 
 pub(super) fn warehouse<'a>(
