@@ -1,0 +1,4 @@
+//! Usage reports: `format` and `days` are shared by the usage views.
+
+pub mod days;
+pub mod format;
