@@ -24,6 +24,16 @@ pub struct Warehouse<'a> {
     pub deadline: Instant,
 }
 
+/// A value for a named parameter marker (`:name`) of a statement, sent beside the text (the
+/// API's `parameters`), so no value is ever pasted into SQL and the text stays as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: &'static str,
+    pub value: String,
+    /// The SQL type the value is bound as (`INT`, `STRING`).
+    pub sql_type: &'static str,
+}
+
 /// A statement's result: column names and rows of values as the API gives them (strings or null).
 #[derive(Debug, Default)]
 pub struct ResultSet {
@@ -69,6 +79,15 @@ impl Warehouse<'_> {
     /// deadline; a statement the warehouse took is cancelled when it is not finished by then, or
     /// when polling it fails.
     pub fn run(&self, statement: &str) -> Result<ResultSet, SqlError> {
+        self.run_with(statement, &[])
+    }
+
+    /// [`Warehouse::run`] with values for the statement's `:name` markers.
+    pub fn run_with(
+        &self,
+        statement: &str,
+        parameters: &[Parameter],
+    ) -> Result<ResultSet, SqlError> {
         let started = Instant::now();
         let http = self.http.until(self.deadline);
         let past_deadline = |state: &str, id: Option<&str>| SqlError::Deadline {
@@ -76,7 +95,7 @@ impl Warehouse<'_> {
             waited: started.elapsed(),
             statement_id: id.map(str::to_string),
         };
-        let mut answer = match self.submit(&http, statement) {
+        let mut answer = match self.submit(&http, statement, parameters) {
             Err(_) if self.deadline_passed() => return Err(past_deadline("not accepted", None)),
             other => other?,
         };
@@ -128,7 +147,12 @@ impl Warehouse<'_> {
         Instant::now() >= self.deadline
     }
 
-    fn submit(&self, http: &Http, statement: &str) -> Result<serde_json::Value, SqlError> {
+    fn submit(
+        &self,
+        http: &Http,
+        statement: &str,
+        parameters: &[Parameter],
+    ) -> Result<serde_json::Value, SqlError> {
         // Let the server hold the first answer a few seconds (most statements finish by then),
         // unless that would outlast the deadline or the HTTP timeout; "0s" = answer at once.
         let remaining = self.deadline.saturating_duration_since(Instant::now());
@@ -138,7 +162,7 @@ impl Warehouse<'_> {
         } else {
             "0s"
         };
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "warehouse_id": self.id,
             "statement": statement,
             "wait_timeout": wait_timeout,
@@ -146,6 +170,12 @@ impl Warehouse<'_> {
             "disposition": "INLINE",
             "format": "JSON_ARRAY",
         });
+        if !parameters.is_empty() {
+            body["parameters"] = parameters
+                .iter()
+                .map(|p| serde_json::json!({"name": p.name, "value": p.value, "type": p.sql_type}))
+                .collect();
+        }
         let url = format!("{}/api/2.0/sql/statements", self.host);
         http.post_json(&url, self.token, &body)
             .map_err(request_failed)
