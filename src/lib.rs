@@ -18,6 +18,7 @@ pub mod models;
 pub mod oauth;
 pub mod otel;
 pub mod paths;
+pub mod prices;
 pub mod profile;
 pub mod relay;
 pub mod sql;

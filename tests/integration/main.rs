@@ -30,6 +30,7 @@ mod oauth_ux;
 mod opencode;
 mod otel;
 mod pi;
+mod prices;
 mod profiles;
 mod prompts;
 mod relay;

@@ -16,6 +16,7 @@ pub mod http;
 pub mod models;
 pub mod oidc;
 pub mod otlp;
+pub mod prices;
 mod routes;
 pub use routes::{AiGatewayMode, RouteFamily};
 #[allow(unused_imports)] // the integration tests call no tool

@@ -3,7 +3,8 @@
 
 use super::oidc::{AccessToken, EXPIRED_MESSAGE, OAuthHandle, PATS_DISABLED_MESSAGE};
 use super::{
-    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, models, otlp, sql, wire,
+    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, models, otlp, prices, sql,
+    wire,
 };
 use std::sync::{Arc, Mutex};
 
@@ -166,6 +167,13 @@ pub fn answer(request: &Recorded, site: Site, serving: &Serving, oauth: &OAuthHa
                 path,
                 &request.json().unwrap_or_default(),
             ),
+            Err(denied) => denied,
+        };
+    }
+    if path == "/api/ai-gateway/v2/external-provider-models" && method == "GET" {
+        let query = request.path.split_once('?').map_or("", |(_, q)| q);
+        return match check_token(oauth, request.bearer()) {
+            Ok(()) => prices::answer(query),
             Err(denied) => denied,
         };
     }
