@@ -173,6 +173,21 @@ pub fn answer(request: &Recorded, site: Site, serving: &Serving, oauth: &OAuthHa
     if path == "/api/ai-gateway/v2/external-provider-models" && method == "GET" {
         let query = request.path.split_once('?').map_or("", |(_, q)| q);
         return match check_token(oauth, request.bearer()) {
+            Ok(())
+                if serving
+                    .sql
+                    .lock()
+                    .unwrap()
+                    .warehouse
+                    .usage
+                    .price_list_refused =>
+            {
+                Answer::json(
+                    403,
+                    serde_json::json!({"error_code": "PERMISSION_DENIED",
+                                       "message": "User is not allowed to list external provider models."}),
+                )
+            }
             Ok(()) => prices::answer(query),
             Err(denied) => denied,
         };

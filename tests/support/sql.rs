@@ -4,6 +4,7 @@
 //! result rows for queries of a metrics table.
 
 use super::routes::Answer;
+use super::usage_table::{self, UsageTable};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 
@@ -28,6 +29,8 @@ pub struct Warehouse {
     pub tables: BTreeSet<String>,
     /// What a SELECT from a `*_otel_metrics` table returns (group, cost, tokens, today).
     pub rows: Vec<Vec<Option<String>>>,
+    /// The gateway's usage table (`system.ai_gateway.usage`) and how it answers.
+    pub usage: UsageTable,
     /// Rows per result chunk; more go out through `next_chunk_internal_link`.
     pub chunk_rows: usize,
     /// How long each poll (`GET .../statements/{id}`) takes to be answered.
@@ -40,6 +43,7 @@ impl Default for Warehouse {
             pending_polls: 0,
             tables: BTreeSet::new(),
             rows: Vec::new(),
+            usage: UsageTable::default(),
             chunk_rows: 1000,
             poll_delay: std::time::Duration::ZERO,
         }
@@ -119,7 +123,10 @@ impl State {
             }
         }
         let statement = body["statement"].as_str().unwrap_or_default();
-        let outcome = self.execute(statement);
+        let outcome = match usage_table::reads(statement) {
+            true => self.read_usage(statement, &body["parameters"]),
+            false => self.execute(statement),
+        };
         self.next_id += 1;
         let id = format!("01f0-stmt-{}", self.next_id);
         self.statements.insert(
@@ -186,6 +193,19 @@ impl State {
                 404,
                 json!({"error_code": "NOT_FOUND", "message": "no such chunk"}),
             ),
+        }
+    }
+
+    /// A statement over the gateway's usage table, run by the stand-in's user.
+    fn read_usage(&self, statement: &str, parameters: &serde_json::Value) -> Outcome {
+        match usage_table::execute(
+            &self.warehouse.usage,
+            statement,
+            parameters,
+            super::USER_NAME,
+        ) {
+            Ok((columns, rows)) => Outcome::Succeeded { columns, rows },
+            Err((code, message)) => Outcome::Failed { code, message },
         }
     }
 
