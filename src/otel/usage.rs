@@ -7,8 +7,8 @@
 
 use super::tables::{Signal, Tables};
 use crate::sql::ResultSet;
-pub use crate::usage::days::fill_days;
 use crate::usage::days::Dated;
+pub use crate::usage::days::fill_days;
 use crate::usage::format::{bar, count, cut, dollars, money, width};
 use anyhow::{Result, bail};
 use serde_json::json;

@@ -84,7 +84,11 @@ fn test_json_when_logged_out() {
 #[test]
 fn usage_json_without_tables() {
     let home = TestHome::logged_in_to("https://ws.example.com");
-    let out = home.cmd().args(["usage", "--json"]).output().unwrap();
+    let out = home
+        .cmd()
+        .args(["usage", "--json", "--source", "otel"])
+        .output()
+        .unwrap();
     let error = json_error(&out, 1);
     assert_eq!(error["kind"], "missing_input");
     assert_eq!(

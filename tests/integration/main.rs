@@ -45,4 +45,5 @@ mod token;
 mod token_copies;
 mod usage;
 mod usage_errors;
+mod usage_gateway;
 mod versions;

@@ -1,4 +1,5 @@
-//! `agentgw usage`: the query sent to the warehouse and the report rendered from canned rows.
+//! `agentgw usage --source otel` (Claude Code's telemetry view; `--tables` alone chooses it): the
+//! query sent to the warehouse and the report rendered from canned rows.
 
 use crate::common::{TestHome, assert_no_secret, stderr, stdout};
 use crate::support::sql::{WAREHOUSE_ID, Warehouse};
@@ -68,7 +69,8 @@ fn the_query_sums_cost_and_tokens_per_day_of_the_metrics_table() {
         ]
     );
     gateway.take_requests();
-    let out = usage(&home, &["--by", "model"]);
+    // The tables are remembered; the source is named, else the gateway's table is read.
+    let out = usage(&home, &["--source", "otel", "--by", "model"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let sql = &gateway.statements()[0];
     assert!(
@@ -136,7 +138,7 @@ fn a_single_day_and_no_rows_at_all() {
         "{}",
         stderr(&out)
     );
-    let out = usage(&home, &["--json"]);
+    let out = usage(&home, &["--source", "otel", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(json["rows"], serde_json::json!([]));
     assert_eq!(
