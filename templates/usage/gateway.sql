@@ -3,16 +3,19 @@
 -- this text too. Parameters: :days (how many days back, today included) and :users ('me' for
 -- the current user's requests, 'all' for everyone's).
 -- The agent is read from the User-Agent each agent sends; the first pattern that matches wins.
+-- Gemini CLI's User-Agent carries a model name and Codex's the terminal's name, so Gemini comes
+-- first and the names tried before Codex are precise ('claude-cli/', 'opencode/'). A space is put
+-- before the User-Agent so that ' pi/' matches Pi's own name only (not 'api/').
 SELECT
   date_format(event_time, 'yyyy-MM-dd') AS day,
   CASE
-    WHEN lower(user_agent) LIKE '%opencode%' THEN 'opencode'
-    WHEN lower(user_agent) LIKE '%copilot%' THEN 'copilot'
-    WHEN lower(user_agent) LIKE '%pi-coding-agent%' THEN 'pi'
-    WHEN lower(user_agent) LIKE '%cursor%' THEN 'cursor'
-    WHEN lower(user_agent) LIKE '%codex%' THEN 'codex'
-    WHEN lower(user_agent) LIKE '%geminicli%' THEN 'gemini'
-    WHEN lower(user_agent) LIKE '%claude-cli%' THEN 'claude'
+    WHEN concat(' ', lower(user_agent)) LIKE '%geminicli%' THEN 'gemini'
+    WHEN concat(' ', lower(user_agent)) LIKE '%claude-cli/%' THEN 'claude'
+    WHEN concat(' ', lower(user_agent)) LIKE '%opencode/%' THEN 'opencode'
+    WHEN concat(' ', lower(user_agent)) LIKE '%codex%' THEN 'codex'
+    WHEN concat(' ', lower(user_agent)) LIKE '%copilot%' THEN 'copilot'
+    WHEN concat(' ', lower(user_agent)) LIKE '% pi/%' THEN 'pi'
+    WHEN concat(' ', lower(user_agent)) LIKE '%cursor%' THEN 'cursor'
     ELSE 'other'
   END AS agent,
   coalesce(destination_model, 'unknown') AS model,

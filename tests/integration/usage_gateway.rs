@@ -9,15 +9,16 @@ use crate::support::usage_table::{Access, Event, UsageTable};
 use crate::support::{GOOD_TOKEN, Gateway, USER_NAME};
 use serde_json::json;
 
-/// User-Agent strings as the agents send them. Claude Code, Codex and Gemini: seen; the others
-/// are the shapes their packages announce (to be replaced by observed strings).
+/// User-Agent strings of model requests, as the current releases were seen sending them
+/// (2026-11-30). Copilot CLI's own is the OpenAI SDK's (`OpenAI/JS 5.20.1`, here "other"):
+/// `agentgw exec copilot` gives it `copilot/<version> (agentgw)`.
 const CLAUDE_UA: &str = "claude-cli/2.1.332 (external, sdk-cli)";
-const CODEX_UA: &str = "codex_exec/0.171.0 (Debian 12; x86_64)";
-const GEMINI_UA: &str = "GeminiCLI/0.61.0 (linux; x64)";
-const OPENCODE_UA: &str = "opencode/1.18.33 ai-sdk/anthropic/2.0.0";
-const COPILOT_UA: &str = "copilot/1.0.102 (linux v22.20.0) term/unknown";
-const PI_UA: &str = "pi-coding-agent/0.73.1";
-const OTHER_UA: &str = "python-requests/2.32.3";
+const CODEX_UA: &str = "codex_exec/0.171.0 (Debian 12.0.0; x86_64) dumb (codex_exec; 0.171.0)";
+const GEMINI_UA: &str = "GeminiCLI-tui/0.61.0/databricks-gemini-2-5-flash (linux; x64; terminal)";
+const OPENCODE_UA: &str = "opencode/1.18.33 ai-sdk/provider-utils/4.0.46 runtime/bun/1.3.14";
+const COPILOT_UA: &str = "copilot/1.0.102 (agentgw)";
+const PI_UA: &str = "pi/1.6.0 (linux; node/v22.23.5; x64)";
+const OTHER_UA: &str = "OpenAI/JS 5.20.1";
 
 const SONNET: &str = "system.ai.claude-sonnet-4-6";
 const OPUS: &str = "system.ai.claude-opus-4-6";
@@ -238,14 +239,77 @@ fn by_agent_every_agent_is_told_apart_by_its_user_agent() {
 }
 
 #[test]
-fn a_user_agent_no_pattern_knows_and_a_missing_one_count_as_other() {
-    let mut unknown = Event::new("2026-11-26", USER_NAME, "curl/8.5.0", SONNET, [10, 1, 0]);
-    let mut missing = unknown.clone();
-    missing.user_agent = None;
-    missing.destination_model = None;
-    unknown.day = "2026-11-25".into();
-    let gateway = stand_in(vec![unknown, missing]);
+fn every_release_seen_is_told_apart_and_sdk_strings_count_as_other() {
+    let seen = [
+        ("claude", "claude-cli/2.0.30 (external, sdk-cli)"),
+        ("claude", CLAUDE_UA),
+        ("codex", CODEX_UA),
+        (
+            "codex",
+            "codex_exec/0.118.0 (Debian 12.0.0; x86_64) dumb (codex-exec; 0.118.0)",
+        ),
+        (
+            "codex",
+            "codex-tui/0.171.0 (Debian 12.0.0; x86_64) tmux-256color (codex-tui; 0.171.0)",
+        ),
+        ("gemini", GEMINI_UA),
+        ("gemini", "GeminiCLI/v20.20.2 (linux; x64)"),
+        // A model name in Gemini's User-Agent does not make it another agent's.
+        (
+            "gemini",
+            "GeminiCLI-tui/0.61.0/system.ai.claude-sonnet-4-6 (linux; x64; terminal)",
+        ),
+        ("opencode", OPENCODE_UA),
+        (
+            "opencode",
+            "opencode/1.1.53 ai-sdk/provider-utils/3.0.20 runtime/bun/1.3.5",
+        ),
+        ("pi", PI_UA),
+        ("pi", "pi/0.63.0 (agentgw)"),
+        ("copilot", COPILOT_UA),
+        // SDKs sending their own names (Pi before 0.84.3, Copilot CLI), and strangers.
+        ("other", "Anthropic/JS 0.73.0"),
+        ("other", "google-genai-sdk/1.52.0 gl-node/v20.20.2"),
+        ("other", OTHER_UA),
+        ("other", "uqt/JS 5.20.1"),
+        ("other", "internal-api/2.0"),
+        ("other", "curl/8.5.0"),
+    ];
+    let mut events: Vec<Event> = seen
+        .iter()
+        .map(|(_, ua)| Event::new("2026-11-26", USER_NAME, ua, SONNET, [10, 1, 0]))
+        .collect();
+    let mut anonymous = events[0].clone();
+    anonymous.user_agent = None;
+    anonymous.destination_model = None;
+    events.push(anonymous);
+    let gateway = stand_in(events);
     let home = TestHome::logged_in_to(&gateway.url);
+    let json = json_of(&usage(&home, &["--by", "agent", "--json"]));
+    let counted: Vec<(&str, u64)> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["agent"].as_str().unwrap(),
+                r["requests"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counted,
+        [
+            ("claude", 2),
+            ("codex", 3),
+            ("gemini", 3),
+            ("pi", 2),
+            ("copilot", 1),
+            ("opencode", 2),
+            ("other", 7)
+        ]
+    );
+    // Without a User-Agent: Other; without a model: "unknown".
     let json = json_of(&usage(
         &home,
         &["--by", "model", "--agent", "other", "--json"],
@@ -261,8 +325,7 @@ fn a_user_agent_no_pattern_knows_and_a_missing_one_count_as_other() {
             )
         })
         .collect();
-    assert_eq!(models, [(SONNET, 1), ("unknown", 1)]);
-    assert_eq!(json["total"]["requests"], 2);
+    assert_eq!(models, [(SONNET, 6), ("unknown", 1)]);
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! The stand-in's `system.ai_gateway.usage`: raw request events set per test, and a statement
 //! reading the table evaluated for real enough to test the query's logic. The agent patterns
-//! are taken from the statement's own `CASE` (`WHEN lower(user_agent) LIKE '%p%' THEN 'a'`), so a
-//! wrong pattern in the template fails a test; `:days` and `:users` come from the request's
-//! `parameters` (a statement with a marker left unbound is refused, as Databricks SQL does);
-//! rows are grouped by (day, agent, model, user) into the template's columns.
+//! are taken from the statement's own `CASE` (`WHEN concat(' ', lower(user_agent)) LIKE '%p%'
+//! THEN 'a'`, or over `lower(user_agent)`), so a wrong pattern in the template fails a test;
+//! `:days` and `:users` come from the request's `parameters` (a statement with a marker left
+//! unbound is refused, as Databricks SQL does); rows are grouped by (day, agent, model, user)
+//! into the template's columns.
 
 use agentgw::usage::days::day_number;
 use serde_json::Value;
@@ -158,17 +159,14 @@ pub fn execute(
         if !visible || !wanted || day_number(&event.day).is_none_or(|d| d < first) {
             continue;
         }
-        let agent = event
-            .user_agent
-            .as_deref()
-            .map(str::to_lowercase)
-            .and_then(|ua| {
-                patterns
-                    .iter()
-                    .find(|(pattern, _)| like(&ua, pattern))
-                    .map(|(_, agent)| agent.clone())
+        // A NULL operand matches no pattern (NULL LIKE … is not true): the ELSE.
+        let ua = event.user_agent.as_deref();
+        let agent = patterns
+            .iter()
+            .find(|(operand, pattern, _)| {
+                operand(ua).is_some_and(|value| like(&value, pattern.as_str()))
             })
-            .unwrap_or_else(|| otherwise.clone());
+            .map_or_else(|| otherwise.clone(), |(_, _, agent)| agent.clone());
         let key = [
             event.day.clone(),
             agent,
@@ -232,18 +230,39 @@ fn markers(code: &str) -> Vec<String> {
     found
 }
 
-/// The `WHEN lower(user_agent) LIKE '<pattern>' THEN '<agent>'` lines in order, and the
+/// What a `WHEN` compares, computed from the User-Agent (`None` for a NULL one).
+type Operand = fn(Option<&str>) -> Option<String>;
+
+/// The operands of `WHEN <operand> LIKE` the stand-in understands.
+const OPERANDS: [(&str, Operand); 2] = [
+    ("lower(user_agent)", |ua| ua.map(str::to_lowercase)),
+    ("concat(' ', lower(user_agent))", |ua| {
+        ua.map(|ua| format!(" {}", ua.to_lowercase()))
+    }),
+];
+
+/// A `WHEN` of the agent's `CASE`: what it compares, the pattern, the agent.
+type When = (Operand, String, String);
+
+/// The `WHEN <operand> LIKE '<pattern>' THEN '<agent>'` lines in order, and the
 /// `ELSE '<agent>'`.
-fn agent_case(code: &str) -> Result<(Vec<(String, String)>, String), Refusal> {
+fn agent_case(code: &str) -> Result<(Vec<When>, String), Refusal> {
     let quoted = |text: &str| text.split('\'').nth(1).map(str::to_string);
     let mut patterns = Vec::new();
     let mut otherwise = None;
     for line in code.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("WHEN lower(user_agent) LIKE ") {
+        if let Some(rest) = line.strip_prefix("WHEN ")
+            && let Some((operand, rest)) = rest.split_once(" LIKE ")
+        {
+            let (_, compute) = OPERANDS
+                .iter()
+                .find(|(text, _)| *text == operand)
+                .ok_or_else(|| syntax_error(operand))?;
             let (pattern, agent) = rest
                 .split_once(" THEN ")
                 .ok_or_else(|| syntax_error(line))?;
             patterns.push((
+                *compute,
                 quoted(pattern).ok_or_else(|| syntax_error(line))?,
                 quoted(agent).ok_or_else(|| syntax_error(line))?,
             ));
