@@ -23,3 +23,4 @@ pub mod relay;
 pub mod sql;
 pub mod ui;
 pub mod urls;
+pub mod warehouses;
