@@ -136,8 +136,9 @@ pub fn parse_one(answer: &serde_json::Value) -> Option<SqlWarehouse> {
 }
 
 /// Every warehouse the token's user may see, following `next_page_token` (at most
-/// [`MAX_PAGES`] pages).
+/// [`MAX_PAGES`] pages, all of them within one request's timeout).
 pub fn list(http: &Http, host: &str, token: &str) -> Result<Vec<SqlWarehouse>, RequestError> {
+    let http = http.until(std::time::Instant::now() + http.timeout());
     let mut warehouses = Vec::new();
     let mut url = format!("{host}/api/2.0/sql/warehouses");
     for _ in 0..MAX_PAGES {

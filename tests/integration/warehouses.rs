@@ -120,6 +120,24 @@ fn a_remembered_warehouse_is_used_without_listing() {
 }
 
 #[test]
+fn a_remembered_warehouse_that_cannot_be_looked_up_is_used_as_it_is() {
+    let gateway = listing(Listing {
+        lookup_forbidden: true,
+        ..Listing::default()
+    });
+    let home = TestHome::logged_in_to(&gateway.url);
+    remembered(&home, WAREHOUSE_ID);
+    let out = create(&home, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("SQL warehouse"), "{}", stderr(&out));
+    assert_eq!(
+        warehouse_requests(&gateway),
+        [format!("GET {LISTING}/{WAREHOUSE_ID}")]
+    );
+    assert_eq!(statement_warehouses(&gateway), [WAREHOUSE_ID; 3]);
+}
+
+#[test]
 fn a_remembered_warehouse_that_is_stopped_is_used_with_the_note() {
     let gateway = listing(Listing::default());
     let home = TestHome::logged_in_to(&gateway.url);

@@ -13,6 +13,8 @@ pub struct Listing {
     pub warehouses: Vec<Listed>,
     /// The listing answers 403 PERMISSION_DENIED (looking one up by id still answers).
     pub forbidden: bool,
+    /// Looking one up by id answers 403 PERMISSION_DENIED (the listing still answers).
+    pub lookup_forbidden: bool,
     /// Entries per page; the rest go out behind `next_page_token`.
     pub page_size: usize,
 }
@@ -68,6 +70,7 @@ impl Listing {
         Listing {
             warehouses,
             forbidden: false,
+            lookup_forbidden: false,
             page_size: usize::MAX,
         }
     }
@@ -103,6 +106,10 @@ pub fn answer(method: &str, target: &str, listing: &Listing) -> Answer {
             json!({"error_code": "PERMISSION_DENIED", "message": "User is not authorized to list SQL warehouses."}),
         ),
         ("GET", "") => page(listing, query),
+        ("GET", _) if listing.lookup_forbidden => Answer::json(
+            403,
+            json!({"error_code": "PERMISSION_DENIED", "message": "User does not have CAN VIEW on this SQL warehouse."}),
+        ),
         ("GET", id) => match listing.warehouses.iter().find(|w| w.id == id) {
             Some(found) => Answer::json(200, found.json()),
             None => Answer::json(
