@@ -362,3 +362,16 @@ fn usage_from_telemetry_finds_its_warehouse_too() {
     assert_eq!(statement_warehouses(&gateway), [WAREHOUSE_ID]);
     assert_eq!(remembered_id(&home).as_deref(), Some(WAREHOUSE_ID));
 }
+
+#[test]
+fn a_workspace_out_of_reach_says_so_when_listing() {
+    let home = TestHome::logged_in_to(&crate::support::closed_port_url());
+    let out = create(&home, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: listing the SQL warehouses failed: cannot connect to 127.0.0.1:"),
+        "{err}"
+    );
+    assert!(err.contains("set HTTPS_PROXY"), "{err}");
+}
