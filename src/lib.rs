@@ -24,3 +24,4 @@ pub mod relay;
 pub mod sql;
 pub mod ui;
 pub mod urls;
+pub mod warehouses;

@@ -46,3 +46,4 @@ mod token_copies;
 mod usage;
 mod usage_errors;
 mod versions;
+mod warehouses;

@@ -22,6 +22,7 @@ pub use routes::{AiGatewayMode, RouteFamily};
 #[allow(unused_imports)] // the integration tests call no tool
 pub use wire::VIEW_AFTER;
 pub mod sql;
+pub mod warehouses;
 mod wire;
 
 #[allow(unused_imports)] // the agents binary uses none of them yet

@@ -4,7 +4,7 @@
 use super::oidc::{AccessToken, EXPIRED_MESSAGE, OAuthHandle, PATS_DISABLED_MESSAGE};
 use super::{
     FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, models, otlp, prices, sql,
-    wire,
+    warehouses, wire,
 };
 use std::sync::{Arc, Mutex};
 
@@ -159,6 +159,13 @@ pub fn answer(request: &Recorded, site: Site, serving: &Serving, oauth: &OAuthHa
             Ok(()) => serving_endpoints(serving),
             Err(denied) => denied,
         };
+    }
+    if path.starts_with("/api/2.0/sql/warehouses") {
+        let listing = serving.sql.lock().unwrap().warehouse.listing.clone();
+        return check_token(oauth, request.bearer()).map_or_else(
+            |denied| denied,
+            |()| warehouses::answer(method, &request.path, &listing),
+        );
     }
     if path.starts_with("/api/2.0/sql/statements") {
         return match check_token(oauth, request.bearer()) {
