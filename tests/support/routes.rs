@@ -3,7 +3,8 @@
 
 use super::oidc::{AccessToken, EXPIRED_MESSAGE, OAuthHandle, PATS_DISABLED_MESSAGE};
 use super::{
-    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, models, otlp, sql, wire,
+    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, lakeview, models, otlp, sql,
+    wire,
 };
 use std::sync::{Arc, Mutex};
 
@@ -105,6 +106,7 @@ pub struct Serving {
     /// endpoints, and the model-services listing answers 404).
     pub model_services: bool,
     pub sql: Arc<Mutex<sql::State>>,
+    pub lakeview: lakeview::Lakeview,
     pub family: RouteFamily,
     pub mode: AiGatewayMode,
 }
@@ -116,6 +118,7 @@ impl Serving {
             models: None,
             model_services: false,
             sql: Arc::default(),
+            lakeview: lakeview::Lakeview::default(),
             family: RouteFamily::default(),
             mode: AiGatewayMode::default(),
         }
@@ -162,6 +165,16 @@ pub fn answer(request: &Recorded, site: Site, serving: &Serving, oauth: &OAuthHa
     if path.starts_with("/api/2.0/sql/statements") {
         return match check_token(oauth, request.bearer()) {
             Ok(()) => serving.sql.lock().unwrap().answer(
+                method,
+                path,
+                &request.json().unwrap_or_default(),
+            ),
+            Err(denied) => denied,
+        };
+    }
+    if path.starts_with("/api/2.0/lakeview/dashboards") {
+        return match check_token(oauth, request.bearer()) {
+            Ok(()) => serving.lakeview.0.lock().unwrap().answer(
                 method,
                 path,
                 &request.json().unwrap_or_default(),
