@@ -86,12 +86,16 @@ fn dry_run(profile_flag: Option<&str>, args: &DashboardCreateArgs) -> Result<()>
         .map(|id| format!("on SQL warehouse {id}"))
         .unwrap_or_else(|| "on a SQL warehouse found when it runs".into());
     let action = match saved.as_ref().map(remembered_id).transpose()?.flatten() {
-        Some(id) => format!("update dashboard {id}"),
-        None => "create the dashboard".into(),
+        Some(id) => format!("update \"{}\" (dashboard {id})", args.name),
+        None => format!("create \"{}\"", args.name),
+    };
+    let publish = if args.publish {
+        ", then publish it"
+    } else {
+        ""
     };
     ui::note(&format!(
-        "Would {action} \"{}\" {warehouse} (nothing sent):",
-        args.name
+        "Would {action} {warehouse}{publish} (nothing sent):"
     ));
     let document = document::build(tables.as_ref())?;
     println!("{}", serde_json::to_string_pretty(&document)?);

@@ -259,14 +259,14 @@ fn dry_run_sends_nothing_and_needs_no_login() {
     );
     let id = only_id(&gateway);
     gateway.take_requests();
-    let out = create(&home, &["--dry-run", "--tables", TABLES]);
+    let out = create(&home, &["--dry-run", "--tables", TABLES, "--publish"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sent(&gateway), Vec::<String>::new());
     let document: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(document["pages"].is_array());
     assert!(
         stderr(&out).contains(&format!(
-            "Would update dashboard {id} \"{NAME}\" on SQL warehouse {WAREHOUSE_ID} (nothing sent):"
+            "Would update \"{NAME}\" (dashboard {id}) on SQL warehouse {WAREHOUSE_ID}, then publish it (nothing sent):"
         )),
         "{}",
         stderr(&out)
@@ -279,7 +279,7 @@ fn dry_run_sends_nothing_and_needs_no_login() {
     serde_json::from_str::<Value>(&stdout(&out)).unwrap();
     assert!(
         stderr(&out).contains(&format!(
-            "Would create the dashboard \"{NAME}\" on a SQL warehouse found when it runs (nothing sent):"
+            "Would create \"{NAME}\" on a SQL warehouse found when it runs (nothing sent):"
         )),
         "{}",
         stderr(&out)
@@ -460,6 +460,94 @@ fn a_token_without_permission_is_told_which_entitlement_to_ask_for() {
         "{err}"
     );
     assert_eq!(remembered_id(&home), None);
+}
+
+#[test]
+fn permission_to_edit_or_publish_the_dashboard_is_named_when_missing() {
+    let gateway = Gateway::start();
+    let home = TestHome::logged_in_to(&gateway.url);
+    assert!(
+        create(&home, &["--warehouse-id", WAREHOUSE_ID])
+            .status
+            .success()
+    );
+    let id = only_id(&gateway);
+
+    gateway.lakeview().refuse_publishing();
+    let out = create(&home, &["--publish"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).starts_with("✓ updated  "), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("you may not publish the dashboard (HTTP 403"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "Publishing needs CAN MANAGE on {}: ask its owner",
+            url(&gateway, &id)
+        )),
+        "{err}"
+    );
+
+    // Signed in now with a token that may not touch the dashboard at all.
+    let login = home
+        .cmd()
+        .args([
+            "login",
+            "--host",
+            &gateway.url,
+            "--token-stdin",
+            "--no-verify",
+        ])
+        .write_stdin(FORBIDDEN_TOKEN)
+        .output()
+        .unwrap();
+    assert!(login.status.success(), "{}", stderr(&login));
+    gateway.take_requests();
+    let out = create(&home, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("you may not edit the dashboard agentgw made before (HTTP 403"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "Ask its owner for CAN EDIT on {}",
+            url(&gateway, &id)
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        sent(&gateway),
+        [format!("GET /api/2.0/lakeview/dashboards/{id}")],
+        "no second dashboard is made when the first cannot be read"
+    );
+}
+
+#[test]
+fn a_dashboard_id_that_is_not_one_is_refused_before_any_request() {
+    let gateway = Gateway::start();
+    let home = TestHome::logged_in_to(&gateway.url);
+    let path = home.config_dir().join("config.toml");
+    let mut config: toml_edit::DocumentMut =
+        std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    config["profiles"]["default"]["dashboard_id"] = toml_edit::value("../../../api/2.0/x");
+    std::fs::write(&path, config.to_string()).unwrap();
+    gateway.take_requests();
+    for args in [vec!["create", "--warehouse-id", WAREHOUSE_ID], vec!["open"]] {
+        let out = dashboard(&home, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains(
+                "dashboard_id in agentgw's config.toml (profile 'default') is not a dashboard id"
+            ),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(sent(&gateway), Vec::<String>::new());
 }
 
 #[test]

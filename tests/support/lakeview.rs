@@ -31,6 +31,8 @@ pub struct State {
     next: u64,
     /// The workspace has no Lakeview API: every route answers 404 ENDPOINT_NOT_FOUND.
     pub unavailable: bool,
+    /// Publishing answers 403: the user may edit but not manage the dashboard.
+    pub publish_forbidden: bool,
 }
 
 /// A test's handle on the stand-in's dashboards.
@@ -53,6 +55,11 @@ impl Lakeview {
         if let Some(d) = self.0.lock().unwrap().dashboards.get_mut(id) {
             d.lifecycle_state = "TRASHED".into();
         }
+    }
+
+    /// Refuses every publish (403), as for a user with CAN EDIT but not CAN MANAGE.
+    pub fn refuse_publishing(&self) {
+        self.0.lock().unwrap().publish_forbidden = true;
     }
 
     /// Turns the API off: a workspace without AI/BI dashboards.
@@ -81,6 +88,11 @@ impl State {
                 d.lifecycle_state = "TRASHED".into();
                 Answer::json(200, json!({}))
             }),
+            ("POST", [_, "published"]) if self.publish_forbidden => error(
+                403,
+                "PERMISSION_DENIED",
+                "User does not have Can Manage permission on this dashboard.".into(),
+            ),
             ("POST", [id, "published"]) => self.with(id, |d| publish(d, body)),
             _ => Answer::not_found(path),
         }
