@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod credential;
+pub mod dashboard;
 pub mod databrickscfg;
 pub mod discovery;
 pub mod edit;

@@ -12,6 +12,7 @@ mod corpus_setup;
 mod crash;
 #[cfg(feature = "cursor")]
 mod cursor;
+mod dashboard;
 mod discovery;
 mod doctor;
 mod exec;

@@ -3,8 +3,8 @@
 
 use super::oidc::{AccessToken, EXPIRED_MESSAGE, OAuthHandle, PATS_DISABLED_MESSAGE};
 use super::{
-    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, models, otlp, prices, sql,
-    warehouses, wire,
+    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, lakeview, models, otlp,
+    prices, sql, warehouses, wire,
 };
 use std::sync::{Arc, Mutex};
 
@@ -106,6 +106,7 @@ pub struct Serving {
     /// endpoints, and the model-services listing answers 404).
     pub model_services: bool,
     pub sql: Arc<Mutex<sql::State>>,
+    pub lakeview: lakeview::Lakeview,
     pub family: RouteFamily,
     pub mode: AiGatewayMode,
 }
@@ -117,6 +118,7 @@ impl Serving {
             models: None,
             model_services: false,
             sql: Arc::default(),
+            lakeview: lakeview::Lakeview::default(),
             family: RouteFamily::default(),
             mode: AiGatewayMode::default(),
         }
@@ -181,6 +183,16 @@ pub fn answer(request: &Recorded, site: Site, serving: &Serving, oauth: &OAuthHa
         let query = request.path.split_once('?').map_or("", |(_, q)| q);
         return match check_token(oauth, request.bearer()) {
             Ok(()) => prices::answer(query),
+            Err(denied) => denied,
+        };
+    }
+    if path.starts_with("/api/2.0/lakeview/dashboards") {
+        return match check_token(oauth, request.bearer()) {
+            Ok(()) => serving.lakeview.0.lock().unwrap().answer(
+                method,
+                path,
+                &request.json().unwrap_or_default(),
+            ),
             Err(denied) => denied,
         };
     }
