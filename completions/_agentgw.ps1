@@ -168,7 +168,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
         }
         'agentgw;otel;create' {
             [CompletionResult]::new('--tables', '--tables', [CompletionResultType]::ParameterName, 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]')
-            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s, else a running one]')
+            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s, else one the workspace lists, a running one first]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the warehouse (it may have to start) before cancelling')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
@@ -207,7 +207,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
         'agentgw;usage' {
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where the numbers come from [default: gateway; otel when --tables is given]')
             [CompletionResult]::new('--tables', '--tables', [CompletionResultType]::ParameterName, 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]')
-            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s, else a running one]')
+            [CompletionResult]::new('--warehouse-id', '--warehouse-id', [CompletionResultType]::ParameterName, 'SQL warehouse to run the statements on [default: the profile''s, else one the workspace lists, a running one first]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the warehouse (it may have to start) before cancelling')
             [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'How many days back, today included')
             [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'One row per day, agent, model or user')

@@ -153,7 +153,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         }
         &'agentgw;otel;create'= {
             cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
-            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s, else a running one]'
+            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s, else one the workspace lists, a running one first]'
             cand --timeout 'Seconds to wait for the warehouse (it may have to start) before cancelling'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
@@ -185,7 +185,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;usage'= {
             cand --source 'Where the numbers come from [default: gateway; otel when --tables is given]'
             cand --tables 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile''s]'
-            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s, else a running one]'
+            cand --warehouse-id 'SQL warehouse to run the statements on [default: the profile''s, else one the workspace lists, a running one first]'
             cand --timeout 'Seconds to wait for the warehouse (it may have to start) before cancelling'
             cand --days 'How many days back, today included'
             cand --by 'One row per day, agent, model or user'

@@ -116,7 +116,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_su
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from sql" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from sql" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l tables -d 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile\'s]' -r
-complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s, else a running one]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s, else one the workspace lists, a running one first]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds to wait for the warehouse (it may have to start) before cancelling' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_subcommand_from create" -l dry-run -d 'Print the statements that would run and send nothing'
@@ -131,7 +131,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand otel; and __fish_seen_su
 complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l source -d 'Where the numbers come from [default: gateway; otel when --tables is given]' -r -f -a "gateway\t'The AI Gateway\'s usage table: every agent\'s requests'
 otel\t'Claude Code\'s OpenTelemetry metrics table (--tables)'"
 complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l tables -d 'CATALOG.SCHEMA.PREFIX of the tables PREFIX_otel_metrics and PREFIX_otel_logs [default: the profile\'s]' -r
-complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s, else a running one]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l warehouse-id -d 'SQL warehouse to run the statements on [default: the profile\'s, else one the workspace lists, a running one first]' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l timeout -d 'Seconds to wait for the warehouse (it may have to start) before cancelling' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l days -d 'How many days back, today included' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand usage" -l by -d 'One row per day, agent, model or user' -r -f -a "day\t''

@@ -271,8 +271,8 @@ Read-only. Exit 1 when a check failed (with --strict: or warned).")]
 Examples:
   # the CREATE TABLE statements, to run yourself:
   agentgw otel sql --tables main.agents.claude
-  agentgw otel create --tables main.agents.claude \\
-      --warehouse-id 1234567890abcdef
+  # on a SQL warehouse it finds (or --warehouse-id ID):
+  agentgw otel create --tables main.agents.claude
   agentgw otel check     # does the ingest endpoint accept our export?
 
 Then each user: agentgw setup claude --otel-tables main.agents.claude
@@ -545,7 +545,7 @@ pub struct OtelCreateArgs {
 
 #[derive(Debug, Args)]
 pub struct WarehouseArgs {
-    /// SQL warehouse to run the statements on [default: the profile's, else a running one]
+    /// SQL warehouse to run the statements on [default: the profile's, else one the workspace lists, a running one first]
     #[arg(long, value_name = "ID", value_parser = Checked(checks::warehouse_id))]
     pub warehouse_id: Option<String>,
 

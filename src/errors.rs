@@ -25,7 +25,8 @@ pub enum Kind {
     MissingInput,
     /// The SQL warehouse refused or failed the statement; the class is the SQL module's
     /// (`warehouse_not_found`, `warehouse_not_running`, `permission_denied`, `name_not_found`,
-    /// `bad_name`, `statement_failed`, `canceled`, `deadline`).
+    /// `bad_name`, `statement_failed`, `canceled`, `deadline`), or there is none to run on
+    /// (`no_warehouse`: none given, remembered or listed).
     Warehouse(&'static str),
     /// The OAuth sign-in is over or cannot happen; the class is the OAuth module's
     /// (`invalid_grant`: sign in again, `invalid_client`: the service principal's id or secret,

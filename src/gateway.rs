@@ -257,6 +257,24 @@ impl Http {
         self.json_response(url, token, result)
     }
 
+    /// `PATCH url` with a JSON body and the token: a 2xx JSON answer, or the classified failure.
+    pub fn patch_json(
+        &self,
+        url: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, RequestError> {
+        let result = self
+            .agent
+            .patch(url)
+            .config()
+            .timeout_global(Some(self.request_timeout()))
+            .build()
+            .header("Authorization", format!("Bearer {token}"))
+            .send_json(body);
+        self.json_response(url, token, result)
+    }
+
     /// `GET url` without a token (public documents such as OAuth discovery): a 2xx JSON answer,
     /// or the classified failure.
     pub fn get_public_json(&self, url: &str) -> Result<serde_json::Value, RequestError> {

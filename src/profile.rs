@@ -13,6 +13,7 @@
 //!
 //! otel_tables = "main.agents.claude"   # remembered by `agentgw otel` / `agentgw usage`
 //! warehouse_id = "1234567890abcdef"    # remembered by `agentgw otel create` / `agentgw usage`
+//! dashboard_id = "01ef0123456789abcdef0123456789ab"  # remembered by `agentgw dashboard create`
 //! gemini_no_token_file = true          # remembered by `agentgw setup gemini --no-token-file`
 //!
 //! [profiles.default.models]            # the models setup chose or was given (--model)
@@ -135,6 +136,8 @@ pub struct Profile {
     pub otel_tables: Option<String>,
     /// SQL warehouse id, remembered by `otel create` and `usage`.
     pub warehouse_id: Option<String>,
+    /// The usage dashboard `dashboard create` made (and updates on every run).
+    pub dashboard_id: Option<String>,
     /// Gemini gets no token in `~/.gemini/.env` (`setup gemini --no-token-file`, remembered
     /// until `--token-file`).
     pub gemini_no_token_file: bool,
@@ -317,6 +320,7 @@ impl Config {
             gateway_problem: string("gateway_problem")?,
             otel_tables: string("otel_tables")?,
             warehouse_id: string("warehouse_id")?,
+            dashboard_id: string("dashboard_id")?,
             gemini_no_token_file: match table.get("gemini_no_token_file") {
                 None => false,
                 Some(item) => item.as_bool().with_context(|| {

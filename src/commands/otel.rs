@@ -34,12 +34,13 @@ fn create(profile_flag: Option<&str>, args: &OtelCreateArgs) -> Result<()> {
     if args.dry_run {
         let saved = saved_profile(profile_flag)?;
         let tables = tables(&args.tables, saved.as_ref())?;
-        let warehouse =
-            super::warehouse::given(args.warehouse.warehouse_id.as_deref(), saved.as_ref())?
-                .unwrap_or_else(|| "found when it runs".into());
-        ui::note(&format!(
-            "Would run on SQL warehouse {warehouse} (nothing sent):"
-        ));
+        let flag = args.warehouse.warehouse_id.as_deref();
+        let on = match super::warehouse::given(flag, saved.as_ref())? {
+            Some(id) if flag.is_some() => format!("SQL warehouse {id}"),
+            Some(id) => format!("SQL warehouse {id} (remembered in the profile)"),
+            None => "the SQL warehouse found when it runs".to_string(),
+        };
+        ui::note(&format!("Would run on {on}; nothing sent:"));
         println!("{};\n", ddl::existing_tables(&tables));
         for signal in Signal::BOTH {
             println!("{};\n", ddl::create_table_if_not_exists(&tables, signal));

@@ -12,6 +12,7 @@ mod corpus_setup;
 mod crash;
 #[cfg(feature = "cursor")]
 mod cursor;
+mod dashboard;
 mod discovery;
 mod doctor;
 mod exec;
@@ -47,3 +48,4 @@ mod usage;
 mod usage_errors;
 mod usage_gateway;
 mod versions;
+mod warehouses;

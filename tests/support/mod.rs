@@ -13,6 +13,7 @@ pub mod browser;
 pub mod encoding;
 pub mod etc_overlay;
 pub mod http;
+pub mod lakeview;
 pub mod models;
 pub mod oidc;
 pub mod otlp;
@@ -23,6 +24,7 @@ pub use routes::{AiGatewayMode, RouteFamily};
 pub use wire::VIEW_AFTER;
 pub mod sql;
 pub mod usage_table;
+pub mod warehouses;
 mod wire;
 
 #[allow(unused_imports)] // the agents binary uses none of them yet
@@ -104,6 +106,7 @@ pub struct Gateway {
     dedicated_url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
     sql: Arc<Mutex<sql::State>>,
+    lakeview: lakeview::Lakeview,
     oauth: OAuthHandle,
 }
 
@@ -186,6 +189,7 @@ impl Gateway {
         let oauth = OAuthHandle::new(&url, options);
         let requests = Arc::new(Mutex::new(Vec::new()));
         let sql = Arc::clone(&serving.sql);
+        let lakeview = serving.lakeview.clone();
         let shared = Arc::new(Shared {
             serving,
             scripted,
@@ -201,8 +205,14 @@ impl Gateway {
             dedicated_url,
             requests,
             sql,
+            lakeview,
             oauth,
         }
+    }
+
+    /// The stand-in's AI/BI dashboards: what the workspace holds, and the switches tests flip.
+    pub fn lakeview(&self) -> lakeview::Lakeview {
+        self.lakeview.clone()
     }
 
     /// The stand-in's OAuth server: counters, issued tokens, and the switches tests flip while

@@ -3,8 +3,8 @@
 
 use super::oidc::{AccessToken, EXPIRED_MESSAGE, OAuthHandle, PATS_DISABLED_MESSAGE};
 use super::{
-    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, models, otlp, prices, sql,
-    wire,
+    FORBIDDEN_TOKEN, GOOD_TOKEN, Recorded, STAGING_TOKEN, USER_NAME, lakeview, models, otlp,
+    prices, sql, warehouses, wire,
 };
 use std::sync::{Arc, Mutex};
 
@@ -106,6 +106,7 @@ pub struct Serving {
     /// endpoints, and the model-services listing answers 404).
     pub model_services: bool,
     pub sql: Arc<Mutex<sql::State>>,
+    pub lakeview: lakeview::Lakeview,
     pub family: RouteFamily,
     pub mode: AiGatewayMode,
 }
@@ -117,6 +118,7 @@ impl Serving {
             models: None,
             model_services: false,
             sql: Arc::default(),
+            lakeview: lakeview::Lakeview::default(),
             family: RouteFamily::default(),
             mode: AiGatewayMode::default(),
         }
@@ -160,6 +162,13 @@ pub fn answer(request: &Recorded, site: Site, serving: &Serving, oauth: &OAuthHa
             Err(denied) => denied,
         };
     }
+    if path.starts_with("/api/2.0/sql/warehouses") {
+        let listing = serving.sql.lock().unwrap().warehouse.listing.clone();
+        return check_token(oauth, request.bearer()).map_or_else(
+            |denied| denied,
+            |()| warehouses::answer(method, &request.path, &listing),
+        );
+    }
     if path.starts_with("/api/2.0/sql/statements") {
         return match check_token(oauth, request.bearer()) {
             Ok(()) => serving.sql.lock().unwrap().answer(
@@ -189,6 +198,16 @@ pub fn answer(request: &Recorded, site: Site, serving: &Serving, oauth: &OAuthHa
                 )
             }
             Ok(()) => prices::answer(query),
+            Err(denied) => denied,
+        };
+    }
+    if path.starts_with("/api/2.0/lakeview/dashboards") {
+        return match check_token(oauth, request.bearer()) {
+            Ok(()) => serving.lakeview.0.lock().unwrap().answer(
+                method,
+                path,
+                &request.json().unwrap_or_default(),
+            ),
             Err(denied) => denied,
         };
     }

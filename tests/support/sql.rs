@@ -35,6 +35,8 @@ pub struct Warehouse {
     pub chunk_rows: usize,
     /// How long each poll (`GET .../statements/{id}`) takes to be answered.
     pub poll_delay: std::time::Duration,
+    /// The warehouses the workspace lists (see `warehouses.rs`).
+    pub listing: super::warehouses::Listing,
 }
 
 impl Default for Warehouse {
@@ -46,6 +48,7 @@ impl Default for Warehouse {
             usage: UsageTable::default(),
             chunk_rows: 1000,
             poll_delay: std::time::Duration::ZERO,
+            listing: super::warehouses::Listing::default(),
         }
     }
 }
