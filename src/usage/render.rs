@@ -1,7 +1,7 @@
 //! The usage report as a terminal table (title, columns, bars, total, what the costs are), as
 //! JSON for scripts and as CSV for spreadsheets. Shapes documented in the README.
 
-use super::format::{bar, count, cut, dollars, money, width};
+use super::format::{bar, count, cut, dollars, money};
 use super::query::{TABLE, Users};
 use super::report::{Line, Pricing, Report, agent_name};
 use crate::cli::UsageBy;
@@ -65,13 +65,14 @@ pub fn terminal(report: &Report) -> String {
         "CACHED".into(),
         "EST. COST (USD)".into(),
     ];
+    // Each column as wide as its widest cell, header and total included.
     let widths: Vec<usize> = (0..6)
         .map(|i| {
-            let column: Vec<String> = rows.iter().map(|r| r[i].clone()).collect();
-            width(
-                &column,
-                header[i].chars().count().max(total[i].chars().count()),
-            )
+            rows.iter()
+                .chain([&header, &total])
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
         })
         .collect();
     let fixed: usize = widths.iter().sum::<usize>() + GAP.len() * widths.len();

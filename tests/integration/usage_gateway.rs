@@ -170,6 +170,43 @@ fn the_committed_query_is_sent_as_it_is_with_days_and_users_bound() {
 }
 
 #[test]
+fn with_no_flags_after_login_this_weeks_usage_on_the_running_warehouse() {
+    let gateway = stand_in(week());
+    let home = TestHome::logged_in_to(&gateway.url);
+    let out = home
+        .cmd()
+        .env("AGENTGW_HTTP_TIMEOUT", "5")
+        .arg("usage")
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    assert!(
+        text.starts_with(
+            "AI Gateway usage, last 7 days by day, dev@example.com (system.ai_gateway.usage)\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\nTOTAL              9  5,600,000"), "{text}");
+    assert!(
+        stderr(&out).contains(&format!(
+            "using SQL warehouse 'Serverless Starter Warehouse' ({WAREHOUSE_ID}, running)"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let body = gateway.requests_to("POST", "/api/2.0/sql/statements")[0]
+        .json()
+        .unwrap();
+    assert_eq!(body["warehouse_id"], WAREHOUSE_ID);
+    assert!(
+        home.config_toml()
+            .unwrap()
+            .contains(&format!("warehouse_id = \"{WAREHOUSE_ID}\"")),
+        "remembered"
+    );
+}
+
+#[test]
 fn a_week_by_day_as_a_table_with_cost_bars_a_total_and_what_the_costs_are() {
     let gateway = stand_in(week());
     let home = TestHome::logged_in_to(&gateway.url);
@@ -609,6 +646,11 @@ fn no_select_on_the_table_names_the_three_grants_for_this_user() {
     let out = usage(&home, &["--json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json.as_object().unwrap().len(),
+        1,
+        "the error alone: {json}"
+    );
     assert_eq!(json["error"]["kind"], "permission_denied");
     assert!(
         json["error"]["fix"]
