@@ -28,7 +28,10 @@ pub fn run(profile_flag: Option<&str>, args: UsageArgs) -> Result<()> {
         true => Users::All,
         false => Users::Me,
     };
-    let prices = in_background(&session, &http, Catalog::fetch);
+    // Every page of the price list within one request's time: prices are a nicety, never the
+    // reason the report waits.
+    let bounded = http.until(std::time::Instant::now() + http.timeout());
+    let prices = in_background(&session, &bounded, Catalog::fetch);
     // Who "you" are, to tell whether --all-users saw anyone else's rows.
     let me = args
         .all_users
