@@ -41,14 +41,14 @@ pub fn run(profile_flag: Option<&str>, args: UsageArgs) -> Result<()> {
         .map_err(|e| failure(&e, &session, &http, &warehouse_id))?;
     let answer = query::records(&result)?;
     let catalog = prices.join().unwrap_or_else(|_| Err(panicked()));
-    let estimate = |model: &str, input, output, cached| {
+    let priced = |model: &str, input, output, cached| {
         catalog
             .as_ref()
-            .ok()
-            .and_then(|c| c.estimate(model, input, output, cached))
+            .ok()?
+            .estimate(model, input, output, cached)
     };
     let estimate: Result<Estimate, String> = match &catalog {
-        Ok(_) => Ok(&estimate),
+        Ok(_) => Ok(&priced),
         Err(e) => Err(reason(e)),
     };
     let options = Options {
@@ -58,26 +58,28 @@ pub fn run(profile_flag: Option<&str>, args: UsageArgs) -> Result<()> {
         agent: args.agent.as_deref(),
     };
     let report = report::build(&answer.records, answer.today.as_deref(), &options, estimate);
-    if args.json {
-        let json = render::json(&report, &warehouse_id);
-        println!("{}", serde_json::to_string_pretty(&json)?);
-    } else if args.csv {
-        print!("{}", render::csv(&report));
-    } else {
-        print!("{}", render::terminal(&report));
-    }
+    print(&report, &args, &warehouse_id)?;
     let me = me
         .and_then(|me| me.join().ok()?.ok())
         .map(|me| me.user_name);
-    for note in notes(
-        &report,
-        &answer.records,
-        me.as_deref(),
-        args.json || args.csv,
-    ) {
+    let machine = args.json || args.csv;
+    for note in notes(&report, &answer.records, me.as_deref(), machine) {
         ui::note(&note);
     }
     remember(&session.profile.name, &[("warehouse_id", &warehouse_id)]);
+    Ok(())
+}
+
+/// The report on stdout, as asked: JSON, CSV or the table.
+fn print(report: &Report, args: &UsageArgs, warehouse_id: &str) -> Result<()> {
+    if args.json {
+        let json = render::json(report, warehouse_id);
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else if args.csv {
+        print!("{}", render::csv(report));
+    } else {
+        print!("{}", render::terminal(report));
+    }
     Ok(())
 }
 
