@@ -301,11 +301,10 @@ fn doctor_names_a_stored_key_and_a_project_default() {
 // ---- the User-Agent: how `agentgw usage` tells Pi's requests apart ----
 
 /// An installed Pi as npm lays it out: `bin/pi` links to the package's `cli.js`, whose
-/// `package.json` names the package and version (agentgw reads the version there for
-/// `@earendil-works/pi-coding-agent`, and asks `pi --version` for the older
-/// `@mariozechner/pi-coding-agent`, as for a real install). Started otherwise, it prints its
-/// arguments and the extension `-e` names, then exits 7. Installing again over it is an upgrade.
-/// Returns the PATH to run agentgw with.
+/// `package.json` names the package (`@mariozechner/pi-coding-agent` up to 0.73.1) and version.
+/// Its `--version` prints to stderr, as Pi 0.63.0 does (so agentgw must read the version from
+/// the package). Started otherwise, it prints its arguments and the extension `-e` names, then
+/// exits 7. Installing again over it is an upgrade. Returns the PATH to run agentgw with.
 fn fake_pi(home: &TestHome, package: &str, version: &str) -> String {
     use std::os::unix::fs::PermissionsExt;
     let dir = home.path().join("npm/lib/node_modules").join(package);
@@ -319,7 +318,7 @@ fn fake_pi(home: &TestHome, package: &str, version: &str) -> String {
     std::fs::write(
         &cli,
         format!(
-            "#!/bin/sh\n[ \"$1\" = --version ] && echo {version} && exit 0\n\
+            "#!/bin/sh\n[ \"$1\" = --version ] && echo {version} >&2 && exit 0\n\
              printf 'arg:%s\\n' \"$@\"\n[ \"$1\" = -e ] && cat \"$2\"\nexit 7\n"
         ),
     )
