@@ -36,11 +36,13 @@ const BASE_URL: &str = "COPILOT_PROVIDER_BASE_URL";
 const BEARER_TOKEN: &str = "COPILOT_PROVIDER_BEARER_TOKEN";
 const API_KEY: &str = "COPILOT_PROVIDER_API_KEY";
 const KEY_COMMAND: &str = "COPILOT_PROVIDER_API_KEY_COMMAND";
-/// Taken out for the run: custom headers go to the provider and win over the derived
-/// `Authorization` (Copilot's `help providers`); a wire model or model id would change the model
-/// the gateway is asked for; an Azure API version or a websockets transport changes the route.
-const CLEARED: [&str; 5] = [
-    "COPILOT_PROVIDER_HEADERS",
+/// Custom headers (newline-separated `Name: Value`) that Copilot sends to the provider, winning
+/// over its own (Copilot's `help providers`). Exec sets it to agentgw's `User-Agent` only, which
+/// also takes out a user's own headers: those would win over the derived `Authorization`.
+const HEADERS: &str = "COPILOT_PROVIDER_HEADERS";
+/// Taken out for the run: a wire model or model id would change the model the gateway is asked
+/// for; an Azure API version or a websockets transport changes the route.
+const CLEARED: [&str; 4] = [
     "COPILOT_PROVIDER_WIRE_MODEL",
     "COPILOT_PROVIDER_MODEL_ID",
     "COPILOT_PROVIDER_AZURE_API_VERSION",
@@ -169,7 +171,8 @@ impl Agent for Copilot {
     /// and 1.0.102: `COPILOT_MODEL` outranks `~/.copilot/settings.json`'s `model`, and a
     /// `COPILOT_PROVIDER_BEARER_TOKEN` outranks the key command, so exec removes it).
     /// `COPILOT_OFFLINE=true`: no GitHub sign-in, telemetry or update check (seen: with it the
-    /// gateway is the only host Copilot connects to).
+    /// gateway is the only host Copilot connects to). `COPILOT_PROVIDER_HEADERS`: a `User-Agent`
+    /// that names Copilot (see [`user_agent`]).
     fn launch(&self, cx: &Context, args: &[String]) -> Result<Launch> {
         if let Some(why) = refused(&cx.model) {
             bail!(
@@ -188,6 +191,10 @@ impl Agent for Copilot {
             ("COPILOT_PROVIDER_WIRE_API".into(), "completions".into()),
             ("COPILOT_MODEL".into(), cx.model.clone()),
             ("COPILOT_OFFLINE".into(), "true".into()),
+            (
+                HEADERS.into(),
+                format!("User-Agent: {}", user_agent(version)),
+            ),
         ];
         let mut env_remove: Vec<String> = CLEARED.iter().map(|v| v.to_string()).collect();
         let route = token_route(version, cx.profile);
@@ -221,6 +228,20 @@ impl Agent for Copilot {
             env_remove,
             relay,
         })
+    }
+}
+
+/// The `User-Agent` exec gives Copilot, so that `agentgw usage` (which tells agents apart by the
+/// user agent the gateway records) counts its requests as Copilot's: on its own Copilot sends the
+/// OpenAI SDK's string (seen: `OpenAI/JS 5.20.1` from 1.0.102), which names no agent. Seen: 1.0.102
+/// sends the header from `COPILOT_PROVIDER_HEADERS` instead, with either provider type and either
+/// way of handing it the token. Releases from before that variable existed ignore it and send
+/// their own string: 1.0.11 is known to (`uqt/JS 5.20.1`); which release added it is not known.
+/// (`COPILOT_AGENT_REQUEST_HEADERS` is undocumented: not used.) An unknown version is left out.
+fn user_agent(version: Option<Version>) -> String {
+    match version {
+        Some(v) => format!("copilot/{v} (agentgw)"),
+        None => "copilot (agentgw)".to_string(),
     }
 }
 
@@ -343,6 +364,15 @@ mod tests {
         // Unknown: what every release understands.
         assert_eq!(token_route(None, &oauth), TokenRoute::Relay);
         assert_eq!(token_route(None, &pat), TokenRoute::Static);
+    }
+
+    #[test]
+    fn the_user_agent_names_copilot_and_its_version_when_known() {
+        assert_eq!(
+            user_agent(Some(Version(1, 0, 102))),
+            "copilot/1.0.102 (agentgw)"
+        );
+        assert_eq!(user_agent(None), "copilot (agentgw)");
     }
 
     #[test]

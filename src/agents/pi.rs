@@ -24,7 +24,7 @@ use anyhow::Result;
 use providers::PROVIDERS;
 use std::path::PathBuf;
 
-use providers::provider_for;
+use providers::{UserAgent, provider_for};
 
 const SETTINGS: &str = include_str!("../../templates/pi/settings.json");
 /// The first release that runs a `!command` key for every request rather than once per process.
@@ -111,10 +111,21 @@ impl Agent for Pi {
         let lineup = providers::lineup(&cx.model, cx.served.as_ref())?;
         let mut changes = Vec::new();
         let state = crate::edit::StateDir::new(crate::paths::state_dir()?);
+        let user_agent = providers::user_agent(cx.version);
         for provider in &PROVIDERS {
             match lineup.iter().find(|(p, _)| p.id == provider.id) {
                 Some((_, names)) => {
-                    changes.extend(providers::provider_changes(cx, provider, names)?)
+                    changes.extend(providers::provider_changes(cx, provider, names)?);
+                    // Pi upgraded past the release that names itself: the header agentgw wrote
+                    // for the older one goes.
+                    let key = providers::user_agent_key(provider);
+                    if user_agent == UserAgent::None
+                        && crate::edit::has_set(&state, self.id(), &models_path, &key)?
+                    {
+                        changes.push(Change::Remove {
+                            key: providers::user_agent_removal(&models_path, provider)?,
+                        });
+                    }
                 }
                 // A family no longer served: agentgw's keys of its provider go (a user's own
                 // provider of that name is left alone).
@@ -143,6 +154,13 @@ impl Agent for Pi {
             "Providers: {}; `pi --model <provider>/<model>` picks another of them.",
             offered.join(", ")
         ));
+        if let (UserAgent::Give(header), Some(version)) = (&user_agent, cx.version) {
+            notes.push(format!(
+                "Pi {version} does not name itself in its requests (from {} it does): its providers send \
+                 `User-Agent: {header}`, so `agentgw usage` counts them as Pi's.",
+                providers::NAMES_ITSELF_SINCE
+            ));
+        }
         let mut warnings = Vec::new();
         let mut problems = Vec::new();
         let settings_path = dir.join("settings.json");

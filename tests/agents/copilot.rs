@@ -87,6 +87,19 @@ fn send_it_elsewhere(home: &AgentHome, cmd: &mut Command, foreign: &Gateway) {
         .env("COPILOT_MODEL", "their-model");
 }
 
+/// The User-Agent the gateway records for `release` run by `agentgw exec copilot`, which sets
+/// `COPILOT_PROVIDER_HEADERS` to `User-Agent: copilot/<version> (agentgw)` so that `agentgw usage`
+/// can tell Copilot's requests from others (on its own Copilot sends the OpenAI SDK's
+/// `OpenAI/JS 5.20.1`). 1.0.11 ignores that variable and sends its bundled SDK's string, which
+/// names no agent: its traffic counts as "other". Asserted as it is, so a release that starts
+/// honouring the variable is noticed.
+fn expected_user_agent(release: &Release) -> String {
+    match release.version.as_str() {
+        "1.0.11" => "uqt/JS 5.20.1".to_string(),
+        version => format!("copilot/{version} (agentgw)"),
+    }
+}
+
 fn assert_reached_gateway(gateway: &Gateway, outcome: &Outcome, release: &Release, model: &str) {
     let context = || {
         format!(
@@ -106,6 +119,12 @@ fn assert_reached_gateway(gateway: &Gateway, outcome: &Outcome, release: &Releas
             context()
         );
         assert_eq!(request.bearer(), Some(GOOD_TOKEN), "{}", context());
+        assert_eq!(
+            request.header("User-Agent"),
+            Some(expected_user_agent(release).as_str()),
+            "{}",
+            context()
+        );
         // The stand-in serves only SERVED: any other model would have been a 404.
         assert_eq!(request.status, 200, "{}", context());
         assert_eq!(
@@ -200,6 +219,14 @@ fn copilot_through_exec_gets_a_fresh_token_when_one_expires_during_the_run() {
             requests.iter().all(|r| r.status == 200),
             "{release}: a request was refused:\n{context}"
         );
+        // Through the relay (1.0.11) or with the key command (1.0.102), the same User-Agent.
+        for request in &requests {
+            assert_eq!(
+                request.header("User-Agent"),
+                Some(expected_user_agent(&release).as_str()),
+                "{context}"
+            );
+        }
         oauth::assert_no_token_on_disk(&home, &gateway, &release);
     }
 }

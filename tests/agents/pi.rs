@@ -290,6 +290,28 @@ const THEIR_MODELS: &str = r#"{
 
 const THEIR_SETTINGS: &str = "{\n  \"theme\": \"light\",\n  \"defaultThinkingLevel\": \"low\"\n}\n";
 
+/// The User-Agent the gateway must record from `release` set up (or started) by agentgw, so
+/// that `agentgw usage` counts it as Pi: before 0.84.3 Pi sends its provider SDKs' strings
+/// (`Anthropic/JS 0.73.0`, `OpenAI/JS 6.26.0`, `google-genai-sdk/1.52.0 …`), so agentgw's
+/// providers carry `pi/<version> (agentgw)`; from 0.84.3 Pi sends its own
+/// `pi/<version> (<os>; node/<version>; <arch>)`, which agentgw leaves alone.
+fn assert_user_agent(request: &Recorded, release: &Release, context: &str) {
+    let sent = request.header("User-Agent").unwrap_or_default();
+    if release.at_least("0.84.3") {
+        let own = format!("pi/{} (", release.version);
+        assert!(
+            sent.starts_with(&own) && !sent.contains("agentgw"),
+            "{release}: User-Agent {sent:?}\n{context}"
+        );
+    } else {
+        assert_eq!(
+            sent,
+            format!("pi/{} (agentgw)", release.version),
+            "{release}\n{context}"
+        );
+    }
+}
+
 fn agentgw(home: &AgentHome, pi: &Path, args: &[&str], stdin: &str) -> String {
     let mut child = home
         .agentgw(pi)
@@ -323,6 +345,8 @@ fn read(home: &AgentHome, rel: &str) -> String {
     std::fs::read_to_string(home.home().join(rel)).unwrap()
 }
 
+/// Every request, on each of the three routes, also names Pi in its User-Agent (see
+/// [`assert_user_agent`]).
 #[test]
 fn pi_set_up_by_agentgw_uses_served_models_and_is_removed_exactly() {
     let Some(releases) = versions::installed("pi") else {
@@ -370,6 +394,7 @@ fn pi_set_up_by_agentgw_uses_served_models_and_is_removed_exactly() {
             assert_eq!(request.route(), ROUTES[0].path, "{context}");
             assert_eq!(model_of(request), "system.ai.claude-opus-4-6", "{context}");
             assert_eq!(request.bearer(), Some(GOOD_TOKEN), "{context}");
+            assert_user_agent(request, &release, &context);
         }
 
         // The GPT and Gemini providers answer too, by `--model <provider>/<model>`.
@@ -403,6 +428,7 @@ fn pi_set_up_by_agentgw_uses_served_models_and_is_removed_exactly() {
                 assert_eq!(request.status, 200, "{context}");
                 assert_eq!(request.route(), path, "{context}");
                 assert_eq!(request.bearer(), Some(GOOD_TOKEN), "{context}");
+                assert_user_agent(request, &release, &context);
             }
         }
 
@@ -486,6 +512,7 @@ fn pi_exec_reaches_the_gateway_whatever_pis_settings_say() {
                 "{context}"
             );
             assert_eq!(request.bearer(), Some(GOOD_TOKEN), "{context}");
+            assert_user_agent(request, &release, &context);
         }
         assert_eq!(
             read(&home, ".pi/agent/models.json"),

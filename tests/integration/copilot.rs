@@ -329,7 +329,8 @@ fn lines_of(out: &std::process::Output) -> Vec<String> {
 }
 
 /// Copilot 1.0.85 and newer: the token through `agentgw token` before each request, none in its
-/// environment; the shell's provider, keys, headers and models are replaced or taken out.
+/// environment; the shell's provider, keys, headers and models are replaced or taken out. The
+/// only header is a `User-Agent` naming Copilot and its version, so `agentgw usage` counts it.
 #[test]
 fn exec_gives_a_current_copilot_the_gateway_and_the_key_command_only() {
     let home = TestHome::new();
@@ -350,6 +351,7 @@ fn exec_gives_a_current_copilot_the_gateway_and_the_key_command_only() {
                 agentgw_path()
             ),
             "COPILOT_PROVIDER_BASE_URL=https://ws.example.com/ai-gateway/mlflow/v1".into(),
+            "COPILOT_PROVIDER_HEADERS=User-Agent: copilot/1.0.102 (agentgw)".into(),
             "COPILOT_PROVIDER_TYPE=openai".into(),
             "COPILOT_PROVIDER_WIRE_API=completions".into(),
         ]
@@ -358,7 +360,8 @@ fn exec_gives_a_current_copilot_the_gateway_and_the_key_command_only() {
 }
 
 /// Copilot before 1.0.85 reads one bearer token when it starts: a personal access token goes
-/// there (an OAuth profile gets the loopback relay instead: tests/agents/copilot.rs).
+/// there (an OAuth profile gets the loopback relay instead: tests/agents/copilot.rs). The
+/// `User-Agent` goes too, with the installed version (1.0.11 ignores it: tests/agents/copilot.rs).
 #[test]
 fn exec_gives_an_older_copilot_the_personal_access_token_in_its_environment() {
     let home = TestHome::new();
@@ -374,9 +377,39 @@ fn exec_gives_an_older_copilot_the_personal_access_token_in_its_environment() {
             "COPILOT_OFFLINE=true".into(),
             "COPILOT_PROVIDER_BASE_URL=https://ws.example.com/ai-gateway/mlflow/v1".into(),
             format!("COPILOT_PROVIDER_BEARER_TOKEN={GOOD_TOKEN}"),
+            "COPILOT_PROVIDER_HEADERS=User-Agent: copilot/1.0.11 (agentgw)".into(),
             "COPILOT_PROVIDER_TYPE=openai".into(),
             "COPILOT_PROVIDER_WIRE_API=completions".into(),
         ]
+    );
+}
+
+/// A `copilot` nothing says the version of (no package.json; `--version` prints none) still
+/// gets a User-Agent naming it, without a version.
+#[test]
+fn exec_names_copilot_without_a_version_when_none_is_known() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = TestHome::new();
+    home.login_unverified("default", GOOD_TOKEN);
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let copilot = bin.join("copilot");
+    std::fs::write(
+        &copilot,
+        "#!/bin/sh\nenv | grep '^COPILOT_PROVIDER_HEADERS=' | sort\nexit 7\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&copilot, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = home
+        .cmd()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .args(["exec", "copilot", "-p", "hi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "COPILOT_PROVIDER_HEADERS=User-Agent: copilot (agentgw)\n"
     );
 }
 

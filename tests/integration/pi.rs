@@ -1,9 +1,9 @@
 //! `agentgw setup pi` / `remove pi` on real files: Pi's models.json and settings.json in its
 //! agent folder (`~/.pi/agent`, or `$PI_CODING_AGENT_DIR`).
 
-use crate::common::{assert_no_secret, stderr, stdout};
+use crate::common::{TestHome, assert_no_secret, stderr, stdout};
 use crate::setup::{agentgw_path, home, read, remove, setup, write};
-use crate::support::GOOD_TOKEN;
+use crate::support::{GOOD_TOKEN, Gateway};
 
 /// A user's models.json as Pi accepts it: comments and trailing commas (Pi strips both before
 /// parsing), a provider of their own.
@@ -22,6 +22,7 @@ const THEIR_MODELS: &str = r#"{
 
 const THEIR_SETTINGS: &str = "{\n  \"theme\": \"light\",\n  \"defaultProvider\": \"ollama\",\n  \"defaultModel\": \"llama3.1:8b\"\n}\n";
 
+/// (No Pi is installed here, so its version is unknown: no User-Agent header, see below.)
 #[test]
 fn pi_gets_a_gateway_provider_with_a_key_command_and_no_token() {
     let home = home();
@@ -295,4 +296,258 @@ fn doctor_names_a_stored_key_and_a_project_default() {
         project["message"],
         "~/work/.pi/settings.json makes Pi use ollama/llama3.1:8b in this folder, not the gateway"
     );
+}
+
+// ---- the User-Agent: how `agentgw usage` tells Pi's requests apart ----
+
+/// An installed Pi as npm lays it out: `bin/pi` links to the package's `cli.js`, whose
+/// `package.json` names the package (`@mariozechner/pi-coding-agent` up to 0.73.1) and version.
+/// Its `--version` prints to stderr, as Pi 0.63.0 does (so agentgw must read the version from
+/// the package). Started otherwise, it prints its arguments and the extension `-e` names, then
+/// exits 7. Installing again over it is an upgrade. Returns the PATH to run agentgw with.
+fn fake_pi(home: &TestHome, package: &str, version: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = home.path().join("npm/lib/node_modules").join(package);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        format!(r#"{{"name": "{package}", "version": "{version}", "bin": {{"pi": "cli.js"}}}}"#),
+    )
+    .unwrap();
+    let cli = dir.join("cli.js");
+    std::fs::write(
+        &cli,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = --version ] && echo {version} >&2 && exit 0\n\
+             printf 'arg:%s\\n' \"$@\"\n[ \"$1\" = -e ] && cat \"$2\"\nexit 7\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let _ = std::fs::remove_file(bin.join("pi"));
+    std::os::unix::fs::symlink(&cli, bin.join("pi")).unwrap();
+    format!("{}:/usr/bin:/bin", bin.display())
+}
+
+/// What the stand-in workspace serves: one model of each of Pi's three providers.
+const SERVED: [&str; 3] = [
+    "system.ai.claude-opus-4-6",
+    "system.ai.gpt-5-2",
+    "system.ai.gemini-2-5-flash",
+];
+
+fn setup_with(home: &TestHome, path: &str, extra: &[&str]) -> std::process::Output {
+    home.cmd()
+        .env("PATH", path)
+        .args(["setup", "pi", "--yes", "--no-test"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// models.json as setup writes it for the three providers on `gateway`, each with
+/// `"headers": {"User-Agent": user_agent}` when one is given.
+fn models_json(gateway: &Gateway, user_agent: Option<&str>) -> String {
+    let base = format!("{}/ai-gateway", gateway.url);
+    let key = format!("!{} token --profile default", agentgw_path());
+    let headers = |indent: &str| match user_agent {
+        Some(ua) => {
+            format!("{indent}\"headers\": {{\n{indent}  \"User-Agent\": \"{ua}\"\n{indent}}},\n")
+        }
+        None => String::new(),
+    };
+    let h = headers("      ");
+    format!(
+        r#"{{
+  "providers": {{
+    "databricks-claude": {{
+      "baseUrl": "{base}/anthropic",
+      "api": "anthropic-messages",
+      "apiKey": "{key}",
+      "authHeader": true,
+{h}      "compat": {{
+        "supportsEagerToolInputStreaming": false
+      }},
+      "models": [
+        {{
+          "id": "system.ai.claude-opus-4-6"
+        }}
+      ]
+    }},
+    "databricks-openai": {{
+      "baseUrl": "{base}/openai/v1",
+      "api": "openai-responses",
+      "apiKey": "{key}",
+      "authHeader": true,
+{h}      "models": [
+        {{
+          "id": "system.ai.gpt-5-2"
+        }}
+      ]
+    }},
+    "databricks-gemini": {{
+      "baseUrl": "{base}/gemini/v1beta",
+      "api": "google-generative-ai",
+      "apiKey": "{key}",
+      "authHeader": true,
+{h}      "models": [
+        {{
+          "id": "system.ai.gemini-2-5-flash"
+        }}
+      ]
+    }}
+  }}
+}}
+"#
+    )
+}
+
+/// Pi before 0.84.3 sends its provider SDKs' own User-Agents (`Anthropic/JS …`), which name no
+/// agent: each provider gets `pi/<version> (agentgw)`, and setup says why.
+#[test]
+fn an_old_pi_gets_a_user_agent_naming_it_on_each_provider() {
+    let gateway = Gateway::start_workspace_models(&SERVED);
+    let home = TestHome::logged_in_to(&gateway.url);
+    let path = fake_pi(&home, "@mariozechner/pi-coding-agent", "0.63.0");
+    let out = setup_with(&home, &path, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        read(&home.path().join(".pi/agent/models.json")),
+        models_json(&gateway, Some("pi/0.63.0 (agentgw)"))
+    );
+    assert!(
+        stderr(&out).contains(
+            "Pi 0.63.0 does not name itself in its requests (from 0.84.3 it does): its providers \
+             send `User-Agent: pi/0.63.0 (agentgw)`, so `agentgw usage` counts them as Pi's.\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// From 0.84.3 Pi names itself (`pi/1.6.0 (linux; node/…; x64)`): a header would replace that,
+/// so none is written.
+#[test]
+fn a_pi_that_names_itself_gets_no_user_agent() {
+    let gateway = Gateway::start_workspace_models(&SERVED);
+    let home = TestHome::logged_in_to(&gateway.url);
+    let path = fake_pi(&home, "@earendil-works/pi-coding-agent", "0.84.3");
+    let out = setup_with(&home, &path, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        read(&home.path().join(".pi/agent/models.json")),
+        models_json(&gateway, None)
+    );
+    assert!(!stderr(&out).contains("User-Agent"), "{}", stderr(&out));
+}
+
+/// 0.84.2 gets the header; after an upgrade to 0.84.3 setup shows the header going in its
+/// diff, takes it out (no empty `headers` left), and remove gives back the user's file byte for
+/// byte.
+#[test]
+fn upgrading_pi_past_0_84_3_takes_the_header_out_and_remove_restores_the_users_file() {
+    let gateway = Gateway::start_workspace_models(&SERVED);
+    let home = TestHome::logged_in_to(&gateway.url);
+    let models = write(&home, ".pi/agent/models.json", THEIR_MODELS);
+    let path = fake_pi(&home, "@earendil-works/pi-coding-agent", "0.84.2");
+    assert!(setup_with(&home, &path, &[]).status.success());
+    let written = read(&models);
+    assert_eq!(
+        written
+            .matches("\"User-Agent\": \"pi/0.84.2 (agentgw)\"")
+            .count(),
+        3,
+        "{written}"
+    );
+
+    let path = fake_pi(&home, "@earendil-works/pi-coding-agent", "0.84.3");
+    let out = home
+        .cmd()
+        .env("PATH", &path)
+        .args(["setup", "pi", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let diff = stdout(&out);
+    let removed: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .collect();
+    let header = [
+        "-      \"headers\": {",
+        "-        \"User-Agent\": \"pi/0.84.2 (agentgw)\"",
+        "-      },",
+    ];
+    assert_eq!(removed, header.repeat(3), "{diff}");
+    assert!(
+        !diff
+            .lines()
+            .any(|l| l.starts_with('+') && !l.starts_with("+++")),
+        "{diff}"
+    );
+    assert_eq!(read(&models), written);
+
+    assert!(setup_with(&home, &path, &[]).status.success());
+    let upgraded = read(&models);
+    assert!(!upgraded.contains("headers"), "{upgraded}");
+    assert!(upgraded.contains("\"databricks-gemini\""), "{upgraded}");
+    let out = home
+        .cmd()
+        .env("PATH", &path)
+        .args(["remove", "pi", "--yes"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&models), THEIR_MODELS);
+}
+
+/// The header is agentgw's like the rest of its provider entries: `remove pi` takes it with them.
+#[test]
+fn remove_takes_the_user_agent_with_the_providers() {
+    let home = home();
+    let models = write(&home, ".pi/agent/models.json", THEIR_MODELS);
+    let path = fake_pi(&home, "@mariozechner/pi-coding-agent", "0.73.1");
+    assert!(setup_with(&home, &path, &[]).status.success());
+    assert!(read(&models).contains("\"User-Agent\": \"pi/0.73.1 (agentgw)\""));
+    assert!(remove(&home, &["pi"]).status.success());
+    assert_eq!(read(&models), THEIR_MODELS);
+}
+
+/// The provider `agentgw exec pi` registers through its extension, parsed from what the fake Pi
+/// printed of it.
+fn exec_provider(home: &TestHome, path: &str) -> serde_json::Value {
+    let out = home
+        .cmd()
+        .env("PATH", path)
+        .args(["exec", "pi", "-p", "hi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let table = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("const PROVIDERS = "))
+        .and_then(|l| l.strip_suffix(';'))
+        .unwrap_or_else(|| panic!("no provider table in:\n{printed}"));
+    let providers: serde_json::Value = serde_json::from_str(table).unwrap();
+    providers["databricks-claude"].clone()
+}
+
+/// Exec's provider carries the same header as setup writes, by the installed Pi's version.
+#[test]
+fn exec_gives_an_old_pi_the_user_agent_and_a_new_pi_none() {
+    let home = home();
+    let path = fake_pi(&home, "@mariozechner/pi-coding-agent", "0.63.0");
+    let provider = exec_provider(&home, &path);
+    assert_eq!(
+        provider["headers"],
+        serde_json::json!({"User-Agent": "pi/0.63.0 (agentgw)"}),
+        "{provider}"
+    );
+    let path = fake_pi(&home, "@earendil-works/pi-coding-agent", "1.6.0");
+    let provider = exec_provider(&home, &path);
+    assert_eq!(provider.get("headers"), None, "{provider}");
+    assert_eq!(provider["api"], "anthropic-messages", "{provider}");
 }

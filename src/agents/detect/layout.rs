@@ -60,11 +60,21 @@ struct Manifest {
 /// `0.171.0-linux-x64`.)
 fn is_agents_package(name: &str, agent: &AgentInfo) -> bool {
     name == agent.npm_package
+        || FORMER_NAMES.contains(&(agent.npm_package, name))
         || name
             .strip_prefix(agent.npm_package)
             .is_some_and(|rest| rest.starts_with('-'))
         || is_platform_package_of_program(name, agent.program)
 }
+
+/// Packages an agent was published as before its current name (`(current, former)`): its older
+/// releases are still installed under them. Pi moved to `@earendil-works` at 0.74.0; up to
+/// 0.73.1 it is `@mariozechner/pi-coding-agent`, whose `--version` prints to stderr (0.63.0),
+/// so only its package.json says the version.
+const FORMER_NAMES: [(&str, &str); 1] = [(
+    "@earendil-works/pi-coding-agent",
+    "@mariozechner/pi-coding-agent",
+)];
 
 /// A platform package named for the command rather than the npm package: OpenCode's
 /// `opencode-linux-x64` (and `-baseline`, `-musl`) carries `opencode-ai`'s binary and version.
@@ -168,6 +178,25 @@ mod tests {
         ] {
             assert_eq!(version_in_path(Path::new(path), agent(id)), None, "{path}");
         }
+    }
+
+    #[test]
+    fn pis_former_package_name_says_its_version() {
+        let root = tempfile::tempdir().unwrap();
+        let package = root
+            .path()
+            .join("lib/node_modules/@mariozechner/pi-coding-agent");
+        fs::create_dir_all(package.join("dist")).unwrap();
+        fs::write(
+            package.join("package.json"),
+            r#"{"name": "@mariozechner/pi-coding-agent", "version": "0.63.0"}"#,
+        )
+        .unwrap();
+        let cli = package.join("dist/cli.js");
+        fs::write(&cli, "").unwrap();
+        assert_eq!(version_of(&cli, agent("pi")), Some(Version(0, 63, 0)));
+        // Not another agent's.
+        assert_eq!(version_of(&cli, agent("claude")), None);
     }
 
     #[test]

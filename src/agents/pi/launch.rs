@@ -6,7 +6,8 @@
 //! of the model's family (the same keys setup writes: `apiKey` runs `agentgw token`, so the file
 //! holds no token), and adds `--provider <id> --model <model>`, which outrank every settings file
 //! (seen with 0.63.0, 0.73.1 and 1.6.0). Arguments of the user's come after ours: their own
-//! `--provider`/`--model` win, as typed.
+//! `--provider`/`--model` win, as typed. A Pi before 0.84.3 gets the same `User-Agent` header as
+//! setup writes (an extension's provider `headers` are sent like models.json's).
 
 use super::providers::{self, Provider};
 use crate::agents::{Context, Launch};
@@ -21,7 +22,12 @@ const EXTENSION_TAIL: &str = ";\nexport default function (pi) {\n  for (const [i
 pub fn launch(cx: &Context, args: &[String]) -> Result<Launch> {
     let provider = providers::provider_for(&cx.model)?;
     refuse_stored_key(provider)?;
-    let config = providers::extension_config(cx, provider, std::slice::from_ref(&cx.model))?;
+    // Exec is not told the version; the provider's `User-Agent` depends on it.
+    let version = cx
+        .version
+        .or_else(|| crate::agents::find_installed(&super::Pi).and_then(|i| i.version));
+    let config =
+        providers::extension_config(cx, provider, std::slice::from_ref(&cx.model), version)?;
     let table = serde_json::json!({ provider.id: config });
     let code = format!("{EXTENSION_HEAD}{table}{EXTENSION_TAIL}");
     let extension = crate::agents::exec_file_as("pi-gateway", "mjs", &code)?;

@@ -2,9 +2,13 @@
 //! Messages for Claude models, OpenAI Responses for GPT models, Google's generateContent for Gemini
 //! models), each listing the workspace's served models of its family. The same provider
 //! definitions go into `models.json` (setup) and into the extension `agentgw exec pi` loads.
+//!
+//! A Pi that does not name itself in its requests gets a `User-Agent` header on each provider,
+//! so that `agentgw usage` (which tells agents apart by the gateway's recorded user agent) counts
+//! its traffic as Pi's: see [`user_agent`].
 
 use crate::agents::template::{self, Vars};
-use crate::agents::{Context, wire_base};
+use crate::agents::{Context, Version, wire_base};
 use crate::edit::{Change, Format, KeyPath};
 use crate::gateway::Wire;
 use crate::models::{self, Family, Served};
@@ -119,6 +123,61 @@ pub fn lineup(
     Ok(lineup)
 }
 
+/// The first release that sends Pi's own `User-Agent` (`pi/1.6.0 (linux; node/v22.23.5; x64)`)
+/// on the Anthropic, OpenAI and Google routes. Pi's changelog, 0.84.3: "Changed inherited
+/// Anthropic, Azure OpenAI, Google, Mistral, and OpenAI adapters to send Pi's default
+/// `User-Agent` unless overridden" (earendil-works/pi#8305); 0.84.2 has no such entry. Before it,
+/// each provider SDK's own string went out (seen with 0.63.0: `Anthropic/JS 0.73.0`,
+/// `OpenAI/JS 6.26.0`, `google-genai-sdk/1.52.0 gl-node/v20.20.2`), which names no agent.
+pub const NAMES_ITSELF_SINCE: Version = Version(0, 84, 3);
+
+/// What agentgw does about the `User-Agent` header of its providers for the installed Pi.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserAgent {
+    /// Before 0.84.3: `pi/<version> (agentgw)`, which replaces the SDK's string (seen with
+    /// 0.63.0, 0.73.1 and 1.6.0: a provider's `headers` win over the SDK's own).
+    Give(String),
+    /// From 0.84.3 Pi names itself, better than agentgw could (its platform, Node's version): a
+    /// header would replace that, so none is written, and one written for an older Pi goes.
+    None,
+    /// Pi's version is not known (not installed here): a header would have to guess the version,
+    /// so none is added, and one written before is left as it is.
+    Unknown,
+}
+
+/// The header for the installed Pi (`version`, when known).
+pub fn user_agent(version: Option<Version>) -> UserAgent {
+    match version {
+        Some(v) if v < NAMES_ITSELF_SINCE => UserAgent::Give(format!("pi/{v} (agentgw)")),
+        Some(_) => UserAgent::None,
+        None => UserAgent::Unknown,
+    }
+}
+
+/// The key of a provider's `User-Agent` header in `models.json`.
+pub fn user_agent_key(provider: &Provider) -> KeyPath {
+    vec![
+        "providers".into(),
+        provider.id.into(),
+        "headers".into(),
+        "User-Agent".into(),
+    ]
+}
+
+/// What to take out of `models.json` for a `User-Agent` agentgw wrote that is no longer wanted:
+/// the whole `headers` object when the header is all it holds (no `"headers": {}` left behind),
+/// else the header alone (headers the user added stay).
+pub fn user_agent_removal(models: &std::path::Path, provider: &Provider) -> Result<KeyPath> {
+    let key = user_agent_key(provider);
+    let headers = key[..key.len() - 1].to_vec();
+    let value = crate::edit::read_values(models, Format::Json, std::slice::from_ref(&headers))?;
+    let only_ours = value[0]
+        .as_ref()
+        .and_then(Value::as_object)
+        .is_some_and(|o| o.len() == 1 && o.contains_key("User-Agent"));
+    Ok(if only_ours { headers } else { key })
+}
+
 /// The command line Pi runs for the key (`!` + a shell command): `agentgw token`, by absolute
 /// path, for the profile.
 pub fn key_command(cx: &Context) -> String {
@@ -129,8 +188,9 @@ pub fn key_command(cx: &Context) -> String {
     )
 }
 
-/// The template's keys of every provider, filled in (`providers.<id>.<key>...`).
-fn template_changes(cx: &Context) -> Result<Vec<Change>> {
+/// The template's keys of every provider, filled in (`providers.<id>.<key>...`); the
+/// `User-Agent` header only with a value to give.
+fn template_changes(cx: &Context, user_agent: &UserAgent) -> Result<Vec<Change>> {
     let mut vars = Vars::default();
     for provider in &PROVIDERS {
         let name = match provider.family {
@@ -141,7 +201,21 @@ fn template_changes(cx: &Context) -> Result<Vec<Change>> {
         vars.set(name, provider.base_url(&cx.gateway, cx.profile));
     }
     vars.set("key_command", key_command(cx));
-    template::changes(Format::Json, MODELS, &vars)
+    let header = match user_agent {
+        UserAgent::Give(value) => Some(value.as_str()),
+        UserAgent::None | UserAgent::Unknown => None,
+    };
+    vars.set("user_agent", header.unwrap_or_default());
+    Ok(template::changes(Format::Json, MODELS, &vars)?
+        .into_iter()
+        .filter(|c| header.is_some() || !is_user_agent(c))
+        .collect())
+}
+
+fn is_user_agent(change: &Change) -> bool {
+    PROVIDERS
+        .iter()
+        .any(|p| *key_of(change) == user_agent_key(p))
 }
 
 /// The key of a provider's model list.
@@ -149,13 +223,14 @@ pub fn models_key(provider: &Provider) -> KeyPath {
     vec!["providers".into(), provider.id.into(), "models".into()]
 }
 
-/// What a provider's entry sets in `models.json`: the template's keys, then its models.
+/// What a provider's entry sets in `models.json`: the template's keys (with the `User-Agent` the
+/// installed Pi needs), then its models.
 pub fn provider_changes(
     cx: &Context,
     provider: &Provider,
     names: &[String],
 ) -> Result<Vec<Change>> {
-    let mut changes: Vec<Change> = template_changes(cx)?
+    let mut changes: Vec<Change> = template_changes(cx, &user_agent(cx.version))?
         .into_iter()
         .filter(|c| is_of(c, provider))
         .collect();
@@ -167,30 +242,41 @@ pub fn provider_changes(
     Ok(changes)
 }
 
-/// Every key agentgw may set for `provider` (to take them out again).
+/// Every key agentgw may set for `provider`, the `User-Agent` header included whatever Pi's
+/// version (to take them out again).
 pub fn provider_keys(cx: &Context, provider: &Provider) -> Result<Vec<KeyPath>> {
-    Ok(provider_changes(cx, provider, &[])?
-        .into_iter()
-        .filter_map(|c| match c {
-            Change::Set { key, .. } => Some(key),
-            Change::Remove { .. } => None,
-        })
-        .collect())
+    let any_header = UserAgent::Give(String::new());
+    let mut keys: Vec<KeyPath> = template_changes(cx, &any_header)?
+        .iter()
+        .filter(|c| is_of(c, provider))
+        .map(|c| key_of(c).clone())
+        .collect();
+    keys.push(models_key(provider));
+    Ok(keys)
+}
+
+fn key_of(change: &Change) -> &KeyPath {
+    match change {
+        Change::Set { key, .. } | Change::Remove { key } => key,
+    }
 }
 
 fn is_of(change: &Change, provider: &Provider) -> bool {
-    let key = match change {
-        Change::Set { key, .. } | Change::Remove { key } => key,
-    };
-    key.get(1).is_some_and(|id| id == provider.id)
+    key_of(change).get(1).is_some_and(|id| id == provider.id)
 }
 
 /// The provider as `pi.registerProvider` takes it from an extension: the same keys, models with
 /// every field Pi's own model definitions have (an extension's models are used as they are), and
 /// the Anthropic compat flag on each model too (0.73.1 and 1.6.0 read it there for extensions).
-pub fn extension_config(cx: &Context, provider: &Provider, names: &[String]) -> Result<Value> {
+/// `version` is the installed Pi's: an extension's provider `headers` are sent like models.json's.
+pub fn extension_config(
+    cx: &Context,
+    provider: &Provider,
+    names: &[String],
+    version: Option<Version>,
+) -> Result<Value> {
     let mut config = json!({});
-    for change in template_changes(cx)?
+    for change in template_changes(cx, &user_agent(version))?
         .into_iter()
         .filter(|c| is_of(c, provider))
     {
@@ -245,6 +331,21 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn only_a_pi_before_0_84_3_gets_a_user_agent() {
+        assert_eq!(
+            user_agent(Some(Version(0, 63, 0))),
+            UserAgent::Give("pi/0.63.0 (agentgw)".into())
+        );
+        assert_eq!(
+            user_agent(Some(Version(0, 84, 2))),
+            UserAgent::Give("pi/0.84.2 (agentgw)".into())
+        );
+        assert_eq!(user_agent(Some(Version(0, 84, 3))), UserAgent::None);
+        assert_eq!(user_agent(Some(Version(1, 6, 0))), UserAgent::None);
+        assert_eq!(user_agent(None), UserAgent::Unknown);
     }
 
     #[test]
