@@ -15,6 +15,7 @@ mod cursor;
 mod dashboard;
 mod discovery;
 mod doctor;
+mod doctor_traffic;
 mod exec;
 mod faults;
 mod help;

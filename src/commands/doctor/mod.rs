@@ -7,6 +7,7 @@ mod cursor_checks;
 mod environment;
 mod model_served;
 mod profile_checks;
+mod traffic_today;
 
 use super::AlreadyReported;
 use super::session::ProfileState;
@@ -43,6 +44,7 @@ pub fn run(profile_flag: Option<&str>, args: DoctorArgs) -> Result<()> {
             running.push(scope.spawn(move || cursor_checks::run(base, cursor_dir, explicit)));
         }
         running.push(scope.spawn(|| environment::run(&selected)));
+        running.push(scope.spawn(|| traffic_today::run(&base)));
         running.push(scope.spawn(|| {
             let files: Vec<_> = selected
                 .iter()
@@ -83,7 +85,7 @@ fn area_order(area: &str) -> usize {
     ["profile"]
         .iter()
         .chain(&agents)
-        .chain(&["environment", "files"])
+        .chain(&["environment", "files", "usage"])
         .position(|a| *a == area)
         .unwrap_or(usize::MAX)
 }
