@@ -291,10 +291,10 @@ Examples:
   agentgw usage --source otel --tables main.agents.claude
 
 Reads the gateway's usage table system.ai_gateway.usage through a SQL
-warehouse: the running one the workspace lists first (serverless preferred)
-unless --warehouse-id names one; the choice is remembered in the profile. The
-agent comes from each request's User-Agent; costs are estimates from the
-workspace's list prices (blank where no price is known).")]
+warehouse: --warehouse-id, else the one remembered in the profile, else one
+the workspace lists (running first, serverless first; a stopped one is
+started). The agent comes from each request's User-Agent; costs are estimates
+from the workspace's list prices (blank where no price is known).")]
     Usage(UsageArgs),
 
     /// Create or open the usage dashboard (AI/BI) in the workspace
