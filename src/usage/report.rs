@@ -217,7 +217,7 @@ pub fn build(
 
 /// `agents::ALL`'s order (the order of `setup`, `status` and `doctor`), then `other`, then
 /// anything else the query might name.
-fn agent_rank(id: &str) -> (usize, String) {
+pub fn agent_rank(id: &str) -> (usize, String) {
     let position = crate::agents::ALL.iter().position(|t| t.id() == id);
     match (position, id) {
         (Some(i), _) => (i, String::new()),

@@ -12,7 +12,7 @@ use crate::commands::session::ProfileState;
 use crate::gateway::Http;
 use crate::sql::Warehouse;
 use crate::usage::query::{self, Users};
-use crate::usage::report::agent_name;
+use crate::usage::report::{agent_name, agent_rank};
 use crate::warehouses::{self, State};
 use std::time::Instant;
 
@@ -46,7 +46,6 @@ fn requests_today(base: &ProfileState) -> Option<Vec<(String, u64)>> {
         .run_with(query::TEMPLATE, &query::parameters(1, Users::Me))
         .ok()?;
     let records = query::records(&result).ok()?.records;
-    let order = crate::agents::ALL.map(|t| t.id());
     let mut per_agent: Vec<(String, u64)> = Vec::new();
     for record in records {
         match per_agent
@@ -57,12 +56,7 @@ fn requests_today(base: &ProfileState) -> Option<Vec<(String, u64)>> {
             None => per_agent.push((record.agent, record.requests)),
         }
     }
-    per_agent.sort_by_key(|(agent, _)| {
-        order
-            .iter()
-            .position(|id| id == agent)
-            .unwrap_or(order.len())
-    });
+    per_agent.sort_by_key(|(agent, _)| agent_rank(agent));
     Some(per_agent)
 }
 
