@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Create or open the usage dashboard (AI/BI) in the workspace')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of agentgw or of one of its commands')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings winning over its own config (left untouched)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -281,6 +282,14 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'agentgw;man' {
+            [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Write every page (agentgw.1, agentgw-<command>.1, ...) into DIR instead, creating it')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'agentgw;exec' {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model (gateway endpoint name) [default: the profile''s, else the product default]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
@@ -304,6 +313,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Create or open the usage dashboard (AI/BI) in the workspace')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles with their workspace, gateway and token storage')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of agentgw or of one of its commands')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run an agent with the gateway settings winning over its own config (left untouched)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -368,6 +378,9 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;help;completions' {
+            break
+        }
+        'agentgw;help;man' {
             break
         }
         'agentgw;help;exec' {

@@ -37,6 +37,9 @@ _agentgw() {
             agentgw,logout)
                 cmd="agentgw__subcmd__logout"
                 ;;
+            agentgw,man)
+                cmd="agentgw__subcmd__man"
+                ;;
             agentgw,otel)
                 cmd="agentgw__subcmd__otel"
                 ;;
@@ -102,6 +105,9 @@ _agentgw() {
                 ;;
             agentgw__subcmd__help,logout)
                 cmd="agentgw__subcmd__help__subcmd__logout"
+                ;;
+            agentgw__subcmd__help,man)
+                cmd="agentgw__subcmd__help__subcmd__man"
                 ;;
             agentgw__subcmd__help,otel)
                 cmd="agentgw__subcmd__help__subcmd__otel"
@@ -176,7 +182,7 @@ _agentgw() {
 
     case "${cmd}" in
         agentgw)
-            opts="-p -h -V --profile --help --version login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help"
+            opts="-p -h -V --profile --help --version login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions man exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,7 +416,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help)
-            opts="login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions exec help"
+            opts="login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions man exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +542,20 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -778,6 +798,32 @@ _agentgw() {
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__man)
+            opts="-p -h --out-dir --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand dashboard 'Create or open the usage dashboard (AI/BI) in the workspace'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
+            cand man 'Print the manual page (roff) of agentgw or of one of its commands'
             cand exec 'Run an agent with the gateway settings winning over its own config (left untouched)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -249,6 +250,13 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'agentgw;man'= {
+            cand --out-dir 'Write every page (agentgw.1, agentgw-<command>.1, ...) into DIR instead, creating it'
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'agentgw;exec'= {
             cand --model 'Model (gateway endpoint name) [default: the profile''s, else the product default]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'
@@ -271,6 +279,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand dashboard 'Create or open the usage dashboard (AI/BI) in the workspace'
             cand profiles 'List profiles with their workspace, gateway and token storage'
             cand completions 'Print a shell completion script'
+            cand man 'Print the manual page (roff) of agentgw or of one of its commands'
             cand exec 'Run an agent with the gateway settings winning over its own config (left untouched)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -316,6 +325,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;profiles'= {
         }
         &'agentgw;help;completions'= {
+        }
+        &'agentgw;help;man'= {
         }
         &'agentgw;help;exec'= {
         }

@@ -61,7 +61,54 @@ pub struct Cli {
 pub fn parse_from(args: &[OsString]) -> Result<Cli, clap::Error> {
     let mut command = empty_variables_unset(command());
     let matches = command.try_get_matches_from_mut(args)?;
-    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
+    if let Command::Man(man) = &cli.command {
+        check_man_command(&mut command, &man.command)?;
+    }
+    Ok(cli)
+}
+
+/// `agentgw man WORDS...` names a command that has a page: refused like any other usage error
+/// (exit 2) when it does not, here where clap's own errors are made.
+fn check_man_command(command: &mut clap::Command, words: &[String]) -> Result<(), clap::Error> {
+    if man_page_command(command, words).is_some() {
+        return Ok(());
+    }
+    let typed = format!("agentgw {}", words.join(" "));
+    let known = words
+        .iter()
+        .map_while({
+            let mut at = &*command;
+            move |word| {
+                at = man_page_command(at, std::slice::from_ref(word))?;
+                Some(word.as_str())
+            }
+        })
+        .collect::<Vec<_>>();
+    let lists = ["agentgw"]
+        .into_iter()
+        .chain(known)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let man = command
+        .find_subcommand_mut("man")
+        .expect("the definition has a man command");
+    Err(man.error(
+        clap::error::ErrorKind::InvalidValue,
+        format!("there is no command '{typed}'; '{lists} --help' lists its commands"),
+    ))
+}
+
+/// The command `words` name below `command` (itself for none), if it has a manual page: every
+/// command but clap's `help`.
+pub fn man_page_command<'a>(
+    command: &'a clap::Command,
+    words: &[String],
+) -> Option<&'a clap::Command> {
+    words.iter().try_fold(command, |at, word| {
+        at.get_subcommands()
+            .find(|sub| sub.get_name() == word && sub.get_name() != "help")
+    })
 }
 
 /// The whole command line definition: the derived one, plus what a derive cannot write — the
@@ -319,6 +366,15 @@ Examples:
   agentgw completions zsh > \"${fpath[1]}/_agentgw\"
   agentgw completions fish > ~/.config/fish/completions/agentgw.fish")]
     Completions(CompletionsArgs),
+
+    /// Print the manual page (roff) of agentgw or of one of its commands
+    #[command(after_help = "\
+Examples:
+  agentgw man | man -l -              # read it now (macOS: | mandoc -a)
+  agentgw man otel create | man -l -
+  # install every page where man finds it:
+  agentgw man --out-dir ~/.local/share/man/man1")]
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -788,6 +844,17 @@ pub struct ProfilesArgs {
 pub struct CompletionsArgs {
     /// Shell to generate the script for
     pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print, as typed (e.g. `otel create`) [default: agentgw's own]
+    #[arg(value_name = "COMMAND", conflicts_with = "out_dir")]
+    pub command: Vec<String>,
+
+    /// Write every page (agentgw.1, agentgw-<command>.1, ...) into DIR instead, creating it
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

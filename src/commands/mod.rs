@@ -6,6 +6,7 @@ mod doctor;
 mod exec;
 mod login;
 mod logout;
+mod man;
 mod mask;
 mod otel;
 mod profiles;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Dashboard(args) => dashboard::run(profile, args),
         Command::Profiles(args) => profiles::run(profile, args),
         Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
 

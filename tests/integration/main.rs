@@ -24,6 +24,7 @@ mod json_errors;
 mod keyring;
 mod login;
 mod logout;
+mod man;
 mod models;
 mod oauth_agents;
 mod oauth_login;
