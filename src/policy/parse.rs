@@ -243,3 +243,45 @@ fn is_loopback(url: &str) -> bool {
     };
     matches!(host, "127.0.0.1" | "localhost" | "::1")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{is_loopback, parse, version};
+    use crate::agents::Version;
+
+    #[test]
+    fn a_version_is_exactly_three_numbers() {
+        assert_eq!(version("0.134.0"), Some(Version(0, 134, 0)));
+        for bad in ["0.134", "0.134.0.1", "v0.134.0", "0..1", "1.2.x", ""] {
+            assert_eq!(version(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_loopback_hosts_may_be_plain_http() {
+        assert!(is_loopback("http://127.0.0.1:8080"));
+        assert!(is_loopback("http://localhost"));
+        assert!(is_loopback("http://[::1]:9"));
+        assert!(!is_loopback("http://127.0.0.1.example.com"));
+        assert!(!is_loopback("http://ws.example.com"));
+    }
+
+    #[test]
+    fn agents_come_in_setups_order_whatever_the_files() {
+        let policy = parse(
+            "p.toml",
+            "[workspace]\nhost = \"https://ws.example.com\"\n[agents.gemini]\n[agents.claude]\n",
+        )
+        .unwrap();
+        let ids: Vec<&str> = policy.agents.iter().map(|a| a.agent.id()).collect();
+        assert_eq!(ids, ["claude", "gemini"]);
+        assert_eq!(policy.workspace.auth, crate::profile::Auth::Pat);
+    }
+
+    #[test]
+    fn a_toml_syntax_error_points_at_its_line() {
+        let error = parse("p.toml", "[workspace]\nhost = \n").unwrap_err();
+        assert_eq!((error.line, error.column), (2, 8), "{error}");
+        assert!(error.to_string().starts_with("p.toml:2:8: "), "{error}");
+    }
+}

@@ -477,3 +477,54 @@ fn remove_all_undoes_what_apply_did() {
     );
     assert!(!home.path().join(".codex/config.toml").exists());
 }
+
+#[test]
+fn a_logged_out_profile_needs_login_unless_agentgw_token_is_set() {
+    let gateway = Gateway::start();
+    let home = home(&gateway);
+    let out = home.cmd().arg("logout").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let policy = policy_file(
+        &home,
+        &format!(
+            "[workspace]\nhost = \"{}\"\n[agents.codex]\nmodel = \"{CODEX_MODEL}\"\n",
+            gateway.url
+        ),
+    );
+    let out = apply(&home, &[arg(&policy), "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(
+        &out,
+        &format!(
+            "not logged in (profile 'default'); agentgw changed nothing; run: agentgw login --host {} --auth pat\n",
+            gateway.url
+        ),
+    );
+    assert!(!home.path().join(".codex").exists());
+    let out = home
+        .cmd()
+        .env("PATH", path_var(&home))
+        .env("AGENTGW_TOKEN", crate::support::GOOD_TOKEN)
+        .args(["apply", arg(&policy), "--yes"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(home.path().join(".codex/config.toml").exists());
+}
+
+#[test]
+fn check_names_a_profile_for_another_workspace() {
+    let home = TestHome::new();
+    home.login_unverified("default", crate::support::GOOD_TOKEN);
+    let policy = policy_file(
+        &home,
+        "[workspace]\nhost = \"https://other.example.com\"\nauth = \"oauth\"\n[agents.claude]\n",
+    );
+    let out = apply(&home, &[arg(&policy), "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "workspace: host: wanted https://other.example.com, found https://ws.example.com (~/.config/agentgw/config.toml); fix: agentgw login --host https://other.example.com --auth oauth\n\
+         workspace: auth: wanted oauth, found pat (~/.config/agentgw/config.toml); fix: agentgw login --host https://other.example.com --auth oauth\n"
+    );
+}

@@ -29,12 +29,7 @@ pub fn run(profile_flag: Option<&str>, policy: &Policy, args: &ApplyArgs) -> Res
     let profile = Config::load(&config_dir)?.profile(&name)?;
     let mut drift = Vec::new();
     let mut skipped = Vec::new();
-    let login = format!(
-        "agentgw apply {} --yes (after agentgw login --host {} --auth {})",
-        args.policy,
-        policy.workspace.host,
-        policy.workspace.auth.as_str()
-    );
+    let login = super::login_command(&name, policy);
     let mut workspace = |key: &str, wanted: String, found: String| {
         drift.push(Drift {
             agent: "workspace".into(),

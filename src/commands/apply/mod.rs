@@ -104,9 +104,8 @@ fn setup_args(wanted: &AgentPolicy, args: &ApplyArgs) -> SetupArgs {
     }
 }
 
-/// The profile signs in to the policy's workspace, the way it asks, with a token to use (the
-/// stored one or AGENTGW_TOKEN); else the exact `agentgw login` that makes it so.
-fn logged_in_as_policy_wants(name: &str, policy: &Policy) -> Result<()> {
+/// The `agentgw login` that gives profile `name` the policy's workspace and way of signing in.
+fn login_command(name: &str, policy: &Policy) -> String {
     let ws = &policy.workspace;
     let mut login = format!(
         "agentgw login --host {} --auth {}",
@@ -119,6 +118,14 @@ fn logged_in_as_policy_wants(name: &str, policy: &Policy) -> Result<()> {
     if name != profile::DEFAULT_PROFILE {
         login.push_str(&format!(" --profile {name}"));
     }
+    login
+}
+
+/// The profile signs in to the policy's workspace, the way it asks, with a token to use (the
+/// stored one or AGENTGW_TOKEN); else the exact `agentgw login` that makes it so.
+fn logged_in_as_policy_wants(name: &str, policy: &Policy) -> Result<()> {
+    let ws = &policy.workspace;
+    let login = login_command(name, policy);
     let not_ready = |what: String| -> anyhow::Error {
         Classified::run(
             Kind::NotLoggedIn,
