@@ -225,7 +225,8 @@ Examples:
   agentgw apply team.toml --dry-run                # the combined diff
   agentgw apply team.toml --check                  # compliance: exit 1 on drift
   agentgw apply team.toml --check --json
-  curl -fsSL \"$POLICY_URL\" | agentgw apply - --yes
+  agentgw apply https://example.com/team/agentgw.toml --yes
+  agentgw apply - --yes < team.toml
 
 Each listed agent is set up as `agentgw setup <agent> --model M` would
 (backups, undo records, a test request); `agentgw remove all` undoes it.
@@ -486,8 +487,8 @@ pub struct SetupArgs {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The policy file (TOML), or - to read it from standard input
-    #[arg(value_name = "FILE|-")]
+    /// The policy file (TOML), - to read it from standard input, or an https:// URL
+    #[arg(value_name = "FILE|-|URL")]
     pub policy: String,
 
     /// Do not ask; write the changes (required without a terminal)

@@ -235,8 +235,9 @@ fn version(text: &str) -> Option<Version> {
 }
 
 /// `http://127.0.0.1[:port]`, `http://localhost[:port]` or `http://[::1][:port]`.
-fn is_loopback(url: &str) -> bool {
+pub(super) fn is_loopback(url: &str) -> bool {
     let authority = url.trim_start_matches("http://");
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
     let host = match authority.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or_default(),
         None => authority.split(':').next().unwrap_or_default(),

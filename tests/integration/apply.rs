@@ -208,7 +208,7 @@ fn bad_values_are_refused_where_they_are() {
 }
 
 #[test]
-fn a_url_is_refused_naming_the_way_to_pipe_it_in() {
+fn a_plain_http_url_is_refused_naming_https() {
     let home = TestHome::new();
     let out = apply(
         &home,
@@ -217,8 +217,68 @@ fn a_url_is_refused_naming_the_way_to_pipe_it_in() {
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_contains(
         &out,
-        "error: http://policies.example.com/agentgw.toml:1:1: a policy is read from a file or stdin, not a URL; download it first, e.g. `curl -fsSL URL | agentgw apply -`",
+        "error: http://policies.example.com/agentgw.toml:1:1: a policy URL must be https:// (the policy decides where your token goes)\n",
     );
+}
+
+/// A loopback server answering every request with `status` and `body`.
+fn policy_server(status: &'static str, body: String) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/team/agentgw.toml",
+        listener.local_addr().unwrap()
+    );
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_policy_is_fetched_from_a_url_and_a_failed_fetch_is_exit_1() {
+    let gateway = Gateway::start();
+    let (home, _) = applied(&gateway);
+    let url = policy_server("200 OK", full_policy(&gateway));
+    let out = apply(&home, &[&url, "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("in force: every setting of {url} is in place\n")
+    );
+
+    let missing = policy_server("404 Not Found", String::new());
+    let out = apply(&home, &[&missing, "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(
+        &out,
+        &format!("cannot fetch the policy {missing}: HTTP 404\n"),
+    );
+
+    let closed = format!(
+        "https://{}/agentgw.toml",
+        &crate::support::closed_port_url()[7..]
+    );
+    let out = apply(&home, &[&closed, "--check", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "connect", "{error}");
+    assert_eq!(
+        error["error"]["fix"],
+        "check the URL and your network; behind a proxy, set HTTPS_PROXY"
+    );
+    let bad = policy_server("200 OK", "[workspace]\nhots = 1\n".to_string());
+    let out = apply(&home, &[&bad, "--check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr_contains(&out, &format!("error: {bad}:2:1: unknown key `hots`"));
 }
 
 #[test]

@@ -16,16 +16,25 @@ use clap::CommandFactory;
 use clap::error::ErrorKind;
 
 pub fn run(profile_flag: Option<&str>, args: ApplyArgs) -> Result<()> {
-    let policy = match policy::read(&args.policy) {
+    let name = profile::selected_name(profile_flag)?;
+    // A policy fetched from a URL trusts the profile's CA file, as its requests do.
+    let ca_file = Config::load(&paths::config_dir()?)
+        .ok()
+        .and_then(|config| config.profile(&name).ok().flatten())
+        .and_then(|profile| profile.ca_file);
+    let policy = match policy::read(&args.policy, ca_file.as_deref()) {
         Ok(policy) => policy,
         // A policy agentgw cannot use is a usage error (exit 2), like a bad flag.
-        Err(e) => {
-            let error = Cli::command().error(ErrorKind::ValueValidation, e.to_string());
-            let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
-            // Prints it (as JSON too with --json); exits itself unless JSON was asked for.
-            crate::commands::usage_error(error, &words);
-            std::process::exit(2);
-        }
+        Err(e) => match e.downcast_ref::<policy::PolicyError>() {
+            Some(refused) => {
+                let error = Cli::command().error(ErrorKind::ValueValidation, refused.to_string());
+                let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
+                // Prints it (as JSON too with --json); exits itself unless JSON was asked for.
+                crate::commands::usage_error(error, &words);
+                std::process::exit(2);
+            }
+            None => return Err(e),
+        },
     };
     if args.check {
         return check::run(profile_flag, &policy, &args);
@@ -38,7 +47,6 @@ pub fn run(profile_flag: Option<&str>, args: ApplyArgs) -> Result<()> {
             )
             .exit();
     }
-    let name = profile::selected_name(profile_flag)?;
     logged_in_as_policy_wants(&name, &policy)?;
     if policy.agents.is_empty() {
         println!("the policy lists no agent; nothing to set up");
