@@ -588,3 +588,25 @@ fn check_names_a_profile_for_another_workspace() {
          workspace: auth: wanted oauth, found pat (~/.config/agentgw/config.toml); fix: agentgw login --host https://other.example.com --auth oauth\n"
     );
 }
+
+#[test]
+fn an_agent_below_min_version_is_named_with_its_upgrade_and_fails_with_strict() {
+    let gateway = Gateway::start();
+    let home = home(&gateway);
+    let policy = policy_file(
+        &home,
+        &format!(
+            "[workspace]\nhost = \"{}\"\n[agents.codex]\nmin_version = \"0.134.0\"\n",
+            gateway.url
+        ),
+    );
+    let out = apply(&home, &[arg(&policy), "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(
+        &out,
+        "Codex CLI: 0.130.0 is older than the policy's min_version 0.134.0; upgrade: npm install -g @openai/codex@latest",
+    );
+    let strict = apply(&home, &[arg(&policy), "--yes", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert_stderr_contains(&strict, "apply did not succeed for Codex CLI");
+}

@@ -56,7 +56,26 @@ pub fn run(profile_flag: Option<&str>, args: ApplyArgs) -> Result<()> {
     let mut chosen = Vec::new();
     for wanted in &policy.agents {
         let agent = wanted.agent;
-        if agents::find_installed(agent).is_none() {
+        let installed = agents::find_installed(agent);
+        if let (Some(min), Some(found)) = (wanted.min_version, installed.as_ref())
+            && found.version.is_none_or(|v| v < min)
+        {
+            let version = found
+                .version
+                .map_or("of unknown version".to_string(), |v| v.to_string());
+            let line = format!(
+                "{}: {version} is older than the policy's min_version {min}; upgrade: npm install -g {}@latest",
+                agent.name(),
+                agent.info().npm_package
+            );
+            if args.strict {
+                ui::error(&format!("{line} (--strict)"));
+                failed.push(agent.name().to_string());
+                continue;
+            }
+            ui::warn(&line);
+        }
+        if installed.is_none() {
             let line = format!(
                 "{}: skipped, `{}` is not on PATH",
                 agent.name(),
