@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored token of a profile (the profile itself is kept)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the profile''s token (agents call this as their key helper)')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point an agent''s config at the gateway (keeps everything else in the file)')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Set up the agents a team policy file lists, or check they still are (--check)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Undo what setup changed, keeping every change of your own')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send one real request per agent through the gateway, as the agent would')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the profile and, per agent, what is installed, configured and how it gets its token')
@@ -100,6 +101,19 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('--write-cursor-db', '--write-cursor-db', [CompletionResultType]::ParameterName, 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'agentgw;apply' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask; write the changes (required without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask; write the changes (required without a terminal)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the combined diff and change nothing')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Change nothing; exit 1 with one line per setting not in place or not in force')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'With --check: print the result as JSON ({"ok", "drift", "skipped"})')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail when a listed agent is not installed, instead of skipping it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'agentgw;remove' {
@@ -303,6 +317,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored token of a profile (the profile itself is kept)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the profile''s token (agents call this as their key helper)')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point an agent''s config at the gateway (keeps everything else in the file)')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Set up the agents a team policy file lists, or check they still are (--check)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Undo what setup changed, keeping every change of your own')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send one real request per agent through the gateway, as the agent would')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the profile and, per agent, what is installed, configured and how it gets its token')
@@ -328,6 +343,9 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
             break
         }
         'agentgw;help;setup' {
+            break
+        }
+        'agentgw;help;apply' {
             break
         }
         'agentgw;help;remove' {

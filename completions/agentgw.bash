@@ -16,6 +16,9 @@ _agentgw() {
             ",$1")
                 cmd="agentgw"
                 ;;
+            agentgw,apply)
+                cmd="agentgw__subcmd__apply"
+                ;;
             agentgw,completions)
                 cmd="agentgw__subcmd__completions"
                 ;;
@@ -84,6 +87,9 @@ _agentgw() {
                 ;;
             agentgw__subcmd__dashboard__subcmd__help,open)
                 cmd="agentgw__subcmd__dashboard__subcmd__help__subcmd__open"
+                ;;
+            agentgw__subcmd__help,apply)
+                cmd="agentgw__subcmd__help__subcmd__apply"
                 ;;
             agentgw__subcmd__help,completions)
                 cmd="agentgw__subcmd__help__subcmd__completions"
@@ -182,8 +188,30 @@ _agentgw() {
 
     case "${cmd}" in
         agentgw)
-            opts="-p -h -V --profile --help --version login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions man exec help"
+            opts="-p -h -V --profile --help --version login logout token setup apply remove test status doctor otel-headers otel usage dashboard profiles completions man exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__apply)
+            opts="-y -p -h --yes --dry-run --check --json --strict --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -416,8 +444,22 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__help)
-            opts="login logout token setup remove test status doctor otel-headers otel usage dashboard profiles completions man exec help"
+            opts="login logout token setup apply remove test status doctor otel-headers otel usage dashboard profiles completions man exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentgw__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

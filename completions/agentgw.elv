@@ -28,6 +28,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand logout 'Remove the stored token of a profile (the profile itself is kept)'
             cand token 'Print the profile''s token (agents call this as their key helper)'
             cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'
+            cand apply 'Set up the agents a team policy file lists, or check they still are (--check)'
             cand remove 'Undo what setup changed, keeping every change of your own'
             cand test 'Send one real request per agent through the gateway, as the agent would'
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
@@ -93,6 +94,18 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand --write-cursor-db 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentgw;apply'= {
+            cand -p 'Profile (workspace + gateway) to use [default: default]'
+            cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand -y 'Do not ask; write the changes (required without a terminal)'
+            cand --yes 'Do not ask; write the changes (required without a terminal)'
+            cand --dry-run 'Print the combined diff and change nothing'
+            cand --check 'Change nothing; exit 1 with one line per setting not in place or not in force'
+            cand --json 'With --check: print the result as JSON ({"ok", "drift", "skipped"})'
+            cand --strict 'Fail when a listed agent is not installed, instead of skipping it'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'agentgw;remove'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
@@ -269,6 +282,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
             cand logout 'Remove the stored token of a profile (the profile itself is kept)'
             cand token 'Print the profile''s token (agents call this as their key helper)'
             cand setup 'Point an agent''s config at the gateway (keeps everything else in the file)'
+            cand apply 'Set up the agents a team policy file lists, or check they still are (--check)'
             cand remove 'Undo what setup changed, keeping every change of your own'
             cand test 'Send one real request per agent through the gateway, as the agent would'
             cand status 'Show the profile and, per agent, what is installed, configured and how it gets its token'
@@ -290,6 +304,8 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;help;token'= {
         }
         &'agentgw;help;setup'= {
+        }
+        &'agentgw;help;apply'= {
         }
         &'agentgw;help;remove'= {
         }

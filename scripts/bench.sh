@@ -16,6 +16,7 @@
 #       `setup all --yes --no-test` on a set-up home             (target: <= 20 ms median)
 #       `setup all --dry-run`                                     (target: <= 20 ms median)
 #       `status` against a gateway on loopback                    (target: <= 50 ms median)
+#       `apply --check` of a three-agent policy                   (target: <= 50 ms median)
 #       `status` the first time (no version cache yet)
 #       peak RSS of `setup all --yes --no-test`
 #       `doctor` when every gateway call takes 800 ms             (target: < 1.5 s)
@@ -176,6 +177,14 @@ else
     echo "  status, gateway on loopback:                   $(PATH=$with_agents median_ms 20 "$bin" status) ms"
     echo "  status, first run (no version cache):          $(PATH=$with_agents BENCH_PREPARE="rm -f $cache" median_ms 20 "$bin" status) ms"
     echo "  setup all --yes --no-test, peak RSS:           $(PATH=$with_agents peak_rss_kib "$bin" setup all --yes --no-test) KiB"
+    # `apply --check` for a three-agent policy (target: <= 50 ms median); offline, but on the
+    # home set up against the loopback gateway. Its verdict is printed too: a drift run is no
+    # measure of a clean one.
+    policy="$HOME/agentgw.toml"
+    printf '[workspace]\nhost = "http://127.0.0.1:%s"\n[agents.claude]\n[agents.codex]\n[agents.gemini]\n' \
+        "$gateway_port" >"$policy"
+    verdict=$(PATH=$with_agents "$bin" apply "$policy" --check 2>/dev/null | head -1 || true)
+    echo "  apply --check, 3 agents ($verdict): $(PATH=$with_agents median_ms 20 "$bin" apply "$policy" --check) ms"
     kill "$gateway_pid"
     rm -rf "$HOME"
     start_gateway 0.8

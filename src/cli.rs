@@ -1,7 +1,7 @@
 //! The whole command-line definition. `agentgw completions` and the completions test generate
 //! from this same definition, so the committed scripts in completions/ cannot drift from it.
 
-mod checks;
+pub(crate) mod checks;
 
 use crate::agents::{self, Target};
 use checks::Checked;
@@ -199,6 +199,7 @@ impl Cli {
             Command::Doctor(args) => args.json,
             Command::Usage(args) => args.json,
             Command::Profiles(args) => args.json,
+            Command::Apply(args) => args.json,
             _ => false,
         }
     }
@@ -263,6 +264,22 @@ Examples:
 Every file gets a timestamped backup first, and `agentgw remove` puts back
 exactly what was there.")]
     Setup(SetupArgs),
+
+    /// Set up the agents a team policy file lists, or check they still are (--check)
+    #[command(after_help = "\
+Examples:
+  agentgw apply ~/.dotfiles/agentgw.toml --yes     # dotfiles: one line
+  agentgw apply team.toml --dry-run                # the combined diff
+  agentgw apply team.toml --check                  # compliance: exit 1 on drift
+  agentgw apply team.toml --check --json
+  agentgw apply https://example.com/team/agentgw.toml --yes
+  agentgw apply - --yes < team.toml
+
+Each listed agent is set up as `agentgw setup <agent> --model M` would
+(backups, undo records, a test request); `agentgw remove all` undoes it.
+Agents not on PATH are skipped (--strict: fail). The policy's format is in
+the README, \"Apply a team policy\".")]
+    Apply(ApplyArgs),
 
     /// Undo what setup changed, keeping every change of your own
     #[command(after_help = "\
@@ -522,6 +539,33 @@ pub struct SetupArgs {
 
     #[command(flatten)]
     pub cursor: CursorDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The policy file (TOML), - to read it from standard input, or an https:// URL
+    #[arg(value_name = "FILE|-|URL")]
+    pub policy: String,
+
+    /// Do not ask; write the changes (required without a terminal)
+    #[arg(long, short = 'y', conflicts_with = "check")]
+    pub yes: bool,
+
+    /// Print the combined diff and change nothing
+    #[arg(long, conflicts_with = "check")]
+    pub dry_run: bool,
+
+    /// Change nothing; exit 1 with one line per setting not in place or not in force
+    #[arg(long)]
+    pub check: bool,
+
+    /// With --check: print the result as JSON ({"ok", "drift", "skipped"})
+    #[arg(long, requires = "check")]
+    pub json: bool,
+
+    /// Fail when a listed agent is not installed, instead of skipping it
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Args)]

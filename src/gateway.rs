@@ -275,6 +275,19 @@ impl Http {
         self.json_response(url, token, result)
     }
 
+    /// `GET url` without a token (a team's policy file): every HTTP answer as (status, body), cut
+    /// at the size limit; only transport failures are errors.
+    pub fn get_public_answer(&self, url: &str) -> Result<(u16, String), RequestError> {
+        let result = self
+            .agent
+            .get(url)
+            .config()
+            .timeout_global(Some(self.request_timeout()))
+            .build()
+            .call();
+        self.any_answer(url, "", result)
+    }
+
     /// `GET url` without a token (public documents such as OAuth discovery): a 2xx JSON answer,
     /// or the classified failure.
     pub fn get_public_json(&self, url: &str) -> Result<serde_json::Value, RequestError> {

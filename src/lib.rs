@@ -19,6 +19,7 @@ pub mod models;
 pub mod oauth;
 pub mod otel;
 pub mod paths;
+pub mod policy;
 pub mod prices;
 pub mod profile;
 pub mod relay;

@@ -1,5 +1,6 @@
 //! One file per subcommand; `run` dispatches.
 
+mod apply;
 mod completions;
 mod dashboard;
 mod doctor;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Login(args) => login::run(profile, args),
         Command::Logout => logout::run(profile),
         Command::Setup(args) => setup::run(profile, args),
+        Command::Apply(args) => apply::run(profile, args),
         Command::Remove(args) => remove::run(profile, args),
         Command::Exec(args) => exec::run(profile, args),
         Command::Test(args) => test::run(profile, args),
