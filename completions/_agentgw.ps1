@@ -106,6 +106,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentgw' -ScriptBlock {
         'agentgw;apply' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile (workspace + gateway) to use [default: default]')
+            [CompletionResult]::new('--from-workspace', '--from-workspace', [CompletionResultType]::ParameterName, 'Also take the agents and models the workspace''s admins publish (the file wins per key)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask; write the changes (required without a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask; write the changes (required without a terminal)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the combined diff and change nothing')

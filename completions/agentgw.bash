@@ -210,7 +210,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__apply)
-            opts="-y -p -h --yes --dry-run --check --json --strict --profile --help"
+            opts="-y -p -h --from-workspace --yes --dry-run --check --json --strict --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

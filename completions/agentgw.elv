@@ -98,6 +98,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;apply'= {
             cand -p 'Profile (workspace + gateway) to use [default: default]'
             cand --profile 'Profile (workspace + gateway) to use [default: default]'
+            cand --from-workspace 'Also take the agents and models the workspace''s admins publish (the file wins per key)'
             cand -y 'Do not ask; write the changes (required without a terminal)'
             cand --yes 'Do not ask; write the changes (required without a terminal)'
             cand --dry-run 'Print the combined diff and change nothing'

@@ -83,6 +83,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l token-file -d 
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l write-cursor-db -d 'Cursor: write its settings database (state.vscdb) instead of printing the steps; Cursor must be closed'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentgw -n "__fish_agentgw_using_subcommand apply" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand apply" -l from-workspace -d 'Also take the agents and models the workspace\'s admins publish (the file wins per key)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand apply" -s y -l yes -d 'Do not ask; write the changes (required without a terminal)'
 complete -c agentgw -n "__fish_agentgw_using_subcommand apply" -l dry-run -d 'Print the combined diff and change nothing'
 complete -c agentgw -n "__fish_agentgw_using_subcommand apply" -l check -d 'Change nothing; exit 1 with one line per setting not in place or not in force'

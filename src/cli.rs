@@ -274,6 +274,9 @@ Examples:
   agentgw apply team.toml --check --json
   agentgw apply https://example.com/team/agentgw.toml --yes
   agentgw apply - --yes < team.toml
+  # what the workspace's admins publish (the file, if given, wins per key):
+  agentgw apply --from-workspace --yes
+  agentgw apply team.toml --from-workspace --check
 
 Each listed agent is set up as `agentgw setup <agent> --model M` would
 (backups, undo records, a test request); `agentgw remove all` undoes it.
@@ -544,8 +547,12 @@ pub struct SetupArgs {
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The policy file (TOML), - to read it from standard input, or an https:// URL
-    #[arg(value_name = "FILE|-|URL")]
-    pub policy: String,
+    #[arg(value_name = "FILE|-|URL", required_unless_present = "from_workspace")]
+    pub policy: Option<String>,
+
+    /// Also take the agents and models the workspace's admins publish (the file wins per key)
+    #[arg(long)]
+    pub from_workspace: bool,
 
     /// Do not ask; write the changes (required without a terminal)
     #[arg(long, short = 'y', conflicts_with = "check")]

@@ -26,6 +26,6 @@ pub mod relay;
 pub mod sql;
 pub mod ui;
 pub mod urls;
-pub mod workspace_configs;
 pub mod usage;
 pub mod warehouses;
+pub mod workspace_configs;

@@ -95,17 +95,17 @@ mod tests {
     #[test]
     fn known_agents_and_their_default_models_are_read_unknown_ones_dropped() {
         let answer = json!({"coding_agent_configs": [{
-            "name": "coding-agent-configs/42",
-            "default_agent": "CODING_AGENT_CODEX",
-            "enabled_agents": [
-                {"agent": "CODING_AGENT_CLAUDE_CODE", "config": {"model_config": {"claude": {
-                    "default_model": "databricks-claude-sonnet-4-5",
-                    "models": {"default_opus_model": "databricks-claude-opus-4-6"}}}}},
-                {"agent": "CODING_AGENT_CODEX", "config": {"model_config": {"codex": {
-                    "default_model": " databricks-gpt-5-2 ", "models": ["databricks-gpt-5-2"]}}}},
-                {"agent": "CODING_AGENT_GEMINI", "config": {}},
-                {"agent": "CODING_AGENT_SOMETHING_NEW", "config": {}}
-            ]}]});
+        "name": "coding-agent-configs/42",
+        "default_agent": "CODING_AGENT_CODEX",
+        "enabled_agents": [
+            {"agent": "CODING_AGENT_CLAUDE_CODE", "config": {"model_config": {"claude": {
+                "default_model": "databricks-claude-sonnet-4-5",
+                "models": {"default_opus_model": "databricks-claude-opus-4-6"}}}}},
+            {"agent": "CODING_AGENT_CODEX", "config": {"model_config": {"codex": {
+                "default_model": " databricks-gpt-5-2 ", "models": ["databricks-gpt-5-2"]}}}},
+            {"agent": "CODING_AGENT_GEMINI", "config": {}},
+            {"agent": "CODING_AGENT_SOMETHING_NEW", "config": {}}
+        ]}]});
         let published = parse(&answer).unwrap();
         assert_eq!(published.name.as_deref(), Some("coding-agent-configs/42"));
         assert_eq!(published.default_agent, Some("codex"));

@@ -24,6 +24,8 @@ pub struct Workspace {
 pub struct AgentPolicy {
     pub agent: &'static dyn Agent,
     pub model: Option<String>,
+    /// Where `model` comes from: the policy file's name, or the workspace's published config.
+    pub model_from: String,
     pub min_version: Option<Version>,
     /// Claude only.
     pub otel_tables: Option<Tables>,
@@ -34,6 +36,7 @@ impl std::fmt::Debug for AgentPolicy {
         f.debug_struct("AgentPolicy")
             .field("agent", &self.agent.id())
             .field("model", &self.model)
+            .field("model_from", &self.model_from)
             .field("min_version", &self.min_version)
             .field(
                 "otel_tables",

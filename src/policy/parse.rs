@@ -173,6 +173,7 @@ pub fn parse(name: &str, text: &str) -> Result<Policy, PolicyError> {
             listed.push(AgentPolicy {
                 agent,
                 model,
+                model_from: name.to_string(),
                 min_version,
                 otel_tables,
             });

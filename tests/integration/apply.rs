@@ -501,11 +501,13 @@ fn check_json_lists_drift_and_skipped_agents() {
             "drift": [
                 {
                     "agent": "codex", "key": "version", "wanted": "0.134.0 or newer",
+                    "wanted_from": policy.display().to_string(),
                     "found": "0.130.0", "source": "~/bin/codex",
                     "fix": "npm install -g @openai/codex@latest"
                 },
                 {
-                    "agent": "codex", "key": "config", "wanted": "set up", "found": "not set up",
+                    "agent": "codex", "key": "config", "wanted": "set up",
+                    "wanted_from": policy.display().to_string(), "found": "not set up",
                     "source": null, "fix": format!("agentgw apply {} --yes", policy.display())
                 }
             ],
@@ -609,4 +611,137 @@ fn an_agent_below_min_version_is_named_with_its_upgrade_and_fails_with_strict() 
     let strict = apply(&home, &[arg(&policy), "--yes", "--strict"]);
     assert_eq!(strict.status.code(), Some(1));
     assert_stderr_contains(&strict, "apply did not succeed for Codex CLI");
+}
+
+/// What the workspace's admins publish: Claude Code (with `claude_model`) and Codex with default
+/// models, and Gemini CLI (not installed here) without one.
+fn published(gateway: &Gateway, claude_model: &str) {
+    gateway.publish_agent_configs(Some(serde_json::json!({"coding_agent_configs": [{
+    "name": "coding-agent-configs/42",
+    "default_agent": "CODING_AGENT_CLAUDE_CODE",
+    "enabled_agents": [
+        {"agent": "CODING_AGENT_CLAUDE_CODE", "config": {"model_config": {"claude": {
+            "default_model": claude_model}}}},
+        {"agent": "CODING_AGENT_CODEX", "config": {"model_config": {"codex": {
+            "default_model": CODEX_MODEL, "models": [CODEX_MODEL]}}}},
+        {"agent": "CODING_AGENT_GEMINI", "config": {}},
+    ]}]})));
+}
+
+const FROM_WORKSPACE: &str = "the workspace's coding-agent config (coding-agent-configs/42)";
+
+#[test]
+fn from_workspace_alone_sets_up_what_the_admins_publish() {
+    let gateway = Gateway::start();
+    published(&gateway, CLAUDE_MODEL);
+    let home = home(&gateway);
+    let out = apply(&home, &["--from-workspace", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr_contains(
+        &out,
+        &format!("Claude Code: model {CLAUDE_MODEL} from {FROM_WORKSPACE}"),
+    );
+    assert_stderr_contains(
+        &out,
+        &format!("Codex CLI: model {CODEX_MODEL} from {FROM_WORKSPACE}"),
+    );
+    assert_stderr_contains(&out, "Gemini CLI: skipped, `gemini` is not on PATH");
+    let settings = std::fs::read_to_string(home.path().join(".claude/settings.json")).unwrap();
+    assert!(
+        settings.contains(&format!("\"ANTHROPIC_MODEL\": \"{CLAUDE_MODEL}\"")),
+        "{settings}"
+    );
+    let codex = std::fs::read_to_string(home.path().join(".codex/config.toml")).unwrap();
+    assert!(
+        codex.contains(&format!("model = \"{CODEX_MODEL}\"")),
+        "{codex}"
+    );
+    let check = apply(&home, &["--from-workspace", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    assert_eq!(
+        stdout(&check),
+        "in force: every setting of --from-workspace is in place\n"
+    );
+}
+
+#[test]
+fn nothing_published_changes_nothing_and_says_so() {
+    for listing in [None, Some(serde_json::json!({"coding_agent_configs": []}))] {
+        let gateway = Gateway::start();
+        gateway.publish_agent_configs(listing.clone());
+        let home = home(&gateway);
+        let before = snapshot(home.path());
+        let out = apply(&home, &["--from-workspace", "--yes"]);
+        assert!(out.status.success(), "{listing:?}: {}", stderr(&out));
+        assert_stderr_contains(
+            &out,
+            &format!(
+                "{} publishes no coding-agent config (GET /api/ai-gateway/v2/coding-agent-configs: none)",
+                gateway.url
+            ),
+        );
+        assert_eq!(stdout(&out), "nothing to apply; agentgw changed nothing\n");
+        assert_eq!(snapshot(home.path()), before, "{listing:?}");
+    }
+}
+
+#[test]
+fn the_file_wins_per_key_and_check_says_which_source_asked() {
+    let gateway = Gateway::start();
+    // Not served by the stand-in: were it set up, setup would refuse it.
+    published(&gateway, "databricks-claude-sonnet-4-5");
+    let home = home(&gateway);
+    let policy = policy_file(
+        &home,
+        &format!(
+            "[workspace]\nhost = \"{}\"\n\n[agents.claude]\nmodel = \"{CLAUDE_MODEL}\"\n\n[agents.codex]\n",
+            gateway.url
+        ),
+    );
+    let out = apply(&home, &[arg(&policy), "--from-workspace", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let settings = std::fs::read_to_string(home.path().join(".claude/settings.json")).unwrap();
+    assert!(
+        settings.contains(&format!("\"ANTHROPIC_MODEL\": \"{CLAUDE_MODEL}\"")),
+        "the file's model wins: {settings}"
+    );
+    let config = home.path().join(".codex/config.toml");
+    let codex = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        codex.contains(&format!("model = \"{CODEX_MODEL}\"")),
+        "{codex}"
+    );
+
+    std::fs::write(&config, codex.replace(CODEX_MODEL, "databricks-gpt-5-1")).unwrap();
+    std::fs::write(
+        home.path().join(".claude/settings.json"),
+        settings.replace(CLAUDE_MODEL, "databricks-claude-haiku-4-5"),
+    )
+    .unwrap();
+    let both = format!("{} --from-workspace", policy.display());
+    let check = apply(&home, &[arg(&policy), "--from-workspace", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert_eq!(
+        stdout(&check),
+        format!(
+            "claude: model: wanted {CLAUDE_MODEL} (by {policy}), found databricks-claude-haiku-4-5 (~/.claude/settings.json); fix: agentgw apply {both} --yes\n\
+             codex: model: wanted {CODEX_MODEL} (by {FROM_WORKSPACE}), found databricks-gpt-5-1 (~/.codex/config.toml); fix: agentgw apply {both} --yes\n",
+            policy = policy.display()
+        )
+    );
+    let json = apply(
+        &home,
+        &[arg(&policy), "--from-workspace", "--check", "--json"],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let sources: Vec<&str> = report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["wanted_from"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [policy.display().to_string().as_str(), FROM_WORKSPACE]
+    );
 }

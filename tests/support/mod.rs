@@ -107,6 +107,7 @@ pub struct Gateway {
     requests: Arc<Mutex<Vec<Recorded>>>,
     sql: Arc<Mutex<sql::State>>,
     lakeview: lakeview::Lakeview,
+    agent_configs: Arc<Mutex<Option<serde_json::Value>>>,
     oauth: OAuthHandle,
 }
 
@@ -190,6 +191,7 @@ impl Gateway {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let sql = Arc::clone(&serving.sql);
         let lakeview = serving.lakeview.clone();
+        let agent_configs = Arc::clone(&serving.agent_configs);
         let shared = Arc::new(Shared {
             serving,
             scripted,
@@ -206,8 +208,15 @@ impl Gateway {
             requests,
             sql,
             lakeview,
+            agent_configs,
             oauth,
         }
+    }
+
+    /// What the workspace's admins publish (`GET /api/ai-gateway/v2/coding-agent-configs`
+    /// answers `listing`); `None`: the API answers 404.
+    pub fn publish_agent_configs(&self, listing: Option<serde_json::Value>) {
+        *self.agent_configs.lock().unwrap() = listing;
     }
 
     /// The stand-in's AI/BI dashboards: what the workspace holds, and the switches tests flip.

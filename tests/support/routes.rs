@@ -107,6 +107,9 @@ pub struct Serving {
     pub model_services: bool,
     pub sql: Arc<Mutex<sql::State>>,
     pub lakeview: lakeview::Lakeview,
+    /// What `GET /api/ai-gateway/v2/coding-agent-configs` answers; `None`: 404, as in a
+    /// workspace without the API.
+    pub agent_configs: Arc<Mutex<Option<serde_json::Value>>>,
     pub family: RouteFamily,
     pub mode: AiGatewayMode,
 }
@@ -119,6 +122,7 @@ impl Serving {
             model_services: false,
             sql: Arc::default(),
             lakeview: lakeview::Lakeview::default(),
+            agent_configs: Arc::default(),
             family: RouteFamily::default(),
             mode: AiGatewayMode::default(),
         }
@@ -199,6 +203,14 @@ pub fn answer(request: &Recorded, site: Site, serving: &Serving, oauth: &OAuthHa
             }
             Ok(()) => prices::answer(query),
             Err(denied) => denied,
+        };
+    }
+    if path == "/api/ai-gateway/v2/coding-agent-configs" && method == "GET" {
+        let published = serving.agent_configs.lock().unwrap().clone();
+        return match (check_token(oauth, request.bearer()), published) {
+            (Err(denied), _) => denied,
+            (Ok(()), Some(listing)) => Answer::json(200, listing),
+            (Ok(()), None) => Answer::not_found(path),
         };
     }
     if path.starts_with("/api/2.0/lakeview/dashboards") {

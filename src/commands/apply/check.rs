@@ -17,12 +17,19 @@ struct Drift {
     agent: String,
     key: String,
     wanted: String,
+    /// Which source asked for `wanted`: the policy file, or the workspace's published config.
+    wanted_from: String,
     found: String,
     source: String,
     fix: String,
 }
 
-pub fn run(profile_flag: Option<&str>, policy: &Policy, args: &ApplyArgs) -> Result<()> {
+pub fn run(
+    profile_flag: Option<&str>,
+    policy: &Policy,
+    args: &ApplyArgs,
+    described: &str,
+) -> Result<()> {
     let name = profile::selected_name(profile_flag)?;
     let config_dir = paths::config_dir()?;
     let config_file = paths::display(&config_dir.join("config.toml"));
@@ -35,6 +42,7 @@ pub fn run(profile_flag: Option<&str>, policy: &Policy, args: &ApplyArgs) -> Res
             agent: "workspace".into(),
             key: key.into(),
             wanted,
+            wanted_from: described.to_string(),
             found,
             source: config_file.clone(),
             fix: login.clone(),
@@ -71,7 +79,7 @@ pub fn run(profile_flag: Option<&str>, policy: &Policy, args: &ApplyArgs) -> Res
         for wanted in &policy.agents {
             match agents::find_installed(wanted.agent) {
                 None if !args.strict => skipped.push(wanted.agent.id()),
-                found => drift.extend(agent_drift(wanted, profile, found, &args.policy)),
+                found => drift.extend(agent_drift(wanted, profile, found, described)),
             }
         }
     }
@@ -79,7 +87,8 @@ pub fn run(profile_flag: Option<&str>, policy: &Policy, args: &ApplyArgs) -> Res
         let report = json!({
             "ok": drift.is_empty(),
             "drift": drift.iter().map(|d| json!({
-                "agent": d.agent, "key": d.key, "wanted": d.wanted, "found": d.found,
+                "agent": d.agent, "key": d.key, "wanted": d.wanted, "wanted_from": d.wanted_from,
+                "found": d.found,
                 "source": (!d.source.is_empty()).then_some(&d.source), "fix": d.fix,
             })).collect::<Vec<_>>(),
             "skipped": skipped,
@@ -96,13 +105,18 @@ pub fn run(profile_flag: Option<&str>, policy: &Policy, args: &ApplyArgs) -> Res
                 true => String::new(),
                 false => format!(" ({})", d.source),
             };
+            // With two sources, which one asked for each value.
+            let by = match args.from_workspace {
+                true => format!(" (by {})", d.wanted_from),
+                false => String::new(),
+            };
             println!(
-                "{}: {}: wanted {}, found {}{source}; fix: {}",
+                "{}: {}: wanted {}{by}, found {}{source}; fix: {}",
                 d.agent, d.key, d.wanted, d.found, d.fix
             );
         }
         if drift.is_empty() {
-            println!("in force: every setting of {} is in place", args.policy);
+            println!("in force: every setting of {described} is in place");
         }
     }
     match drift.is_empty() {
@@ -124,6 +138,7 @@ fn agent_drift(
         agent: id.into(),
         key: key.into(),
         wanted,
+        wanted_from: policy_name.to_string(),
         found,
         source,
         fix,
@@ -203,13 +218,16 @@ fn agent_drift(
     if let Some(want) = &wanted.model
         && want != model
     {
-        drift.push(new(
-            "model",
-            want.clone(),
-            model.clone(),
-            configured.model_from.clone(),
-            setup.clone(),
-        ));
+        drift.push(Drift {
+            wanted_from: wanted.model_from.clone(),
+            ..new(
+                "model",
+                want.clone(),
+                model.clone(),
+                configured.model_from.clone(),
+                setup.clone(),
+            )
+        });
     }
     for (var, effect) in agent.overriding_variables() {
         if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {

@@ -8,36 +8,25 @@ use crate::agents::{self, Target};
 use crate::cli::{AgentChoice, ApplyArgs, Cli, CursorDirArg, SetupArgs};
 use crate::commands::session::Session;
 use crate::errors::{Classified, Kind};
-use crate::policy::{self, AgentPolicy, Policy};
+use crate::policy::{self, AgentPolicy, Policy, Workspace};
 use crate::profile::{self, Config, TokenStorage};
-use crate::{paths, ui};
+use crate::{paths, ui, workspace_configs};
 use anyhow::{Result, bail};
 use clap::CommandFactory;
 use clap::error::ErrorKind;
 
 pub fn run(profile_flag: Option<&str>, args: ApplyArgs) -> Result<()> {
     let name = profile::selected_name(profile_flag)?;
-    // A policy fetched from a URL trusts the profile's CA file, as its requests do.
-    let ca_file = Config::load(&paths::config_dir()?)
-        .ok()
-        .and_then(|config| config.profile(&name).ok().flatten())
-        .and_then(|profile| profile.ca_file);
-    let policy = match policy::read(&args.policy, ca_file.as_deref()) {
-        Ok(policy) => policy,
-        // A policy agentgw cannot use is a usage error (exit 2), like a bad flag.
-        Err(e) => match e.downcast_ref::<policy::PolicyError>() {
-            Some(refused) => {
-                let error = Cli::command().error(ErrorKind::ValueValidation, refused.to_string());
-                let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
-                // Prints it (as JSON too with --json); exits itself unless JSON was asked for.
-                crate::commands::usage_error(error, &words);
-                std::process::exit(2);
-            }
-            None => return Err(e),
-        },
+    let file = match &args.policy {
+        Some(source) => Some(read_file(&name, source)?),
+        None => None,
     };
+    let Some(policy) = with_workspace_config(profile_flag, file, &args)? else {
+        return Ok(());
+    };
+    let described = described(&args);
     if args.check {
-        return check::run(profile_flag, &policy, &args);
+        return check::run(profile_flag, &policy, &args, &described);
     }
     if !args.yes && !args.dry_run && !ui::interactive() {
         Cli::command()
@@ -93,6 +82,14 @@ pub fn run(profile_flag: Option<&str>, args: ApplyArgs) -> Result<()> {
     }
     for wanted in chosen {
         // The same command as `agentgw setup <id> --model M [--otel-tables T]`, run for each.
+        if Some(wanted.model_from.as_str()) != args.policy.as_deref() && wanted.model.is_some() {
+            ui::note(&format!(
+                "{}: model {} from {}",
+                wanted.agent.name(),
+                wanted.model.as_deref().unwrap_or_default(),
+                wanted.model_from
+            ));
+        }
         if let Err(e) = crate::commands::setup::run(profile_flag, setup_args(wanted, &args)) {
             ui::error(&format!("{}: {e:#}", wanted.agent.name()));
             failed.push(wanted.agent.name().to_string());
@@ -105,6 +102,75 @@ pub fn run(profile_flag: Option<&str>, args: ApplyArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The policy file, checked; one agentgw cannot use is a usage error (exit 2), like a bad flag.
+fn read_file(profile_name: &str, source: &str) -> Result<Policy> {
+    // A policy fetched from a URL trusts the profile's CA file, as its requests do.
+    let ca_file = Config::load(&paths::config_dir()?)
+        .ok()
+        .and_then(|config| config.profile(profile_name).ok().flatten())
+        .and_then(|profile| profile.ca_file);
+    match policy::read(source, ca_file.as_deref()) {
+        Ok(policy) => Ok(policy),
+        Err(e) => match e.downcast_ref::<policy::PolicyError>() {
+            Some(refused) => {
+                let error = Cli::command().error(ErrorKind::ValueValidation, refused.to_string());
+                let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
+                // Prints it (as JSON too with --json); exits itself unless JSON was asked for.
+                crate::commands::usage_error(error, &words);
+                std::process::exit(2);
+            }
+            None => Err(e),
+        },
+    }
+}
+
+/// With `--from-workspace`, the file's policy with the workspace's published config added
+/// (the file wins per key); else the file's. `None`: nothing to apply (said why).
+fn with_workspace_config(
+    profile_flag: Option<&str>,
+    file: Option<Policy>,
+    args: &ApplyArgs,
+) -> Result<Option<Policy>> {
+    if !args.from_workspace {
+        return Ok(file);
+    }
+    let session = Session::load(profile_flag)?;
+    let http = session.http()?;
+    let published =
+        workspace_configs::fetch(&http, &session.host, &session.token).map_err(|e| {
+            Classified::explained(
+                Kind::Request(e.failure.kind()),
+                e.explain(&session.profile.name),
+            )
+        })?;
+    let Some(published) = published else {
+        ui::note(&format!(
+            "{} publishes no coding-agent config (GET /api/ai-gateway/v2/coding-agent-configs: none)",
+            session.host
+        ));
+        if file.is_none() {
+            println!("nothing to apply; agentgw changed nothing");
+        }
+        return Ok(file);
+    };
+    let workspace = Workspace {
+        host: session.host.clone(),
+        gateway_url: None,
+        auth: session.profile.auth,
+        token_storage: None,
+    };
+    Ok(Some(policy::with_published(file, &published, workspace)))
+}
+
+/// How the policy is named in output and fixes: its file, `--from-workspace`, or both.
+fn described(args: &ApplyArgs) -> String {
+    match (&args.policy, args.from_workspace) {
+        (Some(file), true) => format!("{file} --from-workspace"),
+        (Some(file), false) => file.clone(),
+        (None, _) => "--from-workspace".to_string(),
+    }
 }
 
 /// What `agentgw setup` would get from its flags for the policy's agent.
