@@ -326,3 +326,92 @@ fn gemini_set_up_by_agentgw_reaches_the_gateway_trusted_or_through_exec() {
         );
     }
 }
+
+/// `agentgw apply POLICY --yes` (the dotfiles one-liner) sets Claude Code and Codex up together;
+/// both then reach the gateway, `--check` finds the settings in force, and `remove all` gives the
+/// files back byte for byte. Current releases together, then the oldest supported ones.
+#[test]
+fn claude_and_codex_set_up_by_apply_reach_the_gateway() {
+    let (Some(claudes), Some(codexes)) =
+        (versions::installed("claude"), versions::installed("codex"))
+    else {
+        return;
+    };
+    for ((claude_release, claude_exe), (codex_release, codex_exe)) in
+        claudes.into_iter().zip(codexes)
+    {
+        let gateway = Gateway::start_serving(&MODELS);
+        let home = AgentHome::new();
+        home.write(".claude/settings.json", CLAUDE_SETTINGS);
+        home.write(".codex/config.toml", CODEX_CONFIG);
+        let policy = home.write(
+            "agentgw.toml",
+            &format!(
+                "[workspace]\nhost = \"{}\"\n\n[agents.claude]\nmodel = \"{}\"\n\n[agents.codex]\nmodel = \"{}\"\n",
+                gateway.url, MODELS[0], MODELS[1]
+            ),
+        );
+        let policy = policy.to_str().unwrap();
+        // Both agents on PATH, as on a laptop.
+        let both = |args: &[&str]| {
+            let mut cmd = home.agentgw(&claude_exe);
+            let mut path = vec![codex_exe.parent().unwrap().to_path_buf()];
+            path.extend(std::env::split_paths(
+                cmd.get_envs()
+                    .find(|(k, _)| *k == "PATH")
+                    .and_then(|(_, v)| v)
+                    .unwrap_or_default(),
+            ));
+            cmd.env("PATH", std::env::join_paths(path).unwrap())
+                .args(args);
+            cmd
+        };
+        let login = run(
+            home.agentgw(&claude_exe)
+                .args(["login", "--host", &gateway.url, "--token-stdin"]),
+            GOOD_TOKEN,
+        );
+        assert!(
+            login.status.success(),
+            "{}",
+            String::from_utf8_lossy(&login.stderr)
+        );
+        let releases = format!("{claude_release} + {codex_release}");
+        let applied = run(&mut both(&["apply", policy, "--yes"]), "");
+        let said = String::from_utf8_lossy(&applied.stdout).to_string()
+            + &String::from_utf8_lossy(&applied.stderr);
+        assert!(applied.status.success(), "{releases}: {said}");
+        assert!(!said.contains(GOOD_TOKEN), "{said}");
+        gateway.take_requests();
+
+        let outcome = claude::print_pong(&home, &claude_exe);
+        claude::assert_reached_messages(&gateway, &outcome, &claude_release);
+        gateway.take_requests();
+        let outcome = codex::exec_pong(&home, &codex_exe, None, &[]);
+        codex::assert_reached_responses(&gateway, &outcome, &codex_release);
+        assert_eq!(
+            files_holding_the_token(&home),
+            Vec::<String>::new(),
+            "{releases}"
+        );
+
+        let check = run(&mut both(&["apply", policy, "--check"]), "");
+        assert!(
+            check.status.success(),
+            "{releases}: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+        let removed = run(&mut both(&["remove", "all", "--yes"]), "");
+        assert!(removed.status.success(), "{releases}");
+        assert_eq!(
+            read(&home, ".claude/settings.json"),
+            CLAUDE_SETTINGS,
+            "{releases}"
+        );
+        assert_eq!(
+            read(&home, ".codex/config.toml"),
+            CODEX_CONFIG,
+            "{releases}"
+        );
+    }
+}
