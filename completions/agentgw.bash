@@ -1126,7 +1126,7 @@ _agentgw() {
             return 0
             ;;
         agentgw__subcmd__setup)
-            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --inline-token --keep-experimental-betas --codex-profile --no-token-file --token-file --write-cursor-db --cursor-dir --profile --help claude codex gemini pi copilot opencode cursor all"
+            opts="-y -p -h --model --dry-run --yes --no-test --force --otel-tables --otel-resource-attribute --inline-token --keep-experimental-betas --codex-profile --no-token-file --token-file --write-cursor-db --cursor-dir --profile --help claude codex gemini pi copilot opencode cursor all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1137,6 +1137,10 @@ _agentgw() {
                     return 0
                     ;;
                 --otel-tables)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --otel-resource-attribute)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -78,6 +78,7 @@ set edit:completion:arg-completer[agentgw] = {|@words|
         &'agentgw;setup'= {
             cand --model 'Model (gateway endpoint name) to use [default: the profile''s while the workspace serves it, else the newest the workspace serves of the agent''s family, else the product default]. A name the workspace does not serve is refused (see --force). Cursor takes several: repeat the flag or separate names with commas'
             cand --otel-tables 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}'
+            cand --otel-resource-attribute 'Claude, with --otel-tables: an attribute on every metric and event, e.g. team=data-eng (OTEL_RESOURCE_ATTRIBUTES, for usage per team); repeat for more'
             cand --codex-profile 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)'
             cand --cursor-dir 'Cursor''s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\Cursor]'
             cand -p 'Profile (workspace + gateway) to use [default: default]'

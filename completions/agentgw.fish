@@ -69,6 +69,7 @@ complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s p -l profile -
 complete -c agentgw -n "__fish_agentgw_using_subcommand token" -s h -l help -d 'Print help'
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l model -d 'Model (gateway endpoint name) to use [default: the profile\'s while the workspace serves it, else the newest the workspace serves of the agent\'s family, else the product default]. A name the workspace does not serve is refused (see --force). Cursor takes several: repeat the flag or separate names with commas' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l otel-tables -d 'Claude: export OpenTelemetry metrics and logs to CATALOG.SCHEMA.PREFIX_otel_{metrics,logs}' -r
+complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l otel-resource-attribute -d 'Claude, with --otel-tables: an attribute on every metric and event, e.g. team=data-eng (OTEL_RESOURCE_ATTRIBUTES, for usage per team); repeat for more' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l codex-profile -d 'Codex: write $CODEX_HOME/NAME.config.toml instead of config.toml (start with `codex --profile NAME`)' -r
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -l cursor-dir -d 'Cursor\'s user folder, the one holding User/globalStorage/state.vscdb [default: ~/.config/Cursor, ~/Library/Application Support/Cursor, %APPDATA%\\Cursor]' -r -F
 complete -c agentgw -n "__fish_agentgw_using_subcommand setup" -s p -l profile -d 'Profile (workspace + gateway) to use [default: default]' -r

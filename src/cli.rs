@@ -515,6 +515,16 @@ pub struct SetupArgs {
     #[arg(long, value_name = "CATALOG.SCHEMA.PREFIX", value_parser = Checked(checks::tables))]
     pub otel_tables: Option<crate::otel::Tables>,
 
+    /// Claude, with --otel-tables: an attribute on every metric and event, e.g. team=data-eng
+    /// (OTEL_RESOURCE_ATTRIBUTES, for usage per team); repeat for more
+    #[arg(
+        long = "otel-resource-attribute",
+        value_name = "KEY=VALUE",
+        requires = "otel_tables",
+        value_parser = Checked(checks::resource_attribute)
+    )]
+    pub otel_resource_attributes: Vec<(String, String)>,
+
     /// Claude: put the token in settings.json (0600) instead of calling `agentgw token`
     #[arg(long)]
     pub inline_token: bool,

@@ -179,6 +179,12 @@ impl Agent for Claude {
             vars.set("otel_metrics_table", tables.table(Signal::Metrics))
                 .set("otel_logs_table", tables.table(Signal::Logs));
             changes.extend(template::changes(Format::Json, OTEL, &vars)?);
+            let attributes = &cx.options.otel_resource_attributes;
+            if !attributes.is_empty() {
+                let pairs: Vec<String> =
+                    attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                changes.push(set(&["env", "OTEL_RESOURCE_ATTRIBUTES"], &pairs.join(",")));
+            }
         }
         let token_key = cx
             .options

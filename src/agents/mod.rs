@@ -52,6 +52,8 @@ pub struct SetupOptions {
     pub inline_token: bool,
     /// Claude: the Unity Catalog tables of the OpenTelemetry export.
     pub otel_tables: Option<crate::otel::Tables>,
+    /// Claude, with `otel_tables`: OTEL_RESOURCE_ATTRIBUTES as (key, value) pairs.
+    pub otel_resource_attributes: Vec<(String, String)>,
     /// Claude: keep Claude Code's experimental betas on (the gateway may reject their headers).
     pub keep_experimental_betas: bool,
     /// Codex: write `$CODEX_HOME/<NAME>.config.toml` instead of config.toml.

@@ -71,6 +71,26 @@ pub fn tables(text: &str, source: &str) -> Result<otel::Tables> {
     otel::Tables::parse(text, source)
 }
 
+/// One OpenTelemetry resource attribute, `KEY=VALUE` (`team=data-eng`): the characters that need
+/// no escaping in OTEL_RESOURCE_ATTRIBUTES (its `,` and `=` separate pairs; others would need
+/// percent-encoding, which exporters do not all undo).
+pub fn resource_attribute(text: &str, source: &str) -> Result<(String, String)> {
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/:@+".contains(c))
+    };
+    match text.split_once('=') {
+        Some((key, value)) if plain(key) && plain(value) => {
+            Ok((key.to_string(), value.to_string()))
+        }
+        _ => bail!(
+            "{source} {text:?} is not KEY=VALUE with letters, digits and . _ - / : @ + only (e.g. team=data-eng)"
+        ),
+    }
+}
+
 pub fn warehouse_id(text: &str, source: &str) -> Result<String> {
     otel::tables::validate_warehouse_id(text, source)?;
     Ok(text.to_string())

@@ -29,6 +29,8 @@ pub struct AgentPolicy {
     pub min_version: Option<Version>,
     /// Claude only.
     pub otel_tables: Option<Tables>,
+    /// Claude only, with `otel_tables`: OTEL_RESOURCE_ATTRIBUTES pairs.
+    pub otel_resource_attributes: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for AgentPolicy {
@@ -42,6 +44,7 @@ impl std::fmt::Debug for AgentPolicy {
                 "otel_tables",
                 &self.otel_tables.as_ref().map(|t| t.to_string()),
             )
+            .field("otel_resource_attributes", &self.otel_resource_attributes)
             .finish()
     }
 }

@@ -13,7 +13,12 @@ type Spanned = (String, Option<Range<usize>>);
 
 const WORKSPACE_KEYS: &[&str] = &["host", "gateway_url", "auth", "token_storage"];
 const AGENT_KEYS: &[&str] = &["model", "min_version"];
-const CLAUDE_KEYS: &[&str] = &["model", "min_version", "otel_tables"];
+const CLAUDE_KEYS: &[&str] = &[
+    "model",
+    "min_version",
+    "otel_tables",
+    "otel_resource_attributes",
+];
 
 /// A policy refused: where, and why. Shown as `NAME:LINE:COL: message`.
 #[derive(Debug)]
@@ -170,12 +175,22 @@ pub fn parse(name: &str, text: &str) -> Result<Policy, PolicyError> {
                 ),
                 None => None,
             };
+            let otel_resource_attributes = resource_attributes(t, &at)?;
+            if !otel_resource_attributes.is_empty() && otel_tables.is_none() {
+                return Err(at(
+                    key_span(t, "otel_resource_attributes"),
+                    format!(
+                        "otel_resource_attributes in [agents.{id}] label telemetry, which needs otel_tables there too"
+                    ),
+                ));
+            }
             listed.push(AgentPolicy {
                 agent,
                 model,
                 model_from: name.to_string(),
                 min_version,
                 otel_tables,
+                otel_resource_attributes,
             });
         }
     }
@@ -217,6 +232,35 @@ fn refuse_unknown(
         )),
         None => Ok(()),
     }
+}
+
+/// `otel_resource_attributes = { team = "data-eng" }`: each pair as `--otel-resource-attribute`
+/// takes it, in the file's order.
+fn resource_attributes(
+    agent: &Table,
+    at: &impl Fn(Option<Range<usize>>, String) -> PolicyError,
+) -> Result<Vec<(String, String)>, PolicyError> {
+    const KEY: &str = "otel_resource_attributes";
+    let Some(item) = agent.get(KEY) else {
+        return Ok(Vec::new());
+    };
+    let pairs = item.as_table_like().ok_or_else(|| {
+        at(
+            key_span(agent, KEY),
+            format!("{KEY} must be a table of strings, e.g. {{ team = \"data-eng\" }}"),
+        )
+    })?;
+    pairs
+        .iter()
+        .map(|(key, value)| {
+            let span = value.as_value().and_then(|v| v.span());
+            let text = value
+                .as_str()
+                .ok_or_else(|| at(span.clone(), format!("{KEY}.{key} must be a string")))?;
+            crate::cli::checks::resource_attribute(&format!("{key}={text}"), KEY)
+                .map_err(|e| at(span, format!("{e:#}")))
+        })
+        .collect()
 }
 
 /// Exactly `X.Y.Z`, each a number.
@@ -278,6 +322,41 @@ mod tests {
         let ids: Vec<&str> = policy.agents.iter().map(|a| a.agent.id()).collect();
         assert_eq!(ids, ["claude", "gemini"]);
         assert_eq!(policy.workspace.auth, crate::profile::Auth::Pat);
+    }
+
+    #[test]
+    fn resource_attributes_need_the_tables_and_plain_values() {
+        let head = "[workspace]\nhost = \"https://ws.example.com\"\n[agents.claude]\n";
+        let policy = parse(
+            "p.toml",
+            &format!("{head}otel_tables = \"main.agents.cc\"\notel_resource_attributes = {{ team = \"data-eng\", site = \"ber\" }}\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            policy.agents[0].otel_resource_attributes,
+            [
+                ("team".to_string(), "data-eng".to_string()),
+                ("site".to_string(), "ber".to_string())
+            ]
+        );
+        let alone = parse(
+            "p.toml",
+            &format!("{head}otel_resource_attributes = {{ team = \"data-eng\" }}\n"),
+        )
+        .unwrap_err();
+        assert_eq!((alone.line, alone.column), (4, 1), "{alone}");
+        assert!(alone.to_string().contains("needs otel_tables"), "{alone}");
+        let bad = parse(
+            "p.toml",
+            &format!("{head}otel_tables = \"main.agents.cc\"\notel_resource_attributes = {{ team = \"data eng\" }}\n"),
+        )
+        .unwrap_err();
+        assert_eq!(bad.line, 5, "{bad}");
+        assert!(
+            bad.to_string()
+                .contains("\"team=data eng\" is not KEY=VALUE"),
+            "{bad}"
+        );
     }
 
     #[test]

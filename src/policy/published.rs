@@ -43,6 +43,7 @@ pub fn with_published(file: Option<Policy>, published: &Published, workspace: Wo
                 model_from: from.clone(),
                 min_version: None,
                 otel_tables: None,
+                otel_resource_attributes: Vec::new(),
             }),
         }
     }

@@ -35,6 +35,7 @@ auth = "pat"
 [agents.claude]
 model = "{CLAUDE_MODEL}"
 otel_tables = "main.agents.cc"
+otel_resource_attributes = {{ team = "data-eng" }}
 
 [agents.codex]
 model = "{CODEX_MODEL}"
@@ -112,6 +113,10 @@ fn a_full_policy_sets_up_each_installed_agent_and_a_second_run_changes_nothing()
     let settings = std::fs::read_to_string(home.path().join(".claude/settings.json")).unwrap();
     assert!(settings.contains(&format!("\"ANTHROPIC_MODEL\": \"{CLAUDE_MODEL}\"")));
     assert!(settings.contains("main.agents.cc"), "{settings}");
+    assert!(
+        settings.contains("\"OTEL_RESOURCE_ATTRIBUTES\": \"team=data-eng\""),
+        "{settings}"
+    );
     assert!(!home.path().join(".gemini").exists());
 
     let before = snapshot(home.path());
@@ -162,7 +167,7 @@ fn refused(text: &str, expected: &str) {
 fn an_unknown_key_is_refused_with_its_line_and_the_known_keys() {
     refused(
         "[workspace]\nhost = \"https://ws.example.com\"\n\n[agents.claude]\nmodle = \"x\"\n",
-        "5:1: unknown key `modle` in [agents.claude]; known: model, min_version, otel_tables\n",
+        "5:1: unknown key `modle` in [agents.claude]; known: model, min_version, otel_tables, otel_resource_attributes\n",
     );
     refused(
         "[workspace]\nhost = \"https://ws.example.com\"\ntoken_store = \"keyring\"\n",

@@ -502,6 +502,48 @@ fn otel_tables_add_telemetry_export_with_the_header_helper() {
 }
 
 #[test]
+fn resource_attributes_label_the_telemetry_for_usage_per_team() {
+    let home = home();
+    let out = setup(
+        &home,
+        &[
+            "claude",
+            "--otel-tables",
+            "main.agents.claude",
+            "--otel-resource-attribute",
+            "team=data-eng",
+            "--otel-resource-attribute",
+            "cost_center=4711",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = read(&home.path().join(".claude/settings.json"));
+    assert!(
+        text.contains("\"OTEL_RESOURCE_ATTRIBUTES\": \"team=data-eng,cost_center=4711\""),
+        "{text}"
+    );
+
+    let out = setup(&home, &["claude", "--otel-resource-attribute", "team=x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr_contains(&out, "--otel-tables");
+    let out = setup(
+        &home,
+        &[
+            "claude",
+            "--otel-tables",
+            "main.agents.claude",
+            "--otel-resource-attribute",
+            "team=data eng",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr_contains(
+        &out,
+        "--otel-resource-attribute \"team=data eng\" is not KEY=VALUE",
+    );
+}
+
+#[test]
 fn codex_profile_writes_a_profile_file_and_says_how_to_start() {
     let home = home();
     let path = write(&home, ".codex/config.toml", CODEX_CONFIG);

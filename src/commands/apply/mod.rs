@@ -187,6 +187,7 @@ fn setup_args(wanted: &AgentPolicy, args: &ApplyArgs) -> SetupArgs {
         no_test: false,
         force: false,
         otel_tables: wanted.otel_tables.clone(),
+        otel_resource_attributes: wanted.otel_resource_attributes.clone(),
         inline_token: false,
         keep_experimental_betas: false,
         codex_profile: None,

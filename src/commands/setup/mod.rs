@@ -42,6 +42,11 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     // A flag for one agent given with another would silently do nothing.
     let for_one_agent = [
         (args.otel_tables.is_some(), "--otel-tables", "claude"),
+        (
+            !args.otel_resource_attributes.is_empty(),
+            "--otel-resource-attribute",
+            "claude",
+        ),
         (args.inline_token, "--inline-token", "claude"),
         (
             args.keep_experimental_betas,
@@ -78,6 +83,7 @@ pub fn run(profile_flag: Option<&str>, args: SetupArgs) -> Result<()> {
     let options = SetupOptions {
         inline_token: args.inline_token,
         otel_tables: args.otel_tables.clone(),
+        otel_resource_attributes: args.otel_resource_attributes.clone(),
         keep_experimental_betas: args.keep_experimental_betas,
         codex_profile: args.codex_profile.clone(),
         // Remembered in the profile until `--token-file`.
