@@ -6,6 +6,7 @@
 mod doctor;
 mod launch;
 pub mod layers;
+mod telemetry_in_force;
 
 use super::RouteSpec;
 use super::template::{self, Vars};
@@ -20,6 +21,7 @@ use crate::otel::Signal;
 use anyhow::{Result, bail};
 use layers::{Layers, Scope, Source, TOKEN_VARIABLES};
 use serde_json::Value;
+pub use telemetry_in_force::{TelemetryDrift, drift as telemetry_drift};
 
 const SETTINGS: &str = include_str!("../../templates/claude/settings.json");
 const OTEL: &str = include_str!("../../templates/claude/otel.json");

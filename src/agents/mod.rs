@@ -11,7 +11,10 @@ mod opencode;
 mod pi;
 pub mod template;
 
-pub use claude::{has_comments_or_trailing_commas, inline_token_refusal, is_agentgw_token_helper};
+pub use claude::{
+    TelemetryDrift, has_comments_or_trailing_commas, inline_token_refusal, is_agentgw_token_helper,
+    telemetry_drift as claude_telemetry_drift,
+};
 pub use codex::check_profile_name as check_codex_profile_name;
 pub use detect::{Installed, detect_installed, find_installed, find_on_path};
 

@@ -457,24 +457,26 @@ fn check_names_a_shell_override() {
     );
 }
 
+/// `apply POLICY --check` in `~/repo`, whose `.claude/settings.json` has `env` as its env block.
+fn check_in_project(home: &TestHome, policy: &Path, env: &str) -> std::process::Output {
+    let project = home.path().join("repo");
+    std::fs::create_dir_all(project.join(".claude")).unwrap();
+    let settings = format!("{{\"env\": {env}}}\n");
+    std::fs::write(project.join(".claude/settings.json"), settings).unwrap();
+    home.cmd()
+        .env("PATH", path_var(home))
+        .current_dir(&project)
+        .args(["apply", arg(policy), "--check"])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn check_names_a_project_level_claude_setting() {
     let gateway = Gateway::start();
     let (home, policy) = applied(&gateway);
-    let project = home.path().join("repo");
-    std::fs::create_dir_all(project.join(".claude")).unwrap();
-    std::fs::write(
-        project.join(".claude/settings.json"),
-        "{\"env\": {\"ANTHROPIC_MODEL\": \"databricks-claude-haiku-4-5\"}}\n",
-    )
-    .unwrap();
-    let out = home
-        .cmd()
-        .env("PATH", path_var(&home))
-        .current_dir(&project)
-        .args(["apply", arg(&policy), "--check"])
-        .output()
-        .unwrap();
+    let project_env = r#"{"ANTHROPIC_MODEL": "databricks-claude-haiku-4-5"}"#;
+    let out = check_in_project(&home, &policy, project_env);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
         stdout(&out).contains(&format!(
@@ -482,6 +484,32 @@ fn check_names_a_project_level_claude_setting() {
         )),
         "{}",
         stdout(&out)
+    );
+}
+
+#[test]
+fn check_names_telemetry_sent_to_another_table_or_relabelled_by_a_project() {
+    let gateway = Gateway::start();
+    let (home, policy) = applied(&gateway);
+    let settings = home.path().join(".claude/settings.json");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    let edited = text.replace("main.agents.cc_otel_logs", "main.scratch.cc_otel_logs");
+    assert_ne!(edited, text, "apply wrote no logs table");
+    std::fs::write(&settings, edited).unwrap();
+    let out = check_in_project(
+        &home,
+        &policy,
+        r#"{"OTEL_RESOURCE_ATTRIBUTES": "team=web"}"#,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let policy = policy.display();
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "claude: otel_tables.logs: wanted main.agents.cc_otel_logs at {}/api/2.0/otel/v1/logs, found table main.scratch.cc_otel_logs (~/.claude/settings.json); fix: agentgw apply {policy} --yes\n\
+             claude: otel_resource_attributes.team: wanted data-eng, found web (~/repo/.claude/settings.json); fix: remove env.OTEL_RESOURCE_ATTRIBUTES from ~/repo/.claude/settings.json\n",
+            gateway.url
+        )
     );
 }
 

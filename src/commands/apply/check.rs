@@ -1,7 +1,8 @@
 //! `agentgw apply POLICY --check`: is every setting the policy asks for in place and in force?
 //! Read-only and offline: the profile, each agent's config as `status` and `doctor` read it
-//! (`Agent::configured_for`, which knows Claude Code's settings layers), and the shell
-//! variables that outrank it (`Agent::overriding_variables`). One line per drift, exit 1.
+//! (`Agent::configured_for`, which knows Claude Code's settings layers; Claude Code's telemetry
+//! read through the same layers), and the shell variables that outrank it
+//! (`Agent::overriding_variables`). One line per drift, exit 1.
 
 use crate::agents::{self, Agent};
 use crate::cli::ApplyArgs;
@@ -228,6 +229,22 @@ fn agent_drift(
                 setup.clone(),
             )
         });
+    }
+    if let Some(tables) = &wanted.otel_tables {
+        let host = profile.host.as_deref().unwrap_or_default();
+        match agents::claude_telemetry_drift(host, tables, &wanted.otel_resource_attributes) {
+            Ok(found) => drift.extend(found.into_iter().map(|d| {
+                let fix = d.fix.unwrap_or_else(|| setup.clone());
+                new(&d.key, d.wanted, d.found, d.source, fix)
+            })),
+            Err(e) => drift.push(new(
+                "otel_tables",
+                tables.to_string(),
+                format!("{e:#}"),
+                String::new(),
+                setup.clone(),
+            )),
+        }
     }
     for (var, effect) in agent.overriding_variables() {
         if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
