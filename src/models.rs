@@ -12,8 +12,8 @@
 //! workspace does not serve takes the nearest one that it does.
 
 use crate::gateway::Http;
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// The schema of Unity Catalog holding the gateway's models.
 const SYSTEM_AI: &str = "system.ai.";
@@ -129,9 +129,9 @@ pub struct Lister<'a> {
     /// `<gateway><claude path>`, where `v1/models` lists the Claude models.
     claude_base: String,
     token: &'a str,
-    services: OnceCell<Listed>,
-    claude: OnceCell<Listed>,
-    endpoints: OnceCell<Listed>,
+    services: OnceLock<Listed>,
+    claude: OnceLock<Listed>,
+    endpoints: OnceLock<Listed>,
 }
 
 impl<'a> Lister<'a> {
@@ -141,16 +141,15 @@ impl<'a> Lister<'a> {
             host,
             claude_base,
             token,
-            services: OnceCell::new(),
-            claude: OnceCell::new(),
-            endpoints: OnceCell::new(),
+            services: OnceLock::new(),
+            claude: OnceLock::new(),
+            endpoints: OnceLock::new(),
         }
     }
 
     /// The first source that lists models for `family`'s agent: model services, then (Claude
     /// only) the gateway's Claude list, then serving endpoints. `None` when none answered with
-    /// a model: the workspace cannot be asked. A workspace that cannot be reached at all is
-    /// asked once, not three times.
+    /// a model: the workspace cannot be asked.
     pub fn served_for(&self, family: Family) -> Option<Served> {
         let found = |source, listed: &Listed| match listed {
             Listed::Names(names) if !names.is_empty() => Some(Served {
@@ -159,6 +158,7 @@ impl<'a> Lister<'a> {
             }),
             _ => None,
         };
+        self.ask_at_once(family == Family::Claude);
         let services = self.services.get_or_init(|| self.model_services());
         if let Some(served) = found(Source::ModelServices, services) {
             return Some(served);
@@ -191,6 +191,7 @@ impl<'a> Lister<'a> {
     /// Every served model, of any family, for the model picker: model services, else serving
     /// endpoints.
     pub fn served_any(&self) -> Option<Served> {
+        self.ask_at_once(false);
         let services = self.services.get_or_init(|| self.model_services());
         if let Listed::Names(names) = services
             && !names.is_empty()
@@ -213,6 +214,34 @@ impl<'a> Lister<'a> {
             }),
             _ => None,
         }
+    }
+
+    /// The first time a list is needed, every list that may be read after it is asked for at
+    /// the same time (the Claude list only when `claude_list`): against a slow or unreachable
+    /// workspace, a fallback waits for no earlier answer, so the lists take one round trip (or
+    /// one timeout) instead of three. The answers a first list makes unneeded are the price.
+    fn ask_at_once(&self, claude_list: bool) {
+        if self.services.get().is_some() {
+            return;
+        }
+        let (services, claude, endpoints) = std::thread::scope(|scope| {
+            let claude = claude_list.then(|| scope.spawn(|| self.claude_models()));
+            let endpoints =
+                scope.spawn(|| listed(self.http.serving_endpoints(self.host, self.token)));
+            let services = self.model_services();
+            (
+                services,
+                claude.map(|t| t.join().expect("the Claude model list panicked")),
+                endpoints
+                    .join()
+                    .expect("the serving endpoint list panicked"),
+            )
+        });
+        let _ = self.services.set(services);
+        if let Some(claude) = claude {
+            let _ = self.claude.set(claude);
+        }
+        let _ = self.endpoints.set(endpoints);
     }
 
     /// `system.ai.<model>` for each model service of `system.ai`, every page.

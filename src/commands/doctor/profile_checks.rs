@@ -65,12 +65,17 @@ pub fn run(base: &ProfileState) -> Vec<Check> {
         (Ok(Some(_)), _) => checks.push(Check::ok(AREA, "token", "token in the OS keyring")),
     }
     if let Some(token) = base.token() {
-        let verdict = gateway::Http::new(profile.ca_file.as_deref())
-            .map_err(|e| format!("{e:#}"))
-            .and_then(|http| {
-                http.scim_me(&host, token)
-                    .map_err(|e| crate::commands::test::explain_for(&e, profile))
-            });
+        // Both asked at once, so a slow workspace costs one round trip, not two.
+        let (verdict, enabled) = std::thread::scope(|scope| {
+            let enabled = scope.spawn(|| gateway_enabled(base, profile, &host, token));
+            let verdict = gateway::Http::new(profile.ca_file.as_deref())
+                .map_err(|e| format!("{e:#}"))
+                .and_then(|http| {
+                    http.scim_me(&host, token)
+                        .map_err(|e| crate::commands::test::explain_for(&e, profile))
+                });
+            (verdict, enabled.join().expect("the gateway check panicked"))
+        });
         let accepted = verdict.is_ok();
         checks.push(match verdict {
             Ok(me) => Check::ok(
@@ -80,9 +85,9 @@ pub fn run(base: &ProfileState) -> Vec<Check> {
             ),
             Err(explained) => Check::failed(AREA, "token-valid", &explained),
         });
-        // Asked only of a workspace that accepts the token: otherwise it says nothing new.
+        // Shown only for a workspace that accepts the token: otherwise it says nothing new.
         if accepted {
-            checks.push(gateway_enabled(base, profile, &host, token));
+            checks.push(enabled);
         }
     }
     checks
