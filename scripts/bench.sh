@@ -143,7 +143,7 @@ echo "  all --yes --no-test --force, already set up:   $(median_ms 20 "$bin" set
 rm -rf "$home"
 
 # Against slow and silent gateways (scripts/slow-gateway.py, loopback).
-gateway_home() { # port: a fresh HOME logged in to that gateway, all three agents set up
+gateway_home() { # port: a fresh HOME logged in to that gateway, every agent set up
     export HOME
     HOME=$(mktemp -d)
     printf 'dapi0123456789abcdef0123456789abcd' |
