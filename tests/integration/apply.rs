@@ -625,6 +625,47 @@ fn check_names_a_profile_for_another_workspace() {
 }
 
 #[test]
+fn a_token_in_a_file_and_another_gateway_are_named_by_apply_and_check() {
+    let home = TestHome::new();
+    home.login_unverified("default", crate::support::GOOD_TOKEN);
+    let policy = policy_file(
+        &home,
+        "[workspace]\nhost = \"https://ws.example.com\"\ntoken_storage = \"keyring\"\ngateway_url = \"https://ws.example.com/team-gateway\"\n",
+    );
+    let login = "agentgw login --host https://ws.example.com --auth pat --gateway-url https://ws.example.com/team-gateway";
+    let out = apply(&home, &[arg(&policy), "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "workspace: token_storage: wanted keyring, found file (~/.config/agentgw/config.toml); fix: {login}\n\
+             workspace: gateway_url: wanted https://ws.example.com/team-gateway, found https://ws.example.com/ai-gateway (~/.config/agentgw/config.toml); fix: {login}\n"
+        )
+    );
+    // apply names the first, changing nothing.
+    let out = apply(&home, &[arg(&policy), "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(
+        &out,
+        &format!(
+            "profile 'default' keeps its token in a file, the policy requires the OS keyring; agentgw changed nothing; run: {login}"
+        ),
+    );
+    let gateway_only = policy_file(
+        &home,
+        "[workspace]\nhost = \"https://ws.example.com\"\ngateway_url = \"https://ws.example.com/team-gateway\"\n",
+    );
+    let out = apply(&home, &[arg(&gateway_only), "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr_contains(
+        &out,
+        &format!(
+            "profile 'default' uses the gateway https://ws.example.com/ai-gateway, the policy's is https://ws.example.com/team-gateway; agentgw changed nothing; run: {login}"
+        ),
+    );
+}
+
+#[test]
 fn an_agent_below_min_version_is_named_with_its_upgrade_and_fails_with_strict() {
     let gateway = Gateway::start();
     let home = home(&gateway);

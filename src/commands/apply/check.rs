@@ -4,11 +4,12 @@
 //! read through the same layers), and the shell variables that outrank it
 //! (`Agent::overriding_variables`). One line per drift, exit 1.
 
+use super::Mismatch;
 use crate::agents::{self, Agent};
 use crate::cli::ApplyArgs;
 use crate::commands::AlreadyReported;
 use crate::policy::{AgentPolicy, Policy};
-use crate::profile::{self, Config, Profile, TokenStorage};
+use crate::profile::{self, Config, Profile};
 use crate::{paths, ui};
 use anyhow::Result;
 use serde_json::json;
@@ -53,22 +54,21 @@ pub fn run(
     match &profile {
         None => workspace("host", ws.host.clone(), format!("no profile '{name}'")),
         Some(p) => {
-            let host = p.host.clone().unwrap_or_default();
-            if host != ws.host {
-                workspace("host", ws.host.clone(), host);
-            }
-            if p.auth != ws.auth {
-                workspace("auth", ws.auth.as_str().into(), p.auth.as_str().into());
-            }
-            if ws.token_storage == Some(TokenStorage::Keyring)
-                && p.token_storage == Some(TokenStorage::File)
-            {
-                workspace("token_storage", "keyring".into(), "file".into());
-            }
-            if let Some(url) = &ws.gateway_url
-                && p.gateway().as_deref() != Some(url.as_str())
-            {
-                workspace("gateway_url", url.clone(), p.gateway().unwrap_or_default());
+            for mismatch in super::workspace_mismatches(p, ws) {
+                match mismatch {
+                    Mismatch::Host(found) => {
+                        workspace("host", ws.host.clone(), found.unwrap_or_default())
+                    }
+                    Mismatch::Auth(auth) => {
+                        workspace("auth", ws.auth.as_str().into(), auth.as_str().into())
+                    }
+                    Mismatch::TokenInFile => {
+                        workspace("token_storage", "keyring".into(), "file".into())
+                    }
+                    Mismatch::Gateway { wanted, found } => {
+                        workspace("gateway_url", wanted, found.unwrap_or_default())
+                    }
+                }
             }
         }
     }

@@ -9,7 +9,7 @@ use crate::cli::{AgentChoice, ApplyArgs, Cli, CursorDirArg, SetupArgs};
 use crate::commands::session::Session;
 use crate::errors::{Classified, Kind};
 use crate::policy::{self, AgentPolicy, Policy, Workspace};
-use crate::profile::{self, Config, TokenStorage};
+use crate::profile::{self, Auth, Config, Profile, TokenStorage};
 use crate::{paths, ui, workspace_configs};
 use anyhow::{Result, bail};
 use clap::CommandFactory;
@@ -215,6 +215,44 @@ fn login_command(name: &str, policy: &Policy) -> String {
     login
 }
 
+/// A key of the policy's `[workspace]` the profile does not match, with the profile's value.
+enum Mismatch {
+    Host(Option<String>),
+    Auth(Auth),
+    /// The policy requires the OS keyring; the profile keeps its token in the 0600 file.
+    TokenInFile,
+    Gateway {
+        wanted: String,
+        found: Option<String>,
+    },
+}
+
+/// Each key of `[workspace]` the profile does not match, in the policy's order: what `apply`
+/// (which stops at the first) and `--check` (which lists them all) both hold a profile to.
+fn workspace_mismatches(profile: &Profile, ws: &Workspace) -> Vec<Mismatch> {
+    let mut found = Vec::new();
+    if profile.host.as_deref() != Some(ws.host.as_str()) {
+        found.push(Mismatch::Host(profile.host.clone()));
+    }
+    if profile.auth != ws.auth {
+        found.push(Mismatch::Auth(profile.auth));
+    }
+    if ws.token_storage == Some(TokenStorage::Keyring)
+        && profile.token_storage == Some(TokenStorage::File)
+    {
+        found.push(Mismatch::TokenInFile);
+    }
+    if let Some(url) = &ws.gateway_url
+        && profile.gateway().as_deref() != Some(url.as_str())
+    {
+        found.push(Mismatch::Gateway {
+            wanted: url.clone(),
+            found: profile.gateway(),
+        });
+    }
+    found
+}
+
 /// The profile signs in to the policy's workspace, the way it asks, with a token to use (the
 /// stored one or AGENTGW_TOKEN); else the exact `agentgw login` that makes it so.
 fn logged_in_as_policy_wants(name: &str, policy: &Policy) -> Result<()> {
@@ -232,39 +270,26 @@ fn logged_in_as_policy_wants(name: &str, policy: &Policy) -> Result<()> {
     let Some(profile) = config.profile(name)? else {
         return Err(not_ready(format!("no profile '{name}' yet")));
     };
-    match profile.host.as_deref() {
-        None => return Err(not_ready(format!("profile '{name}' has no workspace"))),
-        Some(host) if host != ws.host => {
-            return Err(not_ready(format!(
+    if let Some(mismatch) = workspace_mismatches(&profile, ws).into_iter().next() {
+        return Err(not_ready(match mismatch {
+            Mismatch::Host(None) => format!("profile '{name}' has no workspace"),
+            Mismatch::Host(Some(host)) => format!(
                 "profile '{name}' is for {host}, the policy's workspace is {}",
                 ws.host
-            )));
-        }
-        Some(_) => {}
-    }
-    if profile.auth != ws.auth {
-        return Err(not_ready(format!(
-            "profile '{name}' signs in with {}, the policy asks for {}",
-            profile.auth.describe(),
-            ws.auth.describe()
-        )));
-    }
-    if ws.token_storage == Some(TokenStorage::Keyring)
-        && profile.token_storage == Some(TokenStorage::File)
-    {
-        return Err(not_ready(format!(
-            "profile '{name}' keeps its token in a file, the policy requires the OS keyring"
-        )));
-    }
-    if let Some(url) = &ws.gateway_url
-        && profile.gateway().as_deref() != Some(url.as_str())
-    {
-        return Err(not_ready(format!(
-            "profile '{name}' uses the gateway {}, the policy's is {url}",
-            profile
-                .gateway()
-                .unwrap_or_else(|| profile::default_gateway(&ws.host))
-        )));
+            ),
+            Mismatch::Auth(auth) => format!(
+                "profile '{name}' signs in with {}, the policy asks for {}",
+                auth.describe(),
+                ws.auth.describe()
+            ),
+            Mismatch::TokenInFile => format!(
+                "profile '{name}' keeps its token in a file, the policy requires the OS keyring"
+            ),
+            Mismatch::Gateway { wanted, found } => format!(
+                "profile '{name}' uses the gateway {}, the policy's is {wanted}",
+                found.unwrap_or_else(|| profile::default_gateway(&ws.host))
+            ),
+        }));
     }
     // A token to use: the stored one (refreshed if need be) or AGENTGW_TOKEN.
     match Session::load(Some(name)) {
