@@ -147,6 +147,14 @@ impl Http {
         left.min(self.total_timeout).max(Duration::from_millis(100))
     }
 
+    /// `request`, bounded by this handle's request timeout (and its deadline, see [`Http::until`]).
+    fn bounded<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        request
+            .config()
+            .timeout_global(Some(self.request_timeout()))
+            .build()
+    }
+
     /// How long one request may take in total.
     pub fn timeout(&self) -> Duration {
         self.total_timeout
@@ -213,11 +221,7 @@ impl Http {
     /// `GET url` with the token: a 2xx JSON answer, or the classified failure.
     pub fn get_json(&self, url: &str, token: &str) -> Result<serde_json::Value, RequestError> {
         let result = self
-            .agent
-            .get(url)
-            .config()
-            .timeout_global(Some(self.request_timeout()))
-            .build()
+            .bounded(self.agent.get(url))
             .header("Authorization", format!("Bearer {token}"))
             .call();
         self.json_response(url, token, result)
@@ -228,11 +232,7 @@ impl Http {
     /// body is cut at the size limit, and the token is masked in it.
     pub fn get_answer(&self, url: &str, token: &str) -> Result<(u16, String), RequestError> {
         let result = self
-            .agent
-            .get(url)
-            .config()
-            .timeout_global(Some(self.request_timeout()))
-            .build()
+            .bounded(self.agent.get(url))
             .header("Authorization", format!("Bearer {token}"))
             .call();
         self.any_answer(url, token, result)
@@ -247,11 +247,7 @@ impl Http {
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, RequestError> {
         let result = self
-            .agent
-            .post(url)
-            .config()
-            .timeout_global(Some(self.request_timeout()))
-            .build()
+            .bounded(self.agent.post(url))
             .header("Authorization", format!("Bearer {token}"))
             .send_json(body);
         self.json_response(url, token, result)
@@ -265,11 +261,7 @@ impl Http {
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, RequestError> {
         let result = self
-            .agent
-            .patch(url)
-            .config()
-            .timeout_global(Some(self.request_timeout()))
-            .build()
+            .bounded(self.agent.patch(url))
             .header("Authorization", format!("Bearer {token}"))
             .send_json(body);
         self.json_response(url, token, result)
@@ -278,13 +270,7 @@ impl Http {
     /// `GET url` without a token (a team's policy file): every HTTP answer as (status, body), cut
     /// at the size limit; only transport failures are errors.
     pub fn get_public_answer(&self, url: &str) -> Result<(u16, String), RequestError> {
-        let result = self
-            .agent
-            .get(url)
-            .config()
-            .timeout_global(Some(self.request_timeout()))
-            .build()
-            .call();
+        let result = self.bounded(self.agent.get(url)).call();
         self.any_answer(url, "", result)
     }
 
