@@ -24,14 +24,20 @@ fn committed_completions_are_up_to_date() {
     }
 }
 
-#[test]
-fn bash_completion_offers_the_subcommands() {
+/// What `agentgw completions bash` prints.
+pub fn bash_script() -> String {
     let out = TestHome::new()
         .cmd()
         .args(["completions", "bash"])
         .output()
         .unwrap();
-    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn bash_completion_offers_the_subcommands() {
+    let script = bash_script();
     for sub in [
         "login",
         "logout",

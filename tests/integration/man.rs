@@ -173,12 +173,7 @@ fn man_out_dir_creates_the_folder_and_takes_no_command() {
 
 #[test]
 fn completions_offer_man() {
-    let out = TestHome::new()
-        .cmd()
-        .args(["completions", "bash"])
-        .output()
-        .unwrap();
-    let script = String::from_utf8(out.stdout).unwrap();
+    let script = crate::completions::bash_script();
     assert!(script.contains("agentgw__subcmd__man"));
     assert!(script.contains("--out-dir"));
 }
